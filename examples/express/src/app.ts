@@ -1,0 +1,89 @@
+// The demo application on Express: the routes of shared/CONTRACT.md wired to every lbkit package.
+
+import type { Lifecycle } from '@lbkit/core';
+import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared';
+import express, { type Express } from 'express';
+import session from 'express-session';
+
+declare module 'express-session' {
+  interface SessionData {
+    views?: number;
+    [key: string]: unknown;
+  }
+}
+
+/** What a demo instance needs: its configuration and the lifecycle of its process. */
+export interface DemoAppOptions {
+  readonly config: DemoConfig;
+  readonly lifecycle: Lifecycle;
+}
+
+/** A built demo app and the resources it holds, closed by `close()`. */
+export interface DemoApp {
+  readonly app: Express;
+  close(): Promise<void>;
+}
+
+/** Builds the Express demo app. */
+export async function createApp({ config }: DemoAppOptions): Promise<DemoApp> {
+  const app = express();
+  app.disable('x-powered-by');
+
+  if (!config.redisUrl) console.warn('REDIS_URL is not set: sessions are kept in memory, per instance');
+  app.use(
+    session({
+      secret: config.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax' },
+    }),
+  );
+
+  app.get('/whoami', (req, res) => {
+    res.json({
+      ip: req.socket.remoteAddress,
+      proto: 'http',
+      host: req.headers.host,
+      instance: config.instanceId,
+      pid: process.pid,
+    });
+  });
+
+  app.get('/session', (req, res) => {
+    req.session.views = (req.session.views ?? 0) + 1;
+    res.json({ views: req.session.views, instance: config.instanceId });
+  });
+
+  app.post('/session/:key', express.json({ limit: '16kb' }), (req, res) => {
+    const key = req.params.key;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(key) || key === 'cookie') {
+      res.status(400).json({ error: 'key must be 1-64 of A-Z a-z 0-9 _ -' });
+      return;
+    }
+    req.session[key] = req.body;
+    const { cookie: _cookie, ...data } = req.session;
+    res.json(data);
+  });
+
+  app.get('/slow', async (req, res) => {
+    const ms = parseMs(req.query.ms);
+    if (ms === undefined) {
+      res.status(400).json({ error: 'ms must be a whole number from 0 to 60000' });
+      return;
+    }
+    await wait(ms);
+    res.json({ ms, instance: config.instanceId });
+  });
+
+  app.get('/work', (req, res) => {
+    const ms = parseMs(req.query.ms);
+    if (ms === undefined) {
+      res.status(400).json({ error: 'ms must be a whole number from 0 to 60000' });
+      return;
+    }
+    burnCpu(ms);
+    res.json({ ms, instance: config.instanceId });
+  });
+
+  return { app, close: async () => {} };
+}

@@ -1,0 +1,11 @@
+// Starts one Express demo instance in the foreground, as shared/CONTRACT.md describes.
+
+import { Lifecycle } from '@lbkit/core';
+import { readConfig, serveUntilSignal } from '@lbkit-examples/shared';
+import { createApp } from './app.js';
+
+const config = readConfig();
+const lifecycle = new Lifecycle();
+const { app, close } = await createApp({ config, lifecycle });
+const server = app.listen(config.port, config.host);
+await serveUntilSignal({ server, lifecycle, config, close });

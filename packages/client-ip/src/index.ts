@@ -1,0 +1,2 @@
+// Public entry of @lbkit/client-ip: re-exports only.
+export {};

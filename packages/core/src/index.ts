@@ -1,0 +1,12 @@
+// Public entry of @lbkit/core: re-exports only.
+export { isLbkitError, LbkitError } from './errors.js';
+export { type Connection, InFlight } from './in-flight.js';
+export { defaultLifecycle, Lifecycle } from './lifecycle.js';
+export type {
+  AnyServer,
+  InFlightEvents,
+  InFlightSnapshot,
+  LifecycleEvents,
+  LifecycleState,
+  LifecycleTransition,
+} from './types.js';

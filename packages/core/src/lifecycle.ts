@@ -1,0 +1,99 @@
+// The instance lifecycle starting → ready → draining → stopped, the one piece of shared state.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { LbkitError } from './errors.js';
+import { InFlight } from './in-flight.js';
+import type { LifecycleEvents, LifecycleState, LifecycleTransition } from './types.js';
+
+const ORDER: Readonly<Record<LifecycleState, number>> = { starting: 0, ready: 1, draining: 2, stopped: 3 };
+
+/**
+ * The lifecycle of one instance, shared by health (reads it), shutdown (drives it) and shedding
+ * (reads it and admits through its in-flight tracker). States only move forward; moving to the
+ * current state again is a no-op, so two shutdown paths racing do no harm.
+ */
+export class Lifecycle extends EventEmitter<LifecycleEvents> {
+  /** Requests and connections in flight on the servers of this instance. */
+  readonly inFlight: InFlight;
+  #state: LifecycleState = 'starting';
+  #since: number = performance.now();
+
+  constructor(options: { inFlight?: InFlight } = {}) {
+    super();
+    this.inFlight = options.inFlight ?? new InFlight();
+  }
+
+  /** The current state. */
+  get state(): LifecycleState {
+    return this.#state;
+  }
+
+  /** `performance.now()` when the current state began, in milliseconds. */
+  get since(): number {
+    return this.#since;
+  }
+
+  /** True while new work should be accepted (`starting` or `ready`). */
+  get accepting(): boolean {
+    return this.#state === 'starting' || this.#state === 'ready';
+  }
+
+  /** Marks the instance ready for traffic. Throws `LBKIT_LIFECYCLE_BACKWARDS` once draining has begun. */
+  markReady(reason?: string): void {
+    this.#moveTo('ready', reason);
+  }
+
+  /** Begins draining: readiness fails from now on. Idempotent. */
+  beginDrain(reason?: string): void {
+    this.#moveTo('draining', reason);
+  }
+
+  /** Marks the instance stopped. Idempotent. */
+  markStopped(reason?: string): void {
+    this.#moveTo('stopped', reason);
+  }
+
+  /** Resolves once the lifecycle has reached `state` or a later one. */
+  reached(state: LifecycleState): Promise<void> {
+    if (ORDER[this.#state] >= ORDER[state]) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onTransition = (t: LifecycleTransition): void => {
+        if (ORDER[t.to] >= ORDER[state]) {
+          this.off('transition', onTransition);
+          resolve();
+        }
+      };
+      this.on('transition', onTransition);
+    });
+  }
+
+  #moveTo(to: LifecycleState, reason: string | undefined): void {
+    const from = this.#state;
+    if (from === to) return;
+    if (ORDER[to] < ORDER[from]) {
+      throw new LbkitError(
+        'LBKIT_LIFECYCLE_BACKWARDS',
+        `cannot move the lifecycle from ${from} back to ${to}`,
+        {
+          hint: 'A draining or stopped instance does not become ready again; start a new process instead.',
+        },
+      );
+    }
+    this.#state = to;
+    this.#since = performance.now();
+    const transition: LifecycleTransition = { from, to, at: this.#since, reason };
+    this.emit(to, transition);
+    this.emit('transition', transition);
+  }
+}
+
+let defaultInstance: Lifecycle | undefined;
+
+/**
+ * The process-wide lifecycle used when none is passed explicitly, so that one-line setups
+ * (`app.use(healthcheck())` plus `gracefulShutdown(server)`) share state without wiring.
+ */
+export function defaultLifecycle(): Lifecycle {
+  defaultInstance ??= new Lifecycle();
+  return defaultInstance;
+}

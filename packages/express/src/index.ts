@@ -1,0 +1,2 @@
+// Public entry of @lbkit/express: re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public entry of @lbkit/fastify: re-exports only.
+export {};

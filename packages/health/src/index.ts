@@ -1,0 +1,2 @@
+// Public entry of @lbkit/health: re-exports only.
+export {};

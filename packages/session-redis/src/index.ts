@@ -1,0 +1,2 @@
+// Public entry of @lbkit/session-redis: re-exports only.
+export {};

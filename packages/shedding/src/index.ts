@@ -1,0 +1,2 @@
+// Public entry of @lbkit/shedding: re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public entry of @lbkit/shutdown: re-exports only.
+export {};
