@@ -1,2 +1,32 @@
 // Public entry of @lbkit/health: re-exports only.
-export {};
+export { eventLoopDelayCheck } from './checks/event-loop-delay.js';
+export { heapCheck } from './checks/heap.js';
+export { mongodbCheck } from './checks/mongodb.js';
+export { mysqlCheck } from './checks/mysql.js';
+export { postgresCheck } from './checks/postgres.js';
+export { redisCheck } from './checks/redis.js';
+export { rssCheck } from './checks/rss.js';
+export { createHealth } from './health.js';
+export { HEALTH_CONTENT_TYPE } from './responses.js';
+export type {
+  CheckFunction,
+  CheckOptions,
+  CheckReport,
+  CheckResult,
+  EventLoopDelayCheckOptions,
+  Health,
+  HealthCheck,
+  HealthCheckInput,
+  HealthOptions,
+  HealthPaths,
+  HealthReport,
+  HealthResponse,
+  HealthStatus,
+  HeapCheckOptions,
+  MongodbCheckOptions,
+  MysqlCheckOptions,
+  PostgresCheckOptions,
+  Probe,
+  RedisCheckOptions,
+  RssCheckOptions,
+} from './types.js';

@@ -1,0 +1,104 @@
+// Runs one check with a timeout and an AbortSignal, caches its result, and shares a run between concurrent probes.
+import { performance } from 'node:perf_hooks';
+import { failure, runCheck } from './check-outcome.js';
+import type { CheckFunction, CheckReport } from './types.js';
+
+/** A check with every setting resolved (see `resolveChecks`). */
+export interface ResolvedCheck {
+  readonly name: string;
+  readonly check: CheckFunction;
+  readonly critical: boolean;
+  readonly startup: boolean;
+  readonly timeoutMs: number;
+  readonly cacheMs: number;
+  readonly componentType: string;
+  readonly close: (() => void | Promise<void>) | undefined;
+}
+
+/**
+ * One check's runtime state. At most one run is in flight at a time (single-flight); its result is
+ * reused until `keepMs` after it settled. A run that outlives its timeout is reported as failed and
+ * aborted; while it still has not settled no new run starts, so a hung dependency never piles up
+ * calls.
+ */
+export class CheckRunner {
+  readonly name: string;
+  readonly critical: boolean;
+  readonly startup: boolean;
+  readonly #spec: ResolvedCheck;
+  /** How long a result stays fresh: `cacheMs`, or until the next background run has landed. */
+  readonly #keepMs: number;
+  #latest: CheckReport | undefined;
+  #freshUntil = Number.NEGATIVE_INFINITY;
+  #running: Promise<CheckReport> | undefined;
+  #abandoned = false;
+  #controller: AbortController | undefined;
+  #closed = false;
+
+  constructor(spec: ResolvedCheck, intervalMs: number | undefined) {
+    this.#spec = spec;
+    this.name = spec.name;
+    this.critical = spec.critical;
+    this.startup = spec.startup;
+    this.#keepMs =
+      intervalMs === undefined ? spec.cacheMs : Math.max(spec.cacheMs, intervalMs + spec.timeoutMs);
+  }
+
+  /** The cached result while it is fresh, else undefined. */
+  fresh(now: number): CheckReport | undefined {
+    return now < this.#freshUntil ? this.#latest : undefined;
+  }
+
+  /** The fresh result, or the (shared) run that produces one. */
+  current(now: number): CheckReport | Promise<CheckReport> {
+    return (now < this.#freshUntil ? this.#latest : undefined) ?? this.run();
+  }
+
+  /** Starts a run unless one is in flight, and returns the run in flight. Never rejects. */
+  run(): Promise<CheckReport> {
+    this.#running ??= this.#execute().then((report) => {
+      this.#latest = report;
+      this.#freshUntil = performance.now() + this.#keepMs;
+      this.#running = undefined;
+      return report;
+    });
+    return this.#running;
+  }
+
+  /** Aborts a run in flight and releases the check's resources. Later runs fail at once. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#controller?.abort(new DOMException('health checks closed', 'AbortError'));
+    await this.#spec.close?.();
+  }
+
+  async #execute(): Promise<CheckReport> {
+    const { check, timeoutMs, componentType } = this.#spec;
+    if (this.#closed) return failure(componentType, 'health checks closed');
+    if (this.#abandoned) {
+      return failure(
+        componentType,
+        `timed out: the previous run is still unsettled after its ${timeoutMs} ms timeout`,
+      );
+    }
+    const controller = new AbortController();
+    this.#controller = controller;
+    const work = runCheck(check, controller.signal, componentType);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, undefined);
+      timer.unref();
+    });
+    const report = await Promise.race([work, deadline]);
+    clearTimeout(timer);
+    if (this.#controller === controller) this.#controller = undefined;
+    if (report) return report;
+    controller.abort(new DOMException(`health check timed out after ${timeoutMs} ms`, 'TimeoutError'));
+    this.#abandoned = true;
+    void work.then(() => {
+      this.#abandoned = false;
+    });
+    return failure(componentType, `timed out after ${timeoutMs} ms`);
+  }
+}

@@ -1,0 +1,92 @@
+// redisCheck(): PING through an ioredis or node-redis v5 client the application already has.
+import { LbkitError } from '@lbkit/core';
+import type { HealthCheck, RedisCheckOptions } from '../types.js';
+import { isInstanceOfNamed, requireObject, unrecognisedClient } from './client-class.js';
+import { roundTrip, withSettings } from './settings.js';
+
+interface IoredisLike {
+  readonly status: string;
+  ping(): Promise<unknown>;
+}
+
+interface NodeRedisLike {
+  readonly isOpen: boolean;
+  /** Absent on RedisCluster. */
+  readonly isReady?: boolean;
+  ping(): Promise<unknown>;
+  withAbortSignal?(signal: AbortSignal): { ping(): Promise<unknown> };
+}
+
+const HINT =
+  'Pass the ioredis Redis/Cluster instance or the node-redis v5 client itself, or say which it is with { kind: "ioredis" | "node-redis" }.';
+
+/**
+ * A Redis check (`redis:responseTime`, critical, `datastore`). A client that is not connected fails
+ * at once with its connection state instead of queueing a PING until the timeout, so an outage shows
+ * within one cache period.
+ */
+export function redisCheck(client: object, options: RedisCheckOptions = {}): HealthCheck {
+  const target = requireObject(client, 'redisCheck', 'an ioredis or node-redis client', HINT);
+  const kind = options.kind ?? detectKind(target);
+  if (kind !== 'ioredis' && kind !== 'node-redis') {
+    throw new LbkitError(
+      'LBKIT_HEALTH_OPTION_INVALID',
+      `redisCheck: kind must be "ioredis" or "node-redis"`,
+      {
+        hint: HINT,
+      },
+    );
+  }
+  if (typeof (target as { ping?: unknown }).ping !== 'function') {
+    throw unrecognisedClient('redisCheck', 'a Redis client with ping()', HINT);
+  }
+  const ping =
+    kind === 'ioredis' ? ioredisPing(target as IoredisLike) : nodeRedisPing(target as NodeRedisLike);
+  return withSettings(
+    options,
+    { name: 'redis:responseTime', critical: true, componentType: 'datastore' },
+    roundTrip(ping),
+  );
+}
+
+function detectKind(client: object): 'ioredis' | 'node-redis' {
+  const own = client as Record<string, unknown>;
+  // ioredis mixes EventEmitter into its classes, so its constructor name is not reliable; its own
+  // instance fields `status` and `isCluster` are set by both Redis and Cluster constructors.
+  if (
+    Object.hasOwn(client, 'isCluster') &&
+    typeof own.isCluster === 'boolean' &&
+    typeof own.status === 'string'
+  ) {
+    return 'ioredis';
+  }
+  // node-redis v5: its RedisClient (isOpen, isReady) and RedisCluster (isOpen) classes keep their names.
+  if (
+    isInstanceOfNamed(client, ['RedisClient']) &&
+    typeof own.isReady === 'boolean' &&
+    typeof own.isOpen === 'boolean'
+  ) {
+    return 'node-redis';
+  }
+  if (isInstanceOfNamed(client, ['RedisCluster']) && typeof own.isOpen === 'boolean') return 'node-redis';
+  throw unrecognisedClient('redisCheck', 'an ioredis or node-redis v5 client', HINT);
+}
+
+function ioredisPing(client: IoredisLike): (signal: AbortSignal) => Promise<unknown> {
+  return () => {
+    const status = client.status;
+    // `wait` is a lazyConnect client that has not connected yet: the PING connects it.
+    if (status !== 'ready' && status !== 'wait') {
+      return Promise.reject(new Error(`redis connection is ${status}`));
+    }
+    return client.ping();
+  };
+}
+
+function nodeRedisPing(client: NodeRedisLike): (signal: AbortSignal) => Promise<unknown> {
+  return (signal) => {
+    if (!client.isOpen) return Promise.reject(new Error('redis client is closed'));
+    if (client.isReady === false) return Promise.reject(new Error('redis client is not ready (connecting)'));
+    return client.withAbortSignal ? client.withAbortSignal(signal).ping() : client.ping();
+  };
+}

@@ -1,0 +1,42 @@
+// rssCheck(): the resident set size of the process, against a limit.
+import { totalmem } from 'node:os';
+import type { CheckResult, HealthCheck, RssCheckOptions } from '../types.js';
+import { numberInRange } from '../validate.js';
+import { grade, withSettings } from './settings.js';
+
+/**
+ * An RSS check (`memory:rss` in bytes, non-critical, `system`). Default limit: 90% of the cgroup
+ * memory limit when the process runs under one (`process.constrainedMemory()`), else none.
+ */
+export function rssCheck(options: RssCheckOptions = {}): HealthCheck {
+  const maxBytes = numberInRange(
+    'rssCheck maxBytes',
+    options.maxBytes,
+    defaultLimit(),
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const warnBytes = numberInRange(
+    'rssCheck warnBytes',
+    options.warnBytes,
+    undefined,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+  return withSettings(
+    options,
+    { name: 'memory:rss', critical: false, componentType: 'system' },
+    function residentSetSize(): CheckResult {
+      const rss = process.memoryUsage.rss();
+      return { status: grade(rss, warnBytes, maxBytes), observedValue: rss, observedUnit: 'bytes' };
+    },
+  );
+}
+
+function defaultLimit(): number | undefined {
+  // Without a cgroup limit Node reports 0, undefined, or a huge sentinel larger than the machine.
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
+  return constrained && constrained > 0 && constrained < totalmem()
+    ? Math.floor(constrained * 0.9)
+    : undefined;
+}

@@ -1,0 +1,197 @@
+// createHealth(): the startup, readiness and liveness probes of one instance, as a node:http handler.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Lifecycle } from '@lbkit/core';
+import { CheckRunner } from './check-runner.js';
+import type { DetailAccess } from './detail-access.js';
+import { resolveHealthOptions } from './options.js';
+import { detailed, METHOD_NOT_ALLOWED, TERSE } from './responses.js';
+import type {
+  CheckReport,
+  Health,
+  HealthOptions,
+  HealthReport,
+  HealthResponse,
+  HealthStatus,
+  Probe,
+} from './types.js';
+
+/**
+ * Creates the probes of one instance. Options are validated here (misconfiguration throws an
+ * LbkitError with an `LBKIT_HEALTH_…` code); when `intervalMs` is set, background polling starts at
+ * once. Call `close()` when the instance shuts down.
+ */
+export function createHealth(options: HealthOptions = {}): Health {
+  return new HealthProbes(options);
+}
+
+class HealthProbes implements Health {
+  readonly lifecycle: Lifecycle;
+  readonly routes: ReadonlyMap<string, Probe>;
+  readonly #allowsDetails: DetailAccess;
+  readonly #about: Readonly<Record<string, string>>;
+  readonly #all: readonly CheckRunner[];
+  readonly #startup: readonly CheckRunner[];
+  readonly #poller: NodeJS.Timeout | undefined;
+  /** Startup succeeds once and stays succeeded: the orchestrator stops asking after the first success. */
+  #started = false;
+  #closed = false;
+
+  constructor(options: HealthOptions) {
+    const resolved = resolveHealthOptions(options);
+    this.lifecycle = resolved.lifecycle;
+    this.routes = resolved.routes;
+    this.#allowsDetails = resolved.allowsDetails;
+    this.#about = resolved.about;
+    this.#all = resolved.checks.map((check) => new CheckRunner(check, resolved.intervalMs));
+    this.#startup = this.#all.filter((runner) => runner.startup);
+    if (resolved.intervalMs !== undefined && this.#all.length > 0) {
+      this.#poll();
+      this.#poller = setInterval(() => this.#poll(), resolved.intervalMs);
+      this.#poller.unref();
+    }
+  }
+
+  allowsDetails(req: IncomingMessage): boolean {
+    return this.#allowsDetails(req);
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const probe = this.routes.get(query < 0 ? url : url.slice(0, query));
+    if (probe === undefined) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(METHOD_NOT_ALLOWED.statusCode, METHOD_NOT_ALLOWED.headers);
+      res.end();
+      return true;
+    }
+    this.respond(probe, req, res);
+    return true;
+  }
+
+  respond(probe: Probe, req: IncomingMessage, res: ServerResponse): void {
+    const answer = this.answer(probe, req);
+    if (answer instanceof Promise) void answer.then((ready) => write(req, res, ready));
+    else write(req, res, answer);
+  }
+
+  answer(probe: Probe, req: IncomingMessage): HealthResponse | Promise<HealthResponse> {
+    if (this.#allowsDetails(req)) return this.report(probe).then(detailed, failed);
+    const status = this.#status(probe);
+    return typeof status === 'string' ? TERSE[status] : status.then((s) => TERSE[s], failed);
+  }
+
+  async report(probe: Probe, options: { detailed?: boolean } = {}): Promise<HealthReport> {
+    if (options.detailed === false) return { status: await this.#status(probe) };
+    const state = this.lifecycle.state;
+    const checks: Record<string, readonly CheckReport[]> = {};
+    let status: HealthStatus;
+    let output: string | undefined;
+    if (probe === 'liveness') {
+      checks.uptime = [
+        {
+          componentType: 'system',
+          observedValue: Math.round(process.uptime() * 1000) / 1000,
+          observedUnit: 's',
+          status: 'pass',
+          time: new Date().toISOString(),
+        },
+      ];
+      checks['lifecycle:state'] = [lifecycleEntry(state, 'pass')];
+      status = 'pass';
+    } else {
+      const runners = probe === 'startup' ? this.#startup : this.#all;
+      const now = performance.now();
+      const reports = await Promise.all(runners.map((runner) => runner.current(now)));
+      const lifecycleFails =
+        this.#closed || (probe === 'startup' ? !this.#started && state === 'starting' : state !== 'ready');
+      status = lifecycleFails ? 'fail' : combine(runners, reports);
+      if (probe === 'startup' && this.#started) status = 'pass';
+      else if (probe === 'startup' && status !== 'fail' && !this.#closed) this.#started = true;
+      if (lifecycleFails) output = this.#closed ? 'health checks closed' : `instance is ${state}`;
+      checks['lifecycle:state'] = [lifecycleEntry(state, lifecycleFails ? 'fail' : 'pass', output)];
+      for (let i = 0; i < runners.length; i++) checks[runners[i]!.name] = [reports[i]!];
+    }
+    return { status, ...this.#about, ...(output === undefined ? {} : { output }), checks };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#poller) clearInterval(this.#poller);
+    const closed = await Promise.allSettled(this.#all.map((runner) => runner.close()));
+    const errors = closed.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    if (errors.length > 0) throw new AggregateError(errors, 'closing health checks failed');
+  }
+
+  /** The terse status of `probe`: synchronous while every result it needs is cached. */
+  #status(probe: Probe): HealthStatus | Promise<HealthStatus> {
+    if (probe === 'liveness') return 'pass';
+    if (probe === 'startup') {
+      if (this.#started) return 'pass';
+      if (this.#closed || this.lifecycle.state === 'starting') return 'fail';
+      const status = statusOf(this.#startup);
+      if (typeof status === 'string') return this.#latchStartup(status);
+      return status.then((s) => this.#latchStartup(s));
+    }
+    // Not ready means 503 whatever the checks say, so a draining instance does not even run them.
+    if (this.#closed || this.lifecycle.state !== 'ready') return 'fail';
+    return statusOf(this.#all);
+  }
+
+  #latchStartup(status: HealthStatus): HealthStatus {
+    if (status !== 'fail' && !this.#closed) this.#started = true;
+    return status;
+  }
+
+  #poll(): void {
+    for (const runner of this.#all) void runner.run();
+  }
+}
+
+/** The combined status of `runners` from fresh results without allocating, else after refreshing. */
+function statusOf(runners: readonly CheckRunner[]): HealthStatus | Promise<HealthStatus> {
+  const now = performance.now();
+  let status: HealthStatus = 'pass';
+  for (const runner of runners) {
+    const report = runner.fresh(now);
+    if (report === undefined) {
+      return Promise.all(runners.map((r) => r.current(now))).then((reports) => combine(runners, reports));
+    }
+    status = worse(status, report.status, runner.critical);
+  }
+  return status;
+}
+
+function combine(runners: readonly CheckRunner[], reports: readonly CheckReport[]): HealthStatus {
+  let status: HealthStatus = 'pass';
+  for (let i = 0; i < runners.length; i++) status = worse(status, reports[i]!.status, runners[i]!.critical);
+  return status;
+}
+
+/** A failing critical check fails the probe; anything else short of `pass` only degrades it to `warn`. */
+function worse(status: HealthStatus, check: HealthStatus, critical: boolean): HealthStatus {
+  if (check === 'pass' || status === 'fail') return status;
+  return check === 'fail' && critical ? 'fail' : 'warn';
+}
+
+function lifecycleEntry(state: string, status: HealthStatus, output?: string): CheckReport {
+  const entry: CheckReport = {
+    componentType: 'system',
+    observedValue: state,
+    status,
+    time: new Date().toISOString(),
+  };
+  return output === undefined ? entry : { ...entry, output };
+}
+
+function failed(): HealthResponse {
+  return TERSE.fail;
+}
+
+function write(req: IncomingMessage, res: ServerResponse, answer: HealthResponse): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(answer.statusCode, answer.headers);
+  res.end(req.method === 'HEAD' ? undefined : answer.body);
+}

@@ -1,0 +1,264 @@
+// Public types of @lbkit/health: checks, options, reports and the Health object.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Lifecycle } from '@lbkit/core';
+
+/** Status of a check or of a whole probe, as draft-inadarei-api-health-check-06 names them. */
+export type HealthStatus = 'pass' | 'warn' | 'fail';
+
+/**
+ * The three probes a balancer or orchestrator asks:
+ * - `startup`: has the instance finished starting (lifecycle left `starting`, startup checks pass);
+ * - `readiness`: should it receive traffic now (lifecycle `ready`, no critical check failing);
+ * - `liveness`: is the process responsive at all (never depends on dependencies or draining).
+ */
+export type Probe = 'startup' | 'readiness' | 'liveness';
+
+/**
+ * What a check may resolve to when it wants to say more than pass/fail. `observedValue`,
+ * `observedUnit` and `output` appear only in the detailed form of a report; `output` is meant for
+ * error text and is never shown to public callers.
+ */
+export interface CheckResult {
+  /** `pass`, `warn` (degraded: HTTP stays 200) or `fail`. */
+  readonly status: HealthStatus;
+  /** What was measured, for example a response time or a ratio. Must be JSON-serialisable. */
+  readonly observedValue?: unknown;
+  /** Unit of `observedValue`, for example `ms`, `percent`, `bytes`. */
+  readonly observedUnit?: string;
+  /** Human-readable detail, usually the error for `warn`/`fail`. Truncated to 512 characters. */
+  readonly output?: string;
+}
+
+/**
+ * A user check. Resolving to `true`, `undefined` or a {@link CheckResult} with `pass` passes;
+ * resolving to `false` or throwing fails (the error message becomes `output` in the detailed form).
+ * `signal` aborts when the check's timeout elapses or the health object closes: pass it to the
+ * driver when it accepts one, so a hung call is abandoned instead of piling up. Synchronous
+ * functions are accepted too.
+ */
+export type CheckFunction = (
+  signal: AbortSignal,
+  // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets `async () => { await ping(); }` be a check.
+) => Promise<CheckResult | boolean | void> | CheckResult | boolean | undefined;
+
+/** Settings shared by every check, built-in or not. */
+export interface CheckOptions {
+  /**
+   * Key of the check in the report: `component` or `component:measurement`, 1–64 characters of
+   * `A-Z a-z 0-9 . _ -` on each side of the colon. Built-in checks have defaults such as
+   * `redis:responseTime`.
+   */
+  readonly name?: string;
+  /**
+   * When true (the default for dependency and user checks) a failure fails readiness (HTTP 503);
+   * when false a failure only degrades the status to `warn` (HTTP 200). Resource checks (heap,
+   * RSS, event-loop delay) default to false.
+   */
+  readonly critical?: boolean;
+  /** A run still unsettled after this many milliseconds fails with a timeout. Default: the health object's `timeoutMs`. */
+  readonly timeoutMs?: number;
+  /** How long a result is reused before the check runs again. Default: the health object's `cacheMs`. */
+  readonly cacheMs?: number;
+  /** When true the check also gates the startup probe (it always takes part in readiness). Default false. */
+  readonly startup?: boolean;
+  /** `componentType` in the report: `datastore`, `system`, `component` or any string. */
+  readonly componentType?: string;
+}
+
+/** A check in object form: a {@link CheckFunction} plus its settings. Built-in check factories return these. */
+export interface HealthCheck extends CheckOptions {
+  /** Key of the check in the report (see {@link CheckOptions.name}). */
+  readonly name: string;
+  /** The check itself. */
+  readonly check: CheckFunction;
+  /** Releases what the check holds (for example the event-loop monitor); called by `Health.close()`. */
+  readonly close?: () => void | Promise<void>;
+}
+
+/** What `checks` accepts: a check object, or a named function (its `name` becomes the key). */
+export type HealthCheckInput = HealthCheck | CheckFunction;
+
+/** Paths the probes answer on; `false` disables a route. */
+export interface HealthPaths {
+  /** Liveness probe. Default `/health/live`. */
+  readonly liveness?: string | false;
+  /** Readiness probe. Default `/health/ready`. */
+  readonly readiness?: string | false;
+  /** Startup probe. Default `/health/startup`. */
+  readonly startup?: string | false;
+  /** The full readiness report (same status as readiness). Default `/health`. */
+  readonly health?: string | false;
+}
+
+/** Options of {@link Health} (`createHealth`, Express `healthcheck()`, Fastify `healthPlugin`). */
+export interface HealthOptions {
+  /** The lifecycle the probes read. Default: `defaultLifecycle()` from @lbkit/core. */
+  readonly lifecycle?: Lifecycle;
+  /**
+   * Checks run for readiness (and for startup when flagged `startup`). An array of check objects or
+   * named functions, or a record whose keys become the names.
+   */
+  readonly checks?: readonly HealthCheckInput[] | Readonly<Record<string, HealthCheckInput | CheckFunction>>;
+  /** Default per-check timeout in milliseconds. Default 1000. Keep it below the balancer's probe timeout. */
+  readonly timeoutMs?: number;
+  /** Default time a check result is reused, in milliseconds. Default 1000; 0 disables caching (runs stay single-flight). */
+  readonly cacheMs?: number;
+  /**
+   * When set, every check runs in the background every `intervalMs` milliseconds (first run at once)
+   * and probes answer from the latest results without waiting. Default: off.
+   */
+  readonly intervalMs?: number;
+  /** Where the probes answer. */
+  readonly paths?: HealthPaths;
+  /**
+   * Peers (socket address, not forwarded headers) that get the detailed report: CIDRs (`10.0.0.0/8`,
+   * `fd00::/8`), single addresses, or the names `loopback` and `private`. Default: none.
+   */
+  readonly trustedNetworks?: readonly string[];
+  /** A secret (at least 16 characters) that unlocks the detailed report when sent in `tokenHeader`. Compared in constant time. */
+  readonly token?: string;
+  /** Header carrying `token`. Default `x-health-token`. */
+  readonly tokenHeader?: string;
+  /** Custom rule for the detailed report, consulted after `trustedNetworks` and `token` (for example with @lbkit/client-ip). */
+  readonly allowDetails?: (req: IncomingMessage) => boolean;
+  /** `serviceId` in the detailed report. */
+  readonly serviceId?: string;
+  /** `description` in the detailed report. */
+  readonly description?: string;
+  /** `version` in the detailed report. */
+  readonly version?: string;
+  /** `releaseId` in the detailed report. */
+  readonly releaseId?: string;
+}
+
+/** One entry of a report's `checks` arrays. */
+export interface CheckReport {
+  /** `datastore`, `system`, `component`, … */
+  readonly componentType?: string;
+  /** What was measured. */
+  readonly observedValue?: unknown;
+  /** Unit of `observedValue`. */
+  readonly observedUnit?: string;
+  /** Status of this check. A failing non-critical check shows `fail` here while the probe says `warn`. */
+  readonly status: HealthStatus;
+  /** ISO 8601 time the result was taken (older than the response when it came from the cache). */
+  readonly time: string;
+  /** Error or explanation, for `warn` and `fail`. */
+  readonly output?: string;
+}
+
+/**
+ * A probe's answer, shaped as draft-inadarei-api-health-check-06 says. The terse (public) form has
+ * `status` only.
+ */
+export interface HealthReport {
+  /** Overall status: `fail` answers HTTP 503, `pass` and `warn` answer 200. */
+  readonly status: HealthStatus;
+  /** From the options. */
+  readonly version?: string;
+  /** From the options. */
+  readonly releaseId?: string;
+  /** From the options. */
+  readonly serviceId?: string;
+  /** From the options. */
+  readonly description?: string;
+  /** Why the probe fails when the lifecycle is the reason (`starting`, `draining`, …). */
+  readonly output?: string;
+  /** Results keyed `component:measurement`, each an array of one result per node (lbkit reports one). */
+  readonly checks?: Readonly<Record<string, readonly CheckReport[]>>;
+}
+
+/** A probe's HTTP answer, ready to write: shared and frozen for the terse form. */
+export interface HealthResponse {
+  /** 200 for `pass`/`warn`, 503 for `fail`. */
+  readonly statusCode: 200 | 503;
+  /** Overall status. */
+  readonly status: HealthStatus;
+  /** `content-type: application/health+json`, `cache-control` and `content-length`. */
+  readonly headers: Readonly<OutgoingHttpHeaders>;
+  /** The JSON body (send nothing for HEAD, keep the headers). */
+  readonly body: Buffer;
+}
+
+/** The probes of one instance, created by `createHealth(options)`. */
+export interface Health {
+  /** The lifecycle the probes read. */
+  readonly lifecycle: Lifecycle;
+  /** Path → probe for every enabled route (the framework adapters register these). */
+  readonly routes: ReadonlyMap<string, Probe>;
+  /** Runs (or reads from the cache) what `probe` needs and returns the report. `detailed` defaults to true. */
+  report(probe: Probe, options?: { detailed?: boolean }): Promise<HealthReport>;
+  /** Whether `req` may see the detailed form (trusted network, token or `allowDetails`). */
+  allowsDetails(req: IncomingMessage): boolean;
+  /**
+   * The HTTP answer to `probe` for `req`: terse or detailed as `req` is allowed. Synchronous when
+   * every needed result is cached, a promise otherwise; never rejects.
+   */
+  answer(probe: Probe, req: IncomingMessage): HealthResponse | Promise<HealthResponse>;
+  /** Writes the answer to `probe` on `res` (no body for HEAD). */
+  respond(probe: Probe, req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * A node:http request handler: answers the configured paths (GET and HEAD; 405 for other methods)
+   * and returns true, or returns false and leaves other requests alone.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Stops background polling, aborts running checks and closes the checks' resources. Readiness and startup fail afterwards. */
+  close(): Promise<void>;
+}
+
+/** Options of `redisCheck`. */
+export interface RedisCheckOptions extends CheckOptions {
+  /**
+   * Which driver the client comes from. Default: detected from the instance — ioredis clients
+   * (`Redis` and `Cluster`) carry own `status` (string) and `isCluster` (boolean) properties;
+   * node-redis v5 clients are instances of its `RedisClient`/`RedisCluster` classes with boolean
+   * `isReady`/`isOpen`. Pass `kind` when wrapping a client so that detection cannot see it.
+   */
+  readonly kind?: 'ioredis' | 'node-redis';
+}
+
+/** Options of `postgresCheck`. */
+export interface PostgresCheckOptions extends CheckOptions {
+  /** Query to run. Default `SELECT 1`. */
+  readonly query?: string;
+}
+
+/** Options of `mysqlCheck`. */
+export interface MysqlCheckOptions extends CheckOptions {
+  /** Query to run. Default `SELECT 1`. */
+  readonly query?: string;
+}
+
+/** Options of `mongodbCheck`. */
+export type MongodbCheckOptions = CheckOptions;
+
+/** Options of `heapCheck`: thresholds on heap used ÷ heap size limit (`v8.getHeapStatistics()`). */
+export interface HeapCheckOptions extends CheckOptions {
+  /** Fail above this ratio (0–1). Default 0.9. */
+  readonly maxRatio?: number;
+  /** Warn above this ratio (0–1). Default: no warning level. */
+  readonly warnRatio?: number;
+}
+
+/** Options of `rssCheck`: thresholds on the resident set size. */
+export interface RssCheckOptions extends CheckOptions {
+  /**
+   * Fail above this many bytes. Default: 90% of `process.constrainedMemory()` when the process runs
+   * under a memory limit (cgroup), otherwise no limit (the check reports the value and passes).
+   */
+  readonly maxBytes?: number;
+  /** Warn above this many bytes. Default: no warning level. */
+  readonly warnBytes?: number;
+}
+
+/** Options of `eventLoopDelayCheck`: thresholds on the event-loop delay since the previous run. */
+export interface EventLoopDelayCheckOptions extends CheckOptions {
+  /** Fail when the delay percentile exceeds this many milliseconds. Default 500. */
+  readonly maxMs?: number;
+  /** Warn when it exceeds this many milliseconds. Default: no warning level. */
+  readonly warnMs?: number;
+  /** Which percentile of the delays is compared (1–100). Default 99. */
+  readonly percentile?: number;
+  /** Sampling interval of the monitor in milliseconds. Default 20. */
+  readonly resolutionMs?: number;
+}
