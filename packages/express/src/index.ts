@@ -1,2 +1,2 @@
 // Public entry of @lbkit/express: re-exports only.
-export {};
+export * from './health.js';

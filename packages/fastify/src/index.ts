@@ -1,2 +1,2 @@
 // Public entry of @lbkit/fastify: re-exports only.
-export {};
+export * from './health.js';

@@ -25,6 +25,11 @@ export function createHealth(options: HealthOptions = {}): Health {
   return new HealthProbes(options);
 }
 
+/** True when `value` was made by {@link createHealth} (adapters accept options or a ready Health). */
+export function isHealth(value: unknown): value is Health {
+  return value instanceof HealthProbes;
+}
+
 class HealthProbes implements Health {
   readonly lifecycle: Lifecycle;
   readonly routes: ReadonlyMap<string, Probe>;

@@ -6,7 +6,7 @@ export { mysqlCheck } from './checks/mysql.js';
 export { postgresCheck } from './checks/postgres.js';
 export { redisCheck } from './checks/redis.js';
 export { rssCheck } from './checks/rss.js';
-export { createHealth } from './health.js';
+export { createHealth, isHealth } from './health.js';
 export { HEALTH_CONTENT_TYPE } from './responses.js';
 export type {
   CheckFunction,

@@ -1,0 +1,75 @@
+// Fastify plugin of @lbkit/health: the probe routes, a `fastify.health` decorator, checks closed on onClose.
+import { LbkitError } from '@lbkit/core';
+import {
+  createHealth,
+  type Health,
+  type HealthOptions,
+  type HealthResponse,
+  isHealth,
+  type Probe,
+} from '@lbkit/health';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The probes of this instance (from @lbkit/fastify's healthPlugin). */
+    health: Health;
+  }
+}
+
+/** Options of {@link healthPlugin}: the health options, or `{ health }` to serve a Health made elsewhere. */
+export type FastifyHealthOptions = HealthOptions & {
+  /** A Health from `createHealth()`; its owner closes it (the plugin closes only what it created). */
+  readonly health?: Health;
+};
+
+async function lbkitHealth(fastify: FastifyInstance, options: FastifyHealthOptions): Promise<void> {
+  const given = options.health;
+  if (given !== undefined && !isHealth(given)) {
+    throw new LbkitError('LBKIT_HEALTH_OPTION_INVALID', 'health must be a Health made by createHealth()', {
+      hint: 'Pass health: createHealth({ ... }), or pass the health options directly.',
+    });
+  }
+  const health = given ?? createHealth(options);
+  fastify.decorate('health', health);
+  if (given === undefined) {
+    fastify.addHook('onClose', async function closeHealth() {
+      await health.close();
+    });
+  }
+  for (const [url, probe] of health.routes) {
+    fastify.route({
+      method: ['GET', 'HEAD'],
+      url,
+      exposeHeadRoute: false,
+      handler: probeHandler(health, probe),
+    });
+  }
+}
+
+function probeHandler(health: Health, probe: Probe) {
+  return function healthProbe(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> | undefined {
+    const answer = health.answer(probe, request.raw);
+    if (answer instanceof Promise) return answer.then((ready) => send(request, reply, ready));
+    send(request, reply, answer);
+    return undefined;
+  };
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, answer: HealthResponse): FastifyReply {
+  // The body is already JSON: a Buffer with its content-type skips Fastify's serializer.
+  return reply
+    .code(answer.statusCode)
+    .headers(answer.headers)
+    .send(request.method === 'HEAD' ? undefined : answer.body);
+}
+
+/**
+ * `fastify.register(healthPlugin, { checks })`: GET/HEAD routes for the probes (paths as in
+ * @lbkit/health), the `fastify.health` decorator, and the checks' timers closed in `onClose`.
+ */
+export const healthPlugin = fp(lbkitHealth, { name: '@lbkit/health', fastify: '5.x' });
