@@ -1,2 +1,27 @@
 // Public entry of @lbkit/client-ip: re-exports only.
-export {};
+
+export { PRESET_NAMES, rangePreset } from './presets.js';
+export { acceptProxyProtocol } from './proxy-protocol/accept.js';
+export { proxyProtocolInfo } from './proxy-protocol/info.js';
+export { parseProxyProtocol } from './proxy-protocol/parse.js';
+export { createClientIpResolver } from './resolver.js';
+export type {
+  ClientInfo,
+  ClientIpOptions,
+  ClientIpResolver,
+  ClientIpSource,
+  ProxyProtocolEndpoint,
+  ProxyProtocolHandle,
+  ProxyProtocolInfo,
+  ProxyProtocolOptions,
+  ProxyProtocolRejection,
+  ProxyProtocolRejectReason,
+  ProxyProtocolSsl,
+  ProxyProtocolTlv,
+  ProxyProtocolTlvs,
+  RangePreset,
+  ResolvableRequest,
+  TrustEntry,
+  TrustHops,
+  TrustOption,
+} from './types.js';
