@@ -1,2 +1,4 @@
 // Public entry of @lbkit/express: re-exports only.
+
+export * from './client-ip.js';
 export * from './health.js';
