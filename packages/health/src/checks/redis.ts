@@ -75,8 +75,10 @@ function detectKind(client: object): 'ioredis' | 'node-redis' {
 function ioredisPing(client: IoredisLike): (signal: AbortSignal) => Promise<unknown> {
   return () => {
     const status = client.status;
-    // `wait` is a lazyConnect client that has not connected yet: the PING connects it.
-    if (status !== 'ready' && status !== 'wait') {
+    // A client between connection attempts (or closed) would queue the PING until the timeout:
+    // fail at once with its state. `wait` (lazyConnect) and `connecting`/`connect` go ahead, the
+    // PING connects the former and is answered as soon as the latter are ready.
+    if (status === 'reconnecting' || status === 'close' || status === 'end') {
       return Promise.reject(new Error(`redis connection is ${status}`));
     }
     return client.ping();
