@@ -1,2 +1,18 @@
 // Public entry of @lbkit/session-redis: re-exports only.
-export {};
+export { SessionStoreError } from './errors.js';
+export { RedisSessionStore } from './store.js';
+export type {
+  FailMode,
+  RedisSessionStoreEvents,
+  RedisSessionStoreOptions,
+  SessionCallback,
+  SessionCompressionOptions,
+  SessionDropped,
+  SessionEncryptionOptions,
+  SessionErrorCode,
+  SessionRedisClient,
+  SessionRequest,
+  SessionSerializer,
+  StoredCookie,
+  StoredSession,
+} from './types.js';

@@ -1,0 +1,117 @@
+// Every Redis command of the store goes through here: bounded by a deadline, never parked in an offline queue.
+import type { Redis } from 'ioredis';
+import { SessionStoreError } from './errors.js';
+import type { LuaScript } from './scripts.js';
+import type { SessionRedisClient } from './types.js';
+
+/** Statuses in which ioredis would queue a command instead of sending it. */
+const NOT_SENDING = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
+const TRANSIENT_REPLY = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|NOREPLICAS)\b/;
+
+/** Callbacks the command layer reports outcomes to (availability tracking). */
+export interface CommandObserver {
+  onUnavailable(error: SessionStoreError): void;
+  onAnswered(): void;
+}
+
+/** Turns any failure of a command into the store's error with a stable code. */
+export function classifyFailure(error: unknown): SessionStoreError {
+  if (error instanceof SessionStoreError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Error && error.name === 'ReplyError') {
+    if (message.includes('WRONGTYPE')) {
+      return new SessionStoreError('LBKIT_SESSION_CORRUPT', 'a session key holds a value of the wrong type', {
+        hint: 'Another program wrote to a key under the session prefix; give the store its own prefix.',
+        cause: error,
+      });
+    }
+    if (!TRANSIENT_REPLY.test(message)) {
+      return new SessionStoreError(
+        'LBKIT_SESSION_REDIS_ERROR',
+        `Redis refused a session command: ${message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return new SessionStoreError('LBKIT_SESSION_UNAVAILABLE', `Redis is unavailable: ${message}`, {
+    hint: 'Sessions need Redis; the request fails (failMode closed) or runs without a session (failMode open) until it is back.',
+    cause: error,
+  });
+}
+
+/** Sends commands with a deadline; reports unavailability to the observer. */
+export class RedisCommands {
+  readonly #client: SessionRedisClient;
+  readonly #timeoutMs: number;
+  readonly #observer: CommandObserver;
+
+  constructor(client: SessionRedisClient, timeoutMs: number, observer: CommandObserver) {
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+    this.#observer = observer;
+  }
+
+  /** True when the client is in a state where a command would be written to the socket now (or soon). */
+  get sending(): boolean {
+    return !NOT_SENDING.has(this.#client.status);
+  }
+
+  /**
+   * Runs `send` against `node` (default: the store's client) within the deadline. A client that is
+   * reconnecting fails at once instead of queueing: no request waits on an offline queue.
+   */
+  run<T>(
+    send: (node: SessionRedisClient | Redis) => Promise<T>,
+    node: SessionRedisClient | Redis = this.#client,
+  ) {
+    if (NOT_SENDING.has(this.#client.status) || NOT_SENDING.has(node.status)) {
+      const error = classifyFailure(new Error(`connection is ${node.status}`));
+      this.#observer.onUnavailable(error);
+      return Promise.reject(error);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = new SessionStoreError(
+          'LBKIT_SESSION_TIMEOUT',
+          `Redis did not answer within ${this.#timeoutMs} ms`,
+          {
+            hint: 'Redis is overloaded, paused or unreachable; commandTimeoutMs bounds every session command.',
+          },
+        );
+        this.#observer.onUnavailable(error);
+        reject(error);
+      }, this.#timeoutMs);
+      timer.unref();
+      send(node).then(
+        (value) => {
+          clearTimeout(timer);
+          this.#observer.onAnswered();
+          resolve(value);
+        },
+        (cause: unknown) => {
+          clearTimeout(timer);
+          const error = classifyFailure(cause);
+          if (error.code === 'LBKIT_SESSION_UNAVAILABLE') this.#observer.onUnavailable(error);
+          else this.#observer.onAnswered();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Runs a Lua script by hash, loading it with EVAL when the server does not know it (NOSCRIPT). */
+  script(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    return this.run(async (client) => {
+      try {
+        return await client.evalsha(script.sha, script.numberOfKeys, ...keys, ...args);
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+          return client.eval(script.lua, script.numberOfKeys, ...keys, ...args);
+        }
+        throw error;
+      }
+    });
+  }
+}

@@ -1,0 +1,190 @@
+// Turns a session hash read from Redis into the session object the frameworks expect, and its read record.
+import { SessionStoreError } from './errors.js';
+import { READ_RECORD, type ReadRecord } from './read-record.js';
+import { parseJsonSafely } from './safe-json.js';
+import type { SessionSerializer, StoredSession } from './types.js';
+import { UndecodableValue, type ValueCodec } from './value-codec.js';
+
+/** What decoding needs from the store. */
+export interface DecodeContext {
+  readonly serializer: SessionSerializer;
+  readonly defaultSerializer: boolean;
+  readonly codec: ValueCodec;
+  readonly maxSessionBytes: number;
+}
+
+/** A decoded session and the problems worth reporting that did not prevent reading it. */
+export interface Decoded {
+  readonly session: StoredSession;
+  readonly record: ReadRecord;
+  readonly warning: SessionStoreError | undefined;
+}
+
+function corrupt(id: string, why: string, cause?: unknown): SessionStoreError {
+  return new SessionStoreError('LBKIT_SESSION_CORRUPT', `session ${id.slice(0, 6)}… is unreadable: ${why}`, {
+    hint: 'It reads as no session. Another program may write under the same prefix, or the serializer changed.',
+    cause,
+  });
+}
+
+function unsafeKeys(id: string): SessionStoreError {
+  return new SessionStoreError(
+    'LBKIT_SESSION_UNSAFE_KEY',
+    `session ${id.slice(0, 6)}… contained __proto__ or constructor.prototype keys; they were dropped`,
+    { hint: 'Someone stored crafted JSON in the session; check what the application copies into it.' },
+  );
+}
+
+function parseValue(ctx: DecodeContext, text: string): { value: unknown; stripped: boolean } {
+  if (ctx.defaultSerializer) return parseJsonSafely(text);
+  return { value: ctx.serializer.parse(text), stripped: false };
+}
+
+/**
+ * Decodes HGETALL pairs (`field, value, …`). Throws `SessionStoreError` (`LBKIT_SESSION_CORRUPT`,
+ * `LBKIT_SESSION_DECRYPT_FAILED`, `LBKIT_SESSION_TOO_LARGE`) when the session cannot be used.
+ */
+export async function decodeSession(
+  pairs: readonly string[],
+  start: number,
+  id: string,
+  ctx: DecodeContext,
+): Promise<Decoded> {
+  const record: ReadRecord = {
+    id,
+    texts: new Map(),
+    stored: new Map(),
+    cookie: '',
+    exp: '',
+    ma: '',
+    ttl: '',
+    refreshedAt: undefined,
+    legacy: false,
+  };
+  const data: Record<string, unknown> = {};
+  const pending: Array<Promise<void>> = [];
+  let bytes = 0;
+  let stripped = false;
+  for (let i = start; i + 1 < pairs.length; i += 2) {
+    const field = pairs[i]!;
+    const value = pairs[i + 1]!;
+    bytes += value.length;
+    if (bytes > ctx.maxSessionBytes) {
+      throw new SessionStoreError(
+        'LBKIT_SESSION_TOO_LARGE',
+        `session ${id.slice(0, 6)}… exceeds maxSessionBytes`,
+        {
+          hint: 'It reads as no session. Raise maxSessionBytes or keep less in the session.',
+        },
+      );
+    }
+    if (field.charCodeAt(0) === 0x2e) {
+      const key = field.slice(1);
+      if (key === '__proto__' || key === 'cookie') {
+        stripped = true;
+        continue;
+      }
+      let text: string;
+      try {
+        text = ctx.codec.decode(value, id, key);
+      } catch (error) {
+        if (error instanceof UndecodableValue && error.reason === 'decrypt') {
+          throw new SessionStoreError(
+            'LBKIT_SESSION_DECRYPT_FAILED',
+            `session ${id.slice(0, 6)}… does not decrypt with any configured key`,
+            {
+              hint: 'It reads as no session. Keep retired keys in encryption.keys until their sessions expire.',
+            },
+          );
+        }
+        throw corrupt(id, `key ${JSON.stringify(key)} does not decode`, error);
+      }
+      record.texts.set(key, text);
+      record.stored.set(key, value);
+      let parsed: { value: unknown; stripped: boolean };
+      try {
+        parsed = parseValue(ctx, text);
+      } catch (error) {
+        throw corrupt(id, `key ${JSON.stringify(key)} does not parse`, error);
+      }
+      stripped ||= parsed.stripped;
+      const result = parsed.value;
+      if (
+        result !== null &&
+        typeof result === 'object' &&
+        typeof (result as Promise<unknown>).then === 'function'
+      ) {
+        pending.push(
+          (result as Promise<unknown>).then(
+            (v) => {
+              data[key] = v;
+            },
+            (error: unknown) => {
+              throw corrupt(id, `key ${JSON.stringify(key)} does not parse`, error);
+            },
+          ),
+        );
+      } else {
+        data[key] = result;
+      }
+    } else if (field === 'cookie') record.cookie = value;
+    else if (field === 'exp') record.exp = value;
+    else if (field === 'ma') record.ma = value;
+    else if (field === 'ttl') record.ttl = value;
+  }
+  if (pending.length > 0) await Promise.all(pending);
+  if (record.cookie === '') throw corrupt(id, 'it has no cookie field');
+  let cookie: unknown;
+  try {
+    const parsed = parseJsonSafely(record.cookie);
+    cookie = parsed.value;
+    stripped ||= parsed.stripped;
+  } catch (error) {
+    throw corrupt(id, 'its cookie does not parse', error);
+  }
+  if (cookie === null || typeof cookie !== 'object' || Array.isArray(cookie))
+    throw corrupt(id, 'its cookie is not an object');
+  const exp = record.exp === '' ? Number.NaN : Number(record.exp);
+  const sessionCookie = cookie as Record<string | symbol, unknown>;
+  sessionCookie.expires = Number.isFinite(exp) ? new Date(exp).toISOString() : null;
+  // Enumerable, so @fastify/session's `{ ...cookie }` carries it into its cookie options.
+  sessionCookie[READ_RECORD] = record;
+  const session: StoredSession = { cookie: sessionCookie, ...data };
+  return { session, record, warning: stripped ? unsafeKeys(id) : undefined };
+}
+
+/** Builds a session from connect-redis's layout: the whole session as one serialized string. */
+export async function decodeLegacy(text: string, id: string, ctx: DecodeContext): Promise<Decoded> {
+  if (text.length > ctx.maxSessionBytes) throw corrupt(id, 'the legacy value exceeds maxSessionBytes');
+  let value: unknown;
+  let stripped = false;
+  try {
+    const parsed = parseValue(ctx, text);
+    value = await parsed.value;
+    stripped = parsed.stripped;
+  } catch (error) {
+    throw corrupt(id, 'the legacy value does not parse', error);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw corrupt(id, 'the legacy value is not an object');
+  const { cookie, ...data } = value as Record<string, unknown>;
+  const record: ReadRecord = {
+    id,
+    texts: new Map(),
+    stored: new Map(),
+    cookie: '',
+    exp: '',
+    ma: '',
+    ttl: '',
+    refreshedAt: undefined,
+    legacy: true,
+  };
+  const sessionCookie: Record<string | symbol, unknown> =
+    cookie !== null && typeof cookie === 'object' ? { ...(cookie as object) } : {};
+  sessionCookie[READ_RECORD] = record;
+  return {
+    session: { cookie: sessionCookie, ...data },
+    record,
+    warning: stripped ? unsafeKeys(id) : undefined,
+  };
+}

@@ -1,0 +1,467 @@
+// RedisSessionStore: the session store for express-session and @fastify/session on ioredis.
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { Availability } from './availability.js';
+import { perKey, scanKeys } from './bulk.js';
+import { SessionStoreError } from './errors.js';
+import {
+  type CookieParts,
+  cookieParts,
+  type Expiry,
+  type ExpiryRules,
+  expiryOf,
+  freshnessWindowMs,
+} from './expiry.js';
+import { createExpressSession, type Generate, notExpress } from './express-compat.js';
+import { SessionKeys } from './keys.js';
+import { type ResolvedOptions, resolveOptions } from './options.js';
+import { attachRecord, findRecord, type ReadRecord } from './read-record.js';
+import { classifyFailure, RedisCommands } from './redis-commands.js';
+import { destroyScript, readScript, touchScript, writeScript } from './scripts.js';
+import { type DecodeContext, decodeLegacy, decodeSession } from './session-codec.js';
+import type {
+  RedisSessionStoreEvents,
+  RedisSessionStoreOptions,
+  SessionCallback,
+  SessionRequest,
+  StoredSession,
+} from './types.js';
+import { ValueCodec } from './value-codec.js';
+import { applyPlan, type PlanContext, planWrite } from './write-plan.js';
+
+/** Calls `callback` (if any) with the outcome; the promise then never rejects, so nothing goes unhandled. */
+function settle<T>(promise: Promise<T>, callback: SessionCallback<T> | undefined): Promise<T> {
+  if (!callback) return promise;
+  return promise.then(
+    (value) => {
+      callback(null, value);
+      return value;
+    },
+    (error: unknown) => {
+      callback(error);
+      return undefined as T;
+    },
+  );
+}
+
+/** Decoding failures are the store's own errors; anything else came from a custom serializer. */
+function asCorrupt(error: unknown): SessionStoreError {
+  if (error instanceof SessionStoreError) return error;
+  return new SessionStoreError('LBKIT_SESSION_CORRUPT', 'a stored session could not be decoded', {
+    hint: 'It reads as no session; check the serializer.',
+    cause: error,
+  });
+}
+
+function isOutage(error: SessionStoreError): boolean {
+  return error.code === 'LBKIT_SESSION_UNAVAILABLE' || error.code === 'LBKIT_SESSION_TIMEOUT';
+}
+
+/**
+ * A Redis session store for express-session and @fastify/session (and any code that calls
+ * `get`/`set`/`destroy`): every method takes an optional Node-style callback and returns a promise.
+ *
+ * One Redis hash per session, one field per top-level key; a save writes only the keys the
+ * request changed, in one Lua script that refuses to recreate a destroyed session. See the
+ * package README for the guarantees and options.
+ */
+export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
+  /** Assigned by express-session when the middleware is created; used by `regenerate`/`createSession`. */
+  declare generate?: Generate;
+
+  readonly #options: ResolvedOptions;
+  readonly #keys: SessionKeys;
+  readonly #commands: RedisCommands;
+  readonly #availability: Availability;
+  readonly #decode: DecodeContext;
+  readonly #plan: PlanContext;
+  readonly #expiry: ExpiryRules;
+  readonly #detach: () => void;
+
+  constructor(options: RedisSessionStoreOptions) {
+    super();
+    const resolved = resolveOptions(options);
+    this.#options = resolved;
+    this.#keys = new SessionKeys(resolved.prefix);
+    this.#availability = new Availability(this, resolved.failMode, resolved.probeIntervalMs);
+    this.#commands = new RedisCommands(resolved.client, resolved.commandTimeoutMs, this.#availability);
+    this.#availability.setProbe(() => this.#commands.run((client) => client.ping()));
+    const codec = new ValueCodec(resolved.keyRing, resolved.compressor, resolved.maxSessionBytes);
+    this.#decode = {
+      serializer: resolved.serializer,
+      defaultSerializer: resolved.defaultSerializer,
+      codec,
+      maxSessionBytes: resolved.maxSessionBytes,
+    };
+    this.#plan = {
+      serializer: resolved.serializer,
+      codec,
+      strict: resolved.strict,
+      maxSessionBytes: resolved.maxSessionBytes,
+    };
+    this.#expiry = resolved;
+
+    const client = resolved.client;
+    const onReady = (): void => this.#availability.probeNow();
+    const onClosed = (): void =>
+      this.#availability.onUnavailable(classifyFailure(new Error('the Redis connection closed')));
+    client.on('ready', onReady);
+    client.on('close', onClosed);
+    client.on('end', onClosed);
+    this.#detach = () => {
+      client.off('ready', onReady);
+      client.off('close', onClosed);
+      client.off('end', onClosed);
+    };
+  }
+
+  /** False from a Redis failure until Redis answers again. */
+  get available(): boolean {
+    return !this.#availability.down;
+  }
+
+  /** Reads a session; `null` when there is none (or it is unreadable, which is reported). */
+  get(id: string, callback?: SessionCallback<StoredSession | null>): Promise<StoredSession | null> {
+    return settle(this.#get(id), callback);
+  }
+
+  /** Saves a session: the keys it changed since it was read, or all of a new one. */
+  set(id: string, session: StoredSession, callback?: SessionCallback): Promise<void> {
+    return settle(this.#set(id, session), callback);
+  }
+
+  /** Extends a session's expiry (skipped when Redis already extended it moments ago). */
+  touch(id: string, session: StoredSession, callback?: SessionCallback): Promise<void> {
+    return settle(this.#touch(id, session), callback);
+  }
+
+  /** Deletes a session and leaves a tombstone so no request in flight writes it back. Fails in both fail modes. */
+  destroy(id: string, callback?: SessionCallback): Promise<void> {
+    return settle(this.#destroy(id), callback);
+  }
+
+  /** Deletes every session and tombstone under the prefix, node by node. */
+  clear(callback?: SessionCallback): Promise<void> {
+    return settle(this.#clear(), callback);
+  }
+
+  /** Number of sessions. */
+  length(callback?: SessionCallback<number>): Promise<number> {
+    return settle(
+      this.#ids().then((ids) => ids.length),
+      callback,
+    );
+  }
+
+  /** Ids of every session. */
+  ids(callback?: SessionCallback<string[]>): Promise<string[]> {
+    return settle(this.#ids(), callback);
+  }
+
+  /** Every readable session, each with its `id` (as connect-redis returns them). */
+  all(callback?: SessionCallback<StoredSession[]>): Promise<StoredSession[]> {
+    return settle(this.#all(), callback);
+  }
+
+  /** express-session: destroys the request's session and generates a new one on `req`. */
+  regenerate(req: SessionRequest, callback: (error?: unknown) => void): void {
+    this.destroy(String(req.sessionID), (error) => {
+      if (typeof this.generate !== 'function') {
+        callback(error ?? notExpress());
+        return;
+      }
+      this.generate(req);
+      callback(error);
+    });
+  }
+
+  /** express-session: reads a session and builds `Session` from it. */
+  load(id: string, callback: (error: unknown, session?: object) => void): void {
+    this.get(id, (error, data) => {
+      if (error) return callback(error);
+      if (!data) return callback(null);
+      callback(null, this.createSession({ sessionID: id, sessionStore: this }, data));
+    });
+  }
+
+  /** express-session: turns stored data into `req.session`. */
+  createSession<S = object>(req: SessionRequest, data: StoredSession): S {
+    return createExpressSession(this.generate, req, data) as S;
+  }
+
+  /** Stops the recovery probe and detaches from the client. The client stays open: it is yours. */
+  close(): void {
+    this.#availability.close();
+    this.#detach();
+  }
+
+  #report(error: SessionStoreError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  #invalidId(id: unknown): SessionStoreError {
+    const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 40)) : typeof id;
+    return new SessionStoreError('LBKIT_SESSION_INVALID_ID', `session id ${shown} was refused`, {
+      hint: 'Ids must match sessionIdLength and sessionIdPattern (default: 32 base64url characters, as express-session and @fastify/session generate); set validateSessionId for other generators.',
+    });
+  }
+
+  /** A failed command on the read path: fail-open reads "no session", fail-closed throws. */
+  #readFailed(error: unknown): null {
+    const failure = classifyFailure(error);
+    if (failure.code === 'LBKIT_SESSION_CORRUPT') {
+      this.#report(failure);
+      return null;
+    }
+    if (isOutage(failure) && this.#options.failMode === 'open') {
+      this.#report(failure);
+      return null;
+    }
+    throw failure;
+  }
+
+  /** A failed command on a write path: fail-open skips the write (reported), fail-closed throws. */
+  #writeFailed(id: string, error: unknown): void {
+    const failure = classifyFailure(error);
+    if (isOutage(failure) && this.#options.failMode === 'open') {
+      this.#report(failure);
+      this.emit('dropped', { id, reason: 'unavailable' });
+      return;
+    }
+    throw failure;
+  }
+
+  async #get(id: string): Promise<StoredSession | null> {
+    const options = this.#options;
+    if (!options.isValidId(id)) {
+      this.#report(this.#invalidId(id));
+      return null;
+    }
+    const now = Date.now();
+    let reply: string[];
+    try {
+      reply = (await this.#commands.script(
+        readScript,
+        [this.#keys.session(id)],
+        [options.disableTouch || options.disableTTL ? '0' : '1', now, options.maxLifetimeMs],
+      )) as string[];
+    } catch (error) {
+      return this.#readFailed(error);
+    }
+    if (reply.length <= 1) return options.legacyPrefix === undefined ? null : this.#getLegacy(id);
+    try {
+      const decoded = await decodeSession(reply, 1, id, this.#decode);
+      if (reply[0] === '1') decoded.record.refreshedAt = now;
+      if (decoded.warning) this.#report(decoded.warning);
+      return decoded.session;
+    } catch (error) {
+      this.#report(asCorrupt(error));
+      return null;
+    }
+  }
+
+  async #getLegacy(id: string): Promise<StoredSession | null> {
+    const key = `${this.#options.legacyPrefix}${id}`;
+    let text: string | null;
+    try {
+      text = await this.#commands.run((client) => client.get(key));
+    } catch (error) {
+      return this.#readFailed(error);
+    }
+    if (text === null) return null;
+    try {
+      const decoded = await decodeLegacy(text, id, this.#decode);
+      if (decoded.warning) this.#report(decoded.warning);
+      return decoded.session;
+    } catch (error) {
+      this.#report(asCorrupt(error));
+      return null;
+    }
+  }
+
+  async #set(id: string, session: StoredSession): Promise<void> {
+    const options = this.#options;
+    if (!options.isValidId(id)) throw this.#invalidId(id);
+    if (session === null || typeof session !== 'object') throw new TypeError('session must be an object');
+    const now = Date.now();
+    const cookie = cookieParts(session);
+    const expiry = expiryOf(session, cookie, this.#expiry, now);
+    if (!options.disableTTL && expiry.pttl <= 0) return this.#destroy(id);
+    let record = findRecord(session, id);
+    const plan = planWrite(session, id, record, cookie, expiry, this.#plan);
+    const [cookieArg, , maArg, ttlArg] = plan.metaArgs;
+    if (
+      record &&
+      plan.mode === 'delta' &&
+      plan.changes.length === 0 &&
+      cookieArg === '' &&
+      maArg === '' &&
+      ttlArg === ''
+    ) {
+      // Nothing but the expiry moved (a rolling save of an unmodified session): that is a touch.
+      return this.#touchWith(id, record, cookie, expiry, now);
+    }
+    let reply: string[];
+    try {
+      reply = (await this.#commands.script(
+        writeScript,
+        [this.#keys.session(id), this.#keys.tombstone(id)],
+        [
+          plan.mode,
+          now,
+          expiry.pttl,
+          options.maxLifetimeMs,
+          options.strict ? '1' : '0',
+          ...plan.metaArgs,
+          ...plan.opArgs,
+        ],
+      )) as string[];
+    } catch (error) {
+      return this.#writeFailed(id, error);
+    }
+    const status = reply[0];
+    if (status === 'ok') {
+      const wasLegacy = record?.legacy === true;
+      record ??= emptyRecord(id);
+      applyPlan(record, plan, now);
+      attachRecord(session, record);
+      if (wasLegacy) await this.#dropLegacy(id);
+      return;
+    }
+    if (status === 'gone' || status === 'expired') {
+      this.emit('dropped', { id, reason: status === 'gone' ? 'destroyed' : 'expired' });
+      return;
+    }
+    const keys = reply.slice(1).map((field) => field.slice(1));
+    const conflict = new SessionStoreError(
+      'LBKIT_SESSION_CONFLICT',
+      keys.length > 0
+        ? `another request changed ${keys.map((k) => JSON.stringify(k)).join(', ')} of this session since it was read; nothing was saved`
+        : 'the session exists but this request never read it; nothing was saved',
+      {
+        hint: 'Strict mode refuses to overwrite a concurrent change: reload the session and retry, or answer 409.',
+        keys,
+      },
+    );
+    this.#report(conflict);
+    throw conflict;
+  }
+
+  async #touch(id: string, session: StoredSession): Promise<void> {
+    const options = this.#options;
+    if (options.disableTouch || options.disableTTL) return;
+    if (!options.isValidId(id)) throw this.#invalidId(id);
+    if (session === null || typeof session !== 'object') throw new TypeError('session must be an object');
+    const now = Date.now();
+    const cookie = cookieParts(session);
+    const expiry = expiryOf(session, cookie, this.#expiry, now);
+    if (expiry.pttl <= 0) return;
+    return this.#touchWith(id, findRecord(session, id), cookie, expiry, now);
+  }
+
+  async #touchWith(
+    id: string,
+    record: ReadRecord | undefined,
+    cookie: CookieParts,
+    expiry: Expiry,
+    now: number,
+  ): Promise<void> {
+    const options = this.#options;
+    if (options.disableTouch || options.disableTTL) return;
+    const period = cookie.ma ?? (expiry.ttl === '' ? expiry.pttl : Number(expiry.ttl));
+    if (record?.refreshedAt !== undefined && now - record.refreshedAt <= freshnessWindowMs(period)) return;
+    const exp = cookie.exp === null ? '' : String(cookie.exp);
+    try {
+      await this.#commands.script(
+        touchScript,
+        [this.#keys.session(id)],
+        [now, expiry.pttl, options.maxLifetimeMs, exp],
+      );
+    } catch (error) {
+      return this.#writeFailed(id, error);
+    }
+    if (record) {
+      record.refreshedAt = now;
+      if (exp !== '') record.exp = exp;
+    }
+  }
+
+  async #destroy(id: string): Promise<void> {
+    if (!this.#options.isValidId(id)) throw this.#invalidId(id);
+    try {
+      await this.#commands.script(
+        destroyScript,
+        [this.#keys.session(id), this.#keys.tombstone(id)],
+        [this.#options.tombstoneTtlMs],
+      );
+    } catch (error) {
+      throw classifyFailure(error);
+    }
+    if (this.#options.legacyPrefix !== undefined) await this.#dropLegacy(id);
+  }
+
+  /** Removes the connect-redis copy of a session (its key may live in another Cluster slot). */
+  async #dropLegacy(id: string): Promise<void> {
+    const key = `${this.#options.legacyPrefix}${id}`;
+    try {
+      await this.#commands.run((client) => client.unlink(key));
+    } catch (error) {
+      this.#report(classifyFailure(error));
+    }
+  }
+
+  async #clear(): Promise<void> {
+    const { client, scanCount } = this.#options;
+    await scanKeys(this.#commands, client, this.#keys.everythingPattern, scanCount, async (node, keys) => {
+      if (client.isCluster) await perKey(this.#commands, node, keys, 'unlink');
+      else await this.#commands.run((n) => (n as Redis).unlink(...keys), node);
+    });
+  }
+
+  async #ids(): Promise<string[]> {
+    const ids: string[] = [];
+    const { client, scanCount } = this.#options;
+    await scanKeys(this.#commands, client, this.#keys.sessionPattern, scanCount, async (_node, keys) => {
+      for (const key of keys) {
+        const id = this.#keys.idOf(key);
+        if (id !== undefined) ids.push(id);
+      }
+    });
+    return ids;
+  }
+
+  async #all(): Promise<StoredSession[]> {
+    const sessions: StoredSession[] = [];
+    const { client, scanCount } = this.#options;
+    await scanKeys(this.#commands, client, this.#keys.sessionPattern, scanCount, async (node, keys) => {
+      const hashes = await perKey<Record<string, string>>(this.#commands, node, keys, 'hgetall');
+      for (let i = 0; i < keys.length; i++) {
+        const id = this.#keys.idOf(keys[i]!);
+        const pairs = Object.entries(hashes[i] ?? {}).flat();
+        if (id === undefined || pairs.length === 0) continue;
+        try {
+          const { session } = await decodeSession(pairs, 0, id, this.#decode);
+          session.id = id;
+          sessions.push(session);
+        } catch (error) {
+          this.#report(asCorrupt(error));
+        }
+      }
+    });
+    return sessions;
+  }
+}
+
+function emptyRecord(id: string): ReadRecord {
+  return {
+    id,
+    texts: new Map(),
+    stored: new Map(),
+    cookie: '',
+    exp: '',
+    ma: '',
+    ttl: '',
+    refreshedAt: undefined,
+    legacy: false,
+  };
+}

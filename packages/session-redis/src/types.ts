@@ -1,0 +1,190 @@
+// Public types of @lbkit/session-redis.
+import type { LbkitError } from '@lbkit/core';
+import type { Cluster, Redis } from 'ioredis';
+
+/** An ioredis client: a single node (`new Redis(url)`), a Sentinel-managed master, or a `Cluster`. */
+export type SessionRedisClient = Redis | Cluster;
+
+/**
+ * What happens to a request when Redis cannot answer within `commandTimeoutMs`:
+ * - `closed`: the store answers with an `LbkitError` (`statusCode` 503) that Express and Fastify
+ *   turn into a 503 response;
+ * - `open`: reads answer "no session", writes are skipped, the store emits `disconnect`
+ *   (express-session then serves requests without a session until `connect`). `destroy` still
+ *   fails, so a logout is never reported done when it was not.
+ */
+export type FailMode = 'closed' | 'open';
+
+/**
+ * Turns one top-level session value into text and back. Same shape as connect-redis's
+ * `serializer`, but applied per top-level key, since the store keeps one hash field per key.
+ */
+export interface SessionSerializer {
+  /** Parses what `stringify` produced. May return a promise. */
+  parse(text: string): unknown;
+  /** Serializes one value; `undefined` means the key is absent. */
+  stringify(value: unknown): string | undefined;
+}
+
+/** Encryption at rest with AES-256-GCM; the session id and key name are the associated data. */
+export interface SessionEncryptionOptions {
+  /**
+   * 32-byte keys: `Uint8Array`, 64 hex characters, or base64/base64url. The first encrypts;
+   * every key decrypts, so rotating is: put the new key first, keep the old ones until every
+   * session written with them has expired.
+   */
+  readonly keys: ReadonlyArray<string | Uint8Array>;
+}
+
+/** Compression of top-level values whose serialized size reaches a threshold. */
+export interface SessionCompressionOptions {
+  /** Smallest serialized value (bytes) that is compressed. Default 1024. */
+  readonly thresholdBytes?: number;
+  /** `brotli` (quality 4) or `deflate` (raw deflate, level 6). Default `brotli`. */
+  readonly algorithm?: 'brotli' | 'deflate';
+}
+
+/** Options of {@link RedisSessionStore}. A superset of connect-redis 9's options. */
+export interface RedisSessionStoreOptions {
+  /** The ioredis client (single node, Sentinel or Cluster). The store never closes it. */
+  readonly client: SessionRedisClient;
+  /**
+   * Key prefix. Default `sess:`. Keys are `<prefix>{<id>}` (the braces keep every key of one
+   * session in one Cluster slot), so the prefix may not contain `{` or `}`.
+   */
+  readonly prefix?: string;
+  /**
+   * Expiry in seconds when the cookie has no `expires`, or a function of the session returning
+   * seconds (then it always wins, as in connect-redis). Default 86400.
+   */
+  readonly ttl?: number | ((session: StoredSession) => number);
+  /**
+   * connect-redis option: do not expire sessions from the cookie or `ttl`. lbkit still refuses to
+   * write keys that live forever, so this requires `maxLifetimeMs`, which then bounds every key.
+   */
+  readonly disableTTL?: boolean;
+  /** Never extend the expiry on reads or `touch`. Default false. */
+  readonly disableTouch?: boolean;
+  /** Value serializer. Default: JSON, parsed without `__proto__`/`constructor.prototype` keys. */
+  readonly serializer?: SessionSerializer;
+  /** `COUNT` hint of the SCANs behind `clear`, `all`, `length`, `ids`. Default 100. */
+  readonly scanCount?: number;
+  /**
+   * Compare-and-set: a save that changes a top-level key another request changed since this
+   * request read it fails with `LBKIT_SESSION_CONFLICT` (nothing of that save is written).
+   * Default false: changes to different keys merge, and the last write of one key wins.
+   */
+  readonly strict?: boolean;
+  /** Behaviour while Redis is unreachable or too slow. Default `closed`. */
+  readonly failMode?: FailMode;
+  /** Upper bound of every Redis command of the store, in milliseconds. Default 1000. */
+  readonly commandTimeoutMs?: number;
+  /**
+   * How long a destroyed or regenerated session id stays refused for writes, in milliseconds,
+   * so a request that began before the logout cannot write the session back. Default 300000.
+   */
+  readonly tombstoneTtlMs?: number;
+  /** Absolute lifetime from a session's creation, whatever its activity. Default: none. */
+  readonly maxLifetimeMs?: number;
+  /** Encrypt values at rest. Default: off. */
+  readonly encryption?: SessionEncryptionOptions;
+  /** Compress large values. `true` uses the defaults. Default: off. */
+  readonly compression?: boolean | SessionCompressionOptions;
+  /**
+   * Accepted session id length: an exact length or a range. Default 32, the length of the ids
+   * express-session and @fastify/session generate (24 random bytes in base64url).
+   */
+  readonly sessionIdLength?: number | { readonly min: number; readonly max: number };
+  /**
+   * Accepted session id characters, tested after the length check. Default: base64url
+   * (`A-Z a-z 0-9 - _`). Must be anchored (`^…$`) and linear-time.
+   */
+  readonly sessionIdPattern?: RegExp;
+  /**
+   * Replaces the length and pattern checks. Whatever it says, ids containing braces, glob
+   * characters, whitespace or control characters, or longer than 256, are refused.
+   */
+  readonly validateSessionId?: (id: string) => boolean;
+  /**
+   * Prefix of sessions written by connect-redis (usually `sess:`). When set, a session missing in
+   * the lbkit layout is read from `<legacyPrefix><id>` and moved on its next save.
+   */
+  readonly legacyPrefix?: string;
+  /** Largest session (sum of its stored values) read or written, in bytes. Default 1 MiB. */
+  readonly maxSessionBytes?: number;
+  /** While Redis is unavailable, how often to PING it to notice recovery. Default 1000 ms. */
+  readonly probeIntervalMs?: number;
+}
+
+/** The cookie of a stored session, as express-session and @fastify/session serialize it. */
+export interface StoredCookie {
+  /** ISO date, or null for a browser-session cookie. */
+  expires?: string | Date | null;
+  /** `maxAge` the cookie was created with, in milliseconds. */
+  originalMaxAge?: number | null;
+  [option: string]: unknown;
+}
+
+/** A session as the store reads and writes it: a cookie plus the application's top-level keys. */
+export interface StoredSession {
+  cookie?: StoredCookie;
+  [key: string]: unknown;
+}
+
+/** The part of a request express-session hands to `regenerate` and `createSession`. */
+export interface SessionRequest {
+  sessionID?: string;
+  session?: unknown;
+  sessionStore?: unknown;
+}
+
+/** Why a write was not applied although the caller was told it succeeded. */
+export interface SessionDropped {
+  /** The session id. */
+  readonly id: string;
+  /**
+   * `destroyed`: the session was destroyed or regenerated (or expired) while the request ran;
+   * `expired`: its `maxLifetimeMs` is over; `unavailable`: Redis was down in fail-open mode.
+   */
+  readonly reason: 'destroyed' | 'expired' | 'unavailable';
+}
+
+/** Events of {@link RedisSessionStore}. */
+export interface RedisSessionStoreEvents {
+  /**
+   * A problem worth reporting (corrupt data, undecryptable value, invalid id, conflict, Redis
+   * failure). Only emitted when a listener is attached, so it never crashes the process.
+   */
+  error: [LbkitError];
+  /** A write was skipped on purpose; see {@link SessionDropped}. */
+  dropped: [SessionDropped];
+  /** Redis stopped answering (both fail modes). */
+  unavailable: [LbkitError];
+  /** Redis answers again (both fail modes). */
+  available: [];
+  /** Fail-open only: the express-session protocol for "serve without sessions now". */
+  disconnect: [];
+  /** Fail-open only: sessions are served again. */
+  connect: [];
+}
+
+/** Node-style callback of the store methods. */
+export type SessionCallback<T = void> = (error?: unknown, result?: T) => void;
+
+/** Stable error codes of @lbkit/session-redis (see the README for meaning and fix). */
+export type SessionErrorCode =
+  | 'LBKIT_SESSION_CLIENT_REQUIRED'
+  | 'LBKIT_SESSION_BAD_OPTION'
+  | 'LBKIT_SESSION_BAD_PREFIX'
+  | 'LBKIT_SESSION_BAD_KEY'
+  | 'LBKIT_SESSION_NO_EXPIRY'
+  | 'LBKIT_SESSION_INVALID_ID'
+  | 'LBKIT_SESSION_UNAVAILABLE'
+  | 'LBKIT_SESSION_TIMEOUT'
+  | 'LBKIT_SESSION_REDIS_ERROR'
+  | 'LBKIT_SESSION_CONFLICT'
+  | 'LBKIT_SESSION_CORRUPT'
+  | 'LBKIT_SESSION_DECRYPT_FAILED'
+  | 'LBKIT_SESSION_UNSAFE_KEY'
+  | 'LBKIT_SESSION_TOO_LARGE'
+  | 'LBKIT_SESSION_NOT_EXPRESS';

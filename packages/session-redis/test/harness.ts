@@ -1,0 +1,262 @@
+// One small app per framework (express-session, @fastify/session) with the same routes, and a cookie-keeping client.
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import express from 'express';
+import session from 'express-session';
+import Fastify from 'fastify';
+
+/** Options of the session middleware under test. */
+export interface AppOptions {
+  /** Cookie maxAge in ms; null for a browser-session cookie. Default 60000. */
+  readonly maxAgeMs?: number | null;
+  readonly rolling?: boolean;
+  readonly saveUninitialized?: boolean;
+}
+
+/** A listening test app. */
+export interface RunningApp {
+  readonly url: string;
+  readonly cookieName: string;
+  /** The session id inside a cookie value of this framework. */
+  sessionIdOf(cookieValue: string): string;
+  close(): Promise<void>;
+}
+
+/** A framework the contract suite runs against. */
+export interface Framework {
+  readonly name: 'express' | 'fastify';
+  start(store: unknown, options?: AppOptions): Promise<RunningApp>;
+}
+
+const SECRET = 'lbkit-session-redis-test-secret-0123456789';
+
+type Data = Record<string, unknown>;
+
+function dataOf(sessionObject: object | null | undefined): Data {
+  if (!sessionObject) return {};
+  return Object.fromEntries(Object.entries(sessionObject).filter(([key]) => key !== 'cookie'));
+}
+
+function msOf(value: unknown): number {
+  const ms = Number(value ?? 0);
+  return Number.isInteger(ms) && ms >= 0 && ms <= 10_000 ? ms : 0;
+}
+
+function errorBody(error: unknown): { status: number; body: Data } {
+  const e = error as { statusCode?: number; code?: string; keys?: string[] };
+  return { status: e.statusCode ?? 500, body: { code: e.code, keys: e.keys } };
+}
+
+/**
+ * Routes (the same on both frameworks):
+ * GET /read, GET /slow?ms — answer { data } without changing the session;
+ * POST /write/:key?ms&save — waits ms, sets key to the JSON body's `value`; with save=1 saves
+ *   explicitly and answers the store's error as { code, keys } with its status;
+ * POST /delete/:key, POST /regenerate (sets fresh=true), POST /destroy?ms (waits, then destroys).
+ */
+export const expressFramework: Framework = {
+  name: 'express',
+  async start(store, options = {}) {
+    const app = express();
+    app.use(
+      session({
+        secret: SECRET,
+        store: store as session.Store,
+        resave: false,
+        saveUninitialized: options.saveUninitialized ?? false,
+        rolling: options.rolling ?? false,
+        cookie: { maxAge: options.maxAgeMs === undefined ? 60_000 : (options.maxAgeMs ?? undefined) },
+      }),
+    );
+    const s = (req: express.Request): Data => req.session as unknown as Data;
+    app.get('/read', (req, res) => {
+      res.json({ data: dataOf(req.session) });
+    });
+    app.get('/slow', async (req, res) => {
+      await sleep(msOf(req.query.ms));
+      res.json({ data: dataOf(req.session) });
+    });
+    app.post('/write/:key', express.json(), async (req, res) => {
+      await sleep(msOf(req.query.ms));
+      s(req)[req.params.key] = (req.body as Data).value;
+      if (req.query.save !== '1') {
+        res.json({ data: dataOf(req.session) });
+        return;
+      }
+      req.session.save((error) => {
+        if (error) {
+          const { status, body } = errorBody(error);
+          res.status(status).json(body);
+        } else res.json({ data: dataOf(req.session) });
+      });
+    });
+    app.post('/delete/:key', (req, res) => {
+      delete s(req)[req.params.key];
+      res.json({ data: dataOf(req.session) });
+    });
+    app.post('/regenerate', (req, res, next) => {
+      req.session.regenerate((error) => {
+        if (error) return next(error);
+        s(req).fresh = true;
+        res.json({ data: dataOf(req.session) });
+      });
+    });
+    app.post('/destroy', async (req, res, next) => {
+      await sleep(msOf(req.query.ms));
+      req.session.destroy((error) => {
+        if (error) return next(error);
+        res.json({ destroyed: true });
+      });
+    });
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const { status, body } = errorBody(error);
+      if (!res.headersSent) res.status(status).json(body);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      cookieName: 'connect.sid',
+      sessionIdOf: (value) => {
+        const decoded = decodeURIComponent(value);
+        return decoded.slice(2, decoded.lastIndexOf('.'));
+      },
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  },
+};
+
+export const fastifyFramework: Framework = {
+  name: 'fastify',
+  async start(store, options = {}) {
+    const app = Fastify({ logger: false });
+    await app.register(fastifyCookie);
+    await app.register(fastifySession, {
+      secret: SECRET,
+      store: store as fastifySession.SessionStore,
+      saveUninitialized: options.saveUninitialized ?? false,
+      rolling: options.rolling ?? true,
+      cookie: {
+        secure: false,
+        maxAge: options.maxAgeMs === undefined ? 60_000 : (options.maxAgeMs ?? undefined),
+      },
+    });
+    const s = (request: { session: unknown }): Data => request.session as Data;
+    app.setErrorHandler((error, _request, reply) => {
+      const { status, body } = errorBody(error);
+      return reply.code(status).send(body);
+    });
+    app.get('/read', async (request) => ({ data: dataOf(request.session) }));
+    app.get<{ Querystring: { ms?: string } }>('/slow', async (request) => {
+      await sleep(msOf(request.query.ms));
+      return { data: dataOf(request.session) };
+    });
+    app.post<{ Params: { key: string }; Querystring: { ms?: string; save?: string }; Body: Data }>(
+      '/write/:key',
+      async (request, reply) => {
+        await sleep(msOf(request.query.ms));
+        s(request)[request.params.key] = request.body.value;
+        if (request.query.save === '1') {
+          try {
+            await request.session.save();
+          } catch (error) {
+            const { status, body } = errorBody(error);
+            return reply.code(status).send(body);
+          }
+        }
+        return { data: dataOf(request.session) };
+      },
+    );
+    app.post<{ Params: { key: string } }>('/delete/:key', async (request) => {
+      delete s(request)[request.params.key];
+      return { data: dataOf(request.session) };
+    });
+    app.post('/regenerate', async (request) => {
+      await request.session.regenerate();
+      s(request).fresh = true;
+      return { data: dataOf(request.session) };
+    });
+    app.post<{ Querystring: { ms?: string } }>('/destroy', async (request) => {
+      await sleep(msOf(request.query.ms));
+      await request.session.destroy();
+      return { destroyed: true };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      cookieName: 'sessionId',
+      sessionIdOf: (value) => {
+        const decoded = decodeURIComponent(value);
+        return decoded.slice(0, decoded.lastIndexOf('.'));
+      },
+      close: () => app.close(),
+    };
+  },
+};
+
+/** Both frameworks, for `describe.each`. */
+export const frameworks: readonly Framework[] = [expressFramework, fastifyFramework];
+
+/** Answer of a {@link Browser} request. */
+export interface Answer {
+  readonly status: number;
+  readonly body: Data;
+  /** The session cookie this response set, if it set one. */
+  readonly setCookie: string | undefined;
+}
+
+/** A client keeping one session cookie, like a browser tab. */
+export class Browser {
+  cookie: string | undefined;
+
+  constructor(readonly app: RunningApp) {}
+
+  /** The session id the cookie carries. */
+  get sessionId(): string {
+    if (!this.cookie) throw new Error('no session cookie yet');
+    return this.app.sessionIdOf(this.cookie);
+  }
+
+  /** Another tab of the same browser: same cookie, own jar from now on. */
+  clone(app: RunningApp = this.app): Browser {
+    const other = new Browser(app);
+    other.cookie = this.cookie;
+    return other;
+  }
+
+  async request(method: 'GET' | 'POST', path: string, value?: unknown): Promise<Answer> {
+    const headers: Record<string, string> = {};
+    if (this.cookie) headers.cookie = `${this.app.cookieName}=${this.cookie}`;
+    let body: string | undefined;
+    if (value !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify({ value });
+    }
+    const response = await fetch(`${this.app.url}${path}`, { method, headers, body });
+    const text = await response.text();
+    let setCookie: string | undefined;
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      if (pair!.slice(0, eq) === this.app.cookieName) setCookie = pair!.slice(eq + 1);
+    }
+    if (setCookie) this.cookie = setCookie;
+    return { status: response.status, body: text ? (JSON.parse(text) as Data) : {}, setCookie };
+  }
+
+  get(path: string): Promise<Answer> {
+    return this.request('GET', path);
+  }
+
+  post(path: string, value?: unknown): Promise<Answer> {
+    return this.request('POST', path, value);
+  }
+}
