@@ -1,9 +1,20 @@
 // The demo application on Express: the routes of shared/CONTRACT.md wired to every lbkit package.
 
 import type { Lifecycle } from '@lbkit/core';
+import { healthcheck } from '@lbkit/express';
+import {
+  createHealth,
+  eventLoopDelayCheck,
+  type HealthCheckInput,
+  heapCheck,
+  postgresCheck,
+  redisCheck,
+} from '@lbkit/health';
 import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared';
 import express, { type Express } from 'express';
 import session from 'express-session';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 
 declare module 'express-session' {
   interface SessionData {
@@ -16,6 +27,15 @@ declare module 'express-session' {
 export interface DemoAppOptions {
   readonly config: DemoConfig;
   readonly lifecycle: Lifecycle;
+  /** Health settings beyond the environment, for tests and embedding. */
+  readonly health?: DemoHealthOptions;
+}
+
+/** Extra health checks and who may read the detailed report (default: this host's own loopback address). */
+export interface DemoHealthOptions {
+  readonly extraChecks?: readonly HealthCheckInput[];
+  readonly token?: string;
+  readonly trustedNetworks?: readonly string[];
 }
 
 /** A built demo app and the resources it holds, closed by `close()`. */
@@ -25,9 +45,42 @@ export interface DemoApp {
 }
 
 /** Builds the Express demo app. */
-export async function createApp({ config }: DemoAppOptions): Promise<DemoApp> {
+export async function createApp({
+  config,
+  lifecycle,
+  health: healthOptions,
+}: DemoAppOptions): Promise<DemoApp> {
   const app = express();
   app.disable('x-powered-by');
+
+  // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1 })
+    : undefined;
+  // Connection errors surface through the readiness check; without a listener ioredis would log each one.
+  redis?.on('error', () => {});
+  const database = config.databaseUrl
+    ? new pg.Pool({ connectionString: config.databaseUrl, max: 4, connectionTimeoutMillis: 2000 })
+    : undefined;
+  // An idle client losing its connection emits 'error' on the pool, which would otherwise crash the process.
+  database?.on('error', () => {});
+
+  const health = createHealth({
+    lifecycle,
+    checks: [
+      ...(redis ? [redisCheck(redis)] : []),
+      ...(database ? [postgresCheck(database)] : []),
+      heapCheck(),
+      eventLoopDelayCheck(),
+      ...(healthOptions?.extraChecks ?? []),
+    ],
+    // Details for callers on this host's own loopback address only: behind a proxy on the same host, use a token.
+    trustedNetworks: healthOptions?.trustedNetworks ?? ['127.0.0.1', '::1'],
+    token: healthOptions?.token,
+    serviceId: config.instanceId,
+  });
+  // First, so probes skip sessions and body parsing and are never shed.
+  app.use(healthcheck(health));
 
   if (!config.redisUrl) console.warn('REDIS_URL is not set: sessions are kept in memory, per instance');
   app.use(
@@ -85,5 +138,12 @@ export async function createApp({ config }: DemoAppOptions): Promise<DemoApp> {
     res.json({ ms, instance: config.instanceId });
   });
 
-  return { app, close: async () => {} };
+  return {
+    app,
+    close: async () => {
+      await health.close();
+      redis?.disconnect();
+      await database?.end();
+    },
+  };
 }

@@ -2,8 +2,18 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { Lifecycle } from '@lbkit/core';
+import { healthPlugin } from '@lbkit/fastify';
+import {
+  eventLoopDelayCheck,
+  type HealthCheckInput,
+  heapCheck,
+  postgresCheck,
+  redisCheck,
+} from '@lbkit/health';
 import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 
 declare module 'fastify' {
   interface Session {
@@ -16,6 +26,15 @@ declare module 'fastify' {
 export interface DemoAppOptions {
   readonly config: DemoConfig;
   readonly lifecycle: Lifecycle;
+  /** Health settings beyond the environment, for tests and embedding. */
+  readonly health?: DemoHealthOptions;
+}
+
+/** Extra health checks and who may read the detailed report (default: this host's own loopback address). */
+export interface DemoHealthOptions {
+  readonly extraChecks?: readonly HealthCheckInput[];
+  readonly token?: string;
+  readonly trustedNetworks?: readonly string[];
 }
 
 /** A built demo app; `app.close()` releases everything it holds. */
@@ -33,8 +52,44 @@ const msQuery = {
 } as const;
 
 /** Builds the Fastify demo app (not listening yet). */
-export async function createApp({ config }: DemoAppOptions): Promise<DemoApp> {
+export async function createApp({
+  config,
+  lifecycle,
+  health: healthOptions,
+}: DemoAppOptions): Promise<DemoApp> {
   const app = Fastify({ logger: false });
+
+  // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1 })
+    : undefined;
+  // Connection errors surface through the readiness check; without a listener ioredis would log each one.
+  redis?.on('error', () => {});
+  const database = config.databaseUrl
+    ? new pg.Pool({ connectionString: config.databaseUrl, max: 4, connectionTimeoutMillis: 2000 })
+    : undefined;
+  // An idle client losing its connection emits 'error' on the pool, which would otherwise crash the process.
+  database?.on('error', () => {});
+  app.addHook('onClose', async function closeBackends() {
+    redis?.disconnect();
+    await database?.end();
+  });
+
+  // The plugin closes its checks in onClose; its routes carry config.lbkit.probe for hooks that must skip probes.
+  await app.register(healthPlugin, {
+    lifecycle,
+    checks: [
+      ...(redis ? [redisCheck(redis)] : []),
+      ...(database ? [postgresCheck(database)] : []),
+      heapCheck(),
+      eventLoopDelayCheck(),
+      ...(healthOptions?.extraChecks ?? []),
+    ],
+    // Details for callers on this host's own loopback address only: behind a proxy on the same host, use a token.
+    trustedNetworks: healthOptions?.trustedNetworks ?? ['127.0.0.1', '::1'],
+    token: healthOptions?.token,
+    serviceId: config.instanceId,
+  });
 
   if (!config.redisUrl) console.warn('REDIS_URL is not set: sessions are kept in memory, per instance');
   await app.register(fastifyCookie);

@@ -43,6 +43,9 @@ async function lbkitHealth(fastify: FastifyInstance, options: FastifyHealthOptio
       method: ['GET', 'HEAD'],
       url,
       exposeHeadRoute: false,
+      // Fastify runs every application hook on every route (parents push hooks into children), so
+      // hooks that must leave probes alone, such as load shedding, recognise them by this flag.
+      config: { lbkit: { probe } },
       handler: probeHandler(health, probe),
     });
   }

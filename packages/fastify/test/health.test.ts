@@ -25,6 +25,19 @@ describe('Fastify healthPlugin', () => {
     await app.close();
   });
 
+  it('marks its routes with config.lbkit.probe so application hooks can leave probes alone', async () => {
+    const seen: unknown[] = [];
+    const app = Fastify();
+    app.addHook('onRequest', async function record(request) {
+      seen.push((request.routeOptions.config as { lbkit?: unknown }).lbkit);
+    });
+    await app.register(healthPlugin, { lifecycle: new Lifecycle() });
+    await app.inject({ url: '/health/live' });
+    await app.inject({ url: '/health' });
+    expect(seen).toEqual([{ probe: 'liveness' }, { probe: 'readiness' }]);
+    await app.close();
+  });
+
   it('answers HEAD with the GET headers and no body, and 503 while starting', async () => {
     const app = Fastify();
     await app.register(healthPlugin, { lifecycle: new Lifecycle() });
