@@ -32,8 +32,14 @@ function isNodePort(s: string, start: number): boolean {
  */
 export function parseForwardedNode(value: string, out: ParsedAddress, allowZone: boolean): number {
   if (value.length === 0) return INVALID;
-  if (value.length === 7 && value.toLowerCase() === 'unknown') return HIDDEN;
-  if (value.charCodeAt(0) === 95) return isObfuscated(value, 0) ? HIDDEN : INVALID;
+  const first = value.charCodeAt(0);
+  if (first === 95 || first === 117 || first === 85) {
+    // nodename "unknown" or an obfuscated `_name`, with an optional port (RFC 7239 §6).
+    const colon = value.indexOf(':');
+    const name = colon < 0 ? value : value.slice(0, colon);
+    const hidden = name.toLowerCase() === 'unknown' || isObfuscated(name, 0);
+    return hidden && (colon < 0 || isNodePort(value, colon + 1)) ? HIDDEN : INVALID;
+  }
   let kind: number;
   if (value.charCodeAt(0) === 91) {
     const close = value.indexOf(']');
