@@ -60,7 +60,7 @@ if touch and (ttl or ma) then
   local pttl = ttl or ma
   local window = math.min(60000, math.max(1000, math.floor(pttl / 100)))
   local fresh
-  if ma and exp then
+  if ma and exp and not ttl then
     fresh = (now + ma) - exp <= window
   else
     fresh = pttl - redis.call('PTTL', KEYS[1]) <= window
