@@ -33,6 +33,8 @@ export interface DemoAppOptions {
 /** Extra health checks and who may read the detailed report (default: this host's own loopback address). */
 export interface DemoHealthOptions {
   readonly extraChecks?: readonly HealthCheckInput[];
+  /** How long check results are reused (default 1000 ms). */
+  readonly cacheMs?: number;
   readonly token?: string;
   readonly trustedNetworks?: readonly string[];
 }
@@ -88,6 +90,7 @@ export async function createApp({
     // Details for callers on this host's own loopback address only: behind a proxy on the same host, use a token.
     trustedNetworks: healthOptions?.trustedNetworks ?? ['127.0.0.1', '::1'],
     token: healthOptions?.token,
+    cacheMs: healthOptions?.cacheMs,
     serviceId: config.instanceId,
   });
 
