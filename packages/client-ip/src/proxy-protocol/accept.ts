@@ -123,6 +123,7 @@ export function acceptProxyProtocol(server: Server, options: ProxyProtocolOption
       socket.off('readable', onReadable);
       socket.off('error', onError);
       socket.off('close', onClose);
+      socket.off('end', onClose);
     }
     function settle(reason: ProxyProtocolRejectReason, detail: string): void {
       if (settled) return;
@@ -167,6 +168,8 @@ export function acceptProxyProtocol(server: Server, options: ProxyProtocolOption
     }
     socket.on('error', onError);
     socket.on('close', onClose);
+    // http.Server allows half-open sockets, so a peer's FIN arrives as 'end' without a 'close'.
+    socket.on('end', onClose);
     socket.on('readable', onReadable);
   };
 
