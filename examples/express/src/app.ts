@@ -1,7 +1,7 @@
 // The demo application on Express: the routes of shared/CONTRACT.md wired to every lbkit package.
 
 import type { Lifecycle } from '@lbkit/core';
-import { healthcheck } from '@lbkit/express';
+import { clientIp, healthcheck } from '@lbkit/express';
 import {
   createHealth,
   eventLoopDelayCheck,
@@ -84,6 +84,8 @@ export async function createApp({
   });
   // First, so probes skip sessions and body parsing and are never shed.
   app.use(healthcheck(health));
+  // Trust and source come from LBKIT_TRUST / LBKIT_IP_SOURCE; misconfiguration throws here, at startup.
+  app.use(clientIp({ trust: config.trust, source: config.ipSource }));
 
   if (!config.redisUrl) console.warn('REDIS_URL is not set: sessions are kept in memory, per instance');
   app.use(
@@ -97,9 +99,9 @@ export async function createApp({
 
   app.get('/whoami', (req, res) => {
     res.json({
-      ip: req.socket.remoteAddress,
-      proto: 'http',
-      host: req.headers.host,
+      ip: req.clientInfo?.ip,
+      proto: req.clientInfo?.proto,
+      host: req.clientInfo?.host,
       instance: config.instanceId,
       pid: process.pid,
     });

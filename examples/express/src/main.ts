@@ -1,6 +1,7 @@
 // Starts one Express demo instance in the foreground, as shared/CONTRACT.md describes.
 
 import { Lifecycle } from '@lbkit/core';
+import { acceptProxyProtocol } from '@lbkit/express';
 import { readConfig, serveUntilSignal } from '@lbkit-examples/shared';
 import { createApp } from './app.js';
 
@@ -8,4 +9,6 @@ const config = readConfig();
 const lifecycle = new Lifecycle();
 const { app, close } = await createApp({ config, lifecycle });
 const server = app.listen(config.port, config.host);
+// Same tick as listen(): no connection can be accepted before the PROXY reader is in place.
+if (config.ipSource === 'proxy-protocol') acceptProxyProtocol(server, { peers: config.trust });
 await serveUntilSignal({ server, lifecycle, config, close });

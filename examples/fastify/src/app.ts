@@ -2,7 +2,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { Lifecycle } from '@lbkit/core';
-import { healthPlugin } from '@lbkit/fastify';
+import { clientIpPlugin, healthPlugin } from '@lbkit/fastify';
 import {
   eventLoopDelayCheck,
   type HealthCheckInput,
@@ -94,6 +94,9 @@ export async function createApp({
     serviceId: config.instanceId,
   });
 
+  // Trust and source come from LBKIT_TRUST / LBKIT_IP_SOURCE; misconfiguration throws here, at startup.
+  await app.register(clientIpPlugin, { trust: config.trust, source: config.ipSource });
+
   if (!config.redisUrl) console.warn('REDIS_URL is not set: sessions are kept in memory, per instance');
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
@@ -103,9 +106,9 @@ export async function createApp({
   });
 
   app.get('/whoami', async (request) => ({
-    ip: request.raw.socket.remoteAddress,
-    proto: 'http',
-    host: request.headers.host,
+    ip: request.clientInfo.ip,
+    proto: request.clientInfo.proto,
+    host: request.clientInfo.host,
     instance: config.instanceId,
     pid: process.pid,
   }));

@@ -2,6 +2,9 @@
 import { type ClientInfo, type ClientIpOptions, createClientIpResolver } from '@lbkit/client-ip';
 import type { NextFunction, Request, Response } from 'express';
 
+// The PROXY protocol wrapper works on the server, not per request: re-exported for one-import apps.
+export { acceptProxyProtocol, proxyProtocolInfo } from '@lbkit/client-ip';
+
 declare global {
   namespace Express {
     interface Request {

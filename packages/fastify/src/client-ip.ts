@@ -3,6 +3,9 @@ import { type ClientInfo, type ClientIpOptions, createClientIpResolver } from '@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 
+// The PROXY protocol wrapper works on the server, not per request: re-exported for one-import apps.
+export { acceptProxyProtocol, proxyProtocolInfo } from '@lbkit/client-ip';
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The client address resolved by @lbkit/fastify clientIpPlugin (undefined only without any IP). */
