@@ -98,7 +98,7 @@ export interface HealthOptions {
    * Checks run for readiness (and for startup when flagged `startup`). An array of check objects or
    * named functions, or a record whose keys become the names.
    */
-  readonly checks?: readonly HealthCheckInput[] | Readonly<Record<string, HealthCheckInput | CheckFunction>>;
+  readonly checks?: readonly HealthCheckInput[] | Readonly<Record<string, HealthCheckInput>>;
   /** Default per-check timeout in milliseconds. Default 1000. Keep it below the balancer's probe timeout. */
   readonly timeoutMs?: number;
   /** Default time a check result is reused, in milliseconds. Default 1000; 0 disables caching (runs stay single-flight). */
@@ -202,7 +202,7 @@ export interface Health {
    * and returns true, or returns false and leaves other requests alone.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
-  /** Stops background polling, aborts running checks and closes the checks' resources. Readiness and startup fail afterwards. */
+  /** Stops background polling, aborts running checks and closes the checks' resources. Readiness (and a startup that has not succeeded yet) fails afterwards. */
   close(): Promise<void>;
 }
 
