@@ -120,19 +120,22 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     return !this.#availability.down;
   }
 
-  /** Reads a session; `null` when there is none (or it is unreadable, which is reported). */
-  get(id: string, callback?: SessionCallback<StoredSession | null>): Promise<StoredSession | null> {
-    return settle(this.#get(id), callback);
+  /**
+   * Reads a session; `null` when there is none (or it is unreadable, which is reported). `S` only
+   * lets the method match each framework's store type (express-session, @fastify/session).
+   */
+  get<S = StoredSession>(id: string, callback?: SessionCallback<S | null>): Promise<S | null> {
+    return settle(this.#get(id) as Promise<S | null>, callback);
   }
 
   /** Saves a session: the keys it changed since it was read, or all of a new one. */
-  set(id: string, session: StoredSession, callback?: SessionCallback): Promise<void> {
-    return settle(this.#set(id, session), callback);
+  set<S extends object = StoredSession>(id: string, session: S, callback?: SessionCallback): Promise<void> {
+    return settle(this.#set(id, session as StoredSession), callback);
   }
 
   /** Extends a session's expiry (skipped when Redis already extended it moments ago). */
-  touch(id: string, session: StoredSession, callback?: SessionCallback): Promise<void> {
-    return settle(this.#touch(id, session), callback);
+  touch<S extends object = StoredSession>(id: string, session: S, callback?: SessionCallback): Promise<void> {
+    return settle(this.#touch(id, session as StoredSession), callback);
   }
 
   /** Deletes a session and leaves a tombstone so no request in flight writes it back. Fails in both fail modes. */
@@ -159,8 +162,8 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   }
 
   /** Every readable session, each with its `id` (as connect-redis returns them). */
-  all(callback?: SessionCallback<StoredSession[]>): Promise<StoredSession[]> {
-    return settle(this.#all(), callback);
+  all<S = StoredSession>(callback?: SessionCallback<S[]>): Promise<S[]> {
+    return settle(this.#all() as Promise<S[]>, callback);
   }
 
   /** express-session: destroys the request's session and generates a new one on `req`. */
@@ -176,17 +179,17 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   }
 
   /** express-session: reads a session and builds `Session` from it. */
-  load(id: string, callback: (error: unknown, session?: object) => void): void {
+  load<S = object>(id: string, callback: (error: unknown, session?: S) => void): void {
     this.get(id, (error, data) => {
       if (error) return callback(error);
       if (!data) return callback(null);
-      callback(null, this.createSession({ sessionID: id, sessionStore: this }, data));
+      callback(null, this.createSession<S, StoredSession>({ sessionID: id, sessionStore: this }, data));
     });
   }
 
   /** express-session: turns stored data into `req.session`. */
-  createSession<S = object>(req: SessionRequest, data: StoredSession): S {
-    return createExpressSession(this.generate, req, data) as S;
+  createSession<S = object, D extends object = StoredSession>(req: SessionRequest, data: D): S {
+    return createExpressSession(this.generate, req, data as StoredSession) as S;
   }
 
   /** Stops the recovery probe and detaches from the client. The client stays open: it is yours. */
