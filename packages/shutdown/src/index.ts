@@ -1,2 +1,26 @@
 // Public entry of @lbkit/shutdown: re-exports only.
-export {};
+export { clusterPrimary } from './cluster-primary.js';
+export { gracefulShutdown } from './graceful-shutdown.js';
+export { READY_MESSAGE, SHUTDOWN_MESSAGE } from './process-manager.js';
+export type {
+  CleanupContext,
+  CleanupHook,
+  ClusterPrimary,
+  ClusterPrimaryEvents,
+  ClusterPrimaryOptions,
+  ClusterWorkerInfo,
+  GracefulShutdownOptions,
+  ReloadResult,
+  RespawnBackoff,
+  Shutdown,
+  ShutdownEvents,
+  ShutdownLogger,
+  ShutdownPhase,
+  ShutdownPhaseEvent,
+  ShutdownResult,
+  ShutdownRunOptions,
+  ShutdownServer,
+  UpgradeCloser,
+  WebSocketLike,
+  WebSocketServerLike,
+} from './types.js';

@@ -1,0 +1,277 @@
+// clusterPrimary(): a node:cluster primary with zero-downtime rolling reloads and backoff respawns.
+import cluster, { type Worker } from 'node:cluster';
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { LbkitError } from '@lbkit/core';
+import { duration, signalList } from './options.js';
+import { READY_MESSAGE, SHUTDOWN_MESSAGE } from './process-manager.js';
+import { type ResolvedBackoff, resolveBackoff, respawnDelay } from './respawn-backoff.js';
+import type {
+  ClusterPrimary,
+  ClusterPrimaryEvents,
+  ClusterPrimaryOptions,
+  ClusterWorkerInfo,
+  ReloadResult,
+  ShutdownLogger,
+} from './types.js';
+
+interface Entry {
+  readonly slot: number;
+  readonly worker: Worker;
+  state: 'starting' | 'ready' | 'draining';
+  planned: boolean;
+  readyAt: number | undefined;
+  exitCode: number | null | undefined;
+  readonly readyOrExit: Promise<boolean>;
+  readonly exited: Promise<void>;
+}
+
+/**
+ * Forks `workers` workers and keeps them: a worker that dies unexpectedly is replaced after an
+ * exponential backoff; `reload()` (or SIGHUP) replaces them one by one without dropping capacity;
+ * SIGTERM/SIGINT drain them all. Workers use `gracefulShutdown()`, which sends `ready` when
+ * listening and drains on the primary's `shutdown` message. Throws `LBKIT_CLUSTER_NOT_PRIMARY`
+ * in a worker.
+ */
+export function clusterPrimary(options: ClusterPrimaryOptions = {}): ClusterPrimary {
+  if (!cluster.isPrimary) {
+    throw new LbkitError('LBKIT_CLUSTER_NOT_PRIMARY', 'clusterPrimary() runs in the primary process only', {
+      hint: 'Branch on cluster.isPrimary: the primary calls clusterPrimary(), workers start the server with gracefulShutdown().',
+    });
+  }
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
+    throw new LbkitError('LBKIT_CLUSTER_INVALID_WORKERS', 'workers must be a whole number from 1 to 1024', {
+      hint: 'Leave it out to start one worker per available CPU.',
+    });
+  }
+  return new Primary(workers, options);
+}
+
+class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrimary {
+  readonly ready: Promise<void>;
+  readonly #count: number;
+  readonly #env: (slot: number) => Record<string, string>;
+  readonly #readyTimeoutMs: number;
+  readonly #stopTimeoutMs: number;
+  readonly #backoff: ResolvedBackoff;
+  readonly #exit: boolean;
+  readonly #logger: ShutdownLogger | undefined;
+  readonly #live = new Set<Entry>();
+  readonly #failures: number[];
+  readonly #respawnTimers = new Set<NodeJS.Timeout>();
+  readonly #removeSignals: Array<() => void> = [];
+  #resolveReady!: () => void;
+  #reloading: Promise<ReloadResult> | undefined;
+  #stopping: Promise<0 | 1> | undefined;
+
+  constructor(count: number, options: ClusterPrimaryOptions) {
+    super();
+    this.#count = count;
+    this.#env = options.env ?? (() => ({}));
+    this.#readyTimeoutMs = duration('readyTimeoutMs', options.readyTimeoutMs, 30_000);
+    this.#stopTimeoutMs = duration('stopTimeoutMs', options.stopTimeoutMs, 30_000);
+    this.#backoff = resolveBackoff(options.respawn);
+    this.#exit = options.exit !== false;
+    this.#logger = options.logger;
+    this.#failures = new Array<number>(count).fill(0);
+    const reloadSignal = options.reloadSignal === undefined ? 'SIGHUP' : options.reloadSignal;
+    const stopSignals = signalList('signals', options.signals, ['SIGTERM', 'SIGINT']);
+    if (reloadSignal !== false) {
+      signalList('reloadSignal', reloadSignal, []);
+      this.#onProcess(reloadSignal, () => void this.reload());
+    }
+    for (const signal of stopSignals) this.#onProcess(signal, () => this.#onStopSignal(signal));
+    this.ready = new Promise((resolve) => {
+      this.#resolveReady = resolve;
+    });
+    for (let slot = 0; slot < count; slot++) this.#fork(slot);
+  }
+
+  get workers(): readonly ClusterWorkerInfo[] {
+    return [...this.#live].map(info);
+  }
+
+  reload(): Promise<ReloadResult> {
+    this.#reloading ??= this.#rollingReload().finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  stop(): Promise<0 | 1> {
+    this.#stopping ??= (async () => {
+      for (const timer of this.#respawnTimers) clearTimeout(timer);
+      this.#respawnTimers.clear();
+      const entries = [...this.#live];
+      await Promise.all(entries.map((entry) => this.#drain(entry)));
+      for (const remove of this.#removeSignals.splice(0)) remove();
+      return entries.some((entry) => entry.exitCode !== 0) ? 1 : 0;
+    })();
+    return this.#stopping;
+  }
+
+  async #rollingReload(): Promise<ReloadResult> {
+    let replaced = 0;
+    this.#log('info', 'cluster: rolling reload started', { workers: this.#count });
+    for (let slot = 0; slot < this.#count; slot++) {
+      if (this.#stopping) return this.#reloaded({ ok: false, replaced, error: 'the primary is stopping' });
+      const old = [...this.#live].filter((entry) => entry.slot === slot && !entry.planned);
+      const fresh = this.#fork(slot);
+      let timer: NodeJS.Timeout | undefined;
+      const ready = await Promise.race([
+        fresh.readyOrExit,
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), this.#readyTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!ready) {
+        // Keep serving with the old worker: a replacement that cannot start must not take its place.
+        fresh.planned = true;
+        fresh.worker.process.kill('SIGKILL');
+        return this.#reloaded({
+          ok: false,
+          replaced,
+          error: `the new worker for slot ${slot} did not send ready within ${this.#readyTimeoutMs} ms`,
+        });
+      }
+      await Promise.all(old.map((entry) => this.#drain(entry)));
+      replaced++;
+    }
+    return this.#reloaded({ ok: true, replaced });
+  }
+
+  #reloaded(result: ReloadResult): ReloadResult {
+    this.#log(result.ok ? 'info' : 'error', 'cluster: rolling reload finished', { ...result });
+    this.emit('reloaded', result);
+    return result;
+  }
+
+  #fork(slot: number): Entry {
+    const worker = cluster.fork(this.#env(slot));
+    let settleReady!: (ok: boolean) => void;
+    let settleExit!: () => void;
+    const entry: Entry = {
+      slot,
+      worker,
+      state: 'starting',
+      planned: false,
+      readyAt: undefined,
+      exitCode: undefined,
+      readyOrExit: new Promise((resolve) => {
+        settleReady = resolve;
+      }),
+      exited: new Promise((resolve) => {
+        settleExit = resolve;
+      }),
+    };
+    this.#live.add(entry);
+    worker.on('message', (message: unknown) => {
+      if (message !== READY_MESSAGE || entry.state !== 'starting') return;
+      entry.state = 'ready';
+      entry.readyAt = performance.now();
+      settleReady(true);
+      this.#log('info', 'cluster: worker ready', { slot, pid: worker.process.pid });
+      this.emit('ready', info(entry));
+      if (this.#allSlotsReady()) this.#resolveReady();
+    });
+    worker.once('exit', (code, signal) => {
+      entry.exitCode = code;
+      this.#live.delete(entry);
+      settleReady(false);
+      settleExit();
+      this.emit('exit', { ...info(entry), code, signal, planned: entry.planned });
+      if (!entry.planned && !this.#stopping) this.#respawn(entry, code, signal);
+    });
+    return entry;
+  }
+
+  #respawn(entry: Entry, code: number | null, signal: string | null): void {
+    // During a reload the slot may already have its replacement.
+    if ([...this.#live].some((other) => other.slot === entry.slot && !other.planned)) return;
+    const stable =
+      entry.readyAt !== undefined && performance.now() - entry.readyAt >= this.#backoff.resetAfterMs;
+    const attempt = stable ? 1 : (this.#failures[entry.slot] ?? 0) + 1;
+    this.#failures[entry.slot] = attempt;
+    const delayMs = respawnDelay(attempt, this.#backoff);
+    this.#log('warn', 'cluster: worker died, replacing it', {
+      slot: entry.slot,
+      code,
+      signal,
+      delayMs,
+      attempt,
+    });
+    this.emit('respawn', { slot: entry.slot, delayMs, attempt });
+    // Ref'd on purpose: a supervising primary must outlive its workers to replace them.
+    const timer = setTimeout(() => {
+      this.#respawnTimers.delete(timer);
+      if (!this.#stopping) this.#fork(entry.slot);
+    }, delayMs);
+    this.#respawnTimers.add(timer);
+  }
+
+  /** Asks a worker to drain (IPC `shutdown`, so a terminal's SIGINT to the whole group is not a second signal). */
+  async #drain(entry: Entry): Promise<void> {
+    if (entry.exitCode !== undefined) return;
+    entry.planned = true;
+    entry.state = 'draining';
+    if (entry.worker.isConnected()) entry.worker.send(SHUTDOWN_MESSAGE);
+    else entry.worker.process.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      entry.exited.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#stopTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!exited) {
+      this.#log('warn', 'cluster: worker did not exit in time, killing it', {
+        slot: entry.slot,
+        pid: entry.worker.process.pid,
+      });
+      entry.worker.process.kill('SIGKILL');
+      await entry.exited;
+    }
+  }
+
+  #allSlotsReady(): boolean {
+    for (let slot = 0; slot < this.#count; slot++) {
+      if (![...this.#live].some((entry) => entry.slot === slot && entry.state === 'ready')) return false;
+    }
+    return true;
+  }
+
+  #onStopSignal(signal: NodeJS.Signals): void {
+    if (this.#stopping) {
+      this.#log('warn', `cluster: second signal ${signal}, exiting at once`, {});
+      // Each worker is draining already; a signal makes it exit at once too.
+      for (const entry of this.#live) entry.worker.process.kill('SIGTERM');
+      if (this.#exit) process.exit(1);
+      return;
+    }
+    this.#log('info', `cluster: ${signal}, draining every worker`, { workers: this.#live.size });
+    void this.stop().then((code) => {
+      if (this.#exit) process.exit(code);
+    });
+  }
+
+  #onProcess(signal: NodeJS.Signals, listener: () => void): void {
+    process.on(signal, listener);
+    this.#removeSignals.push(() => process.off(signal, listener));
+  }
+
+  #log(level: 'info' | 'warn' | 'error', message: string, details: Record<string, unknown>): void {
+    try {
+      this.#logger?.[level](message, details);
+    } catch {
+      // A broken logger must not break supervision.
+    }
+  }
+}
+
+function info(entry: Entry): ClusterWorkerInfo {
+  return { slot: entry.slot, id: entry.worker.id, pid: entry.worker.process.pid, state: entry.state };
+}

@@ -1,0 +1,326 @@
+// gracefulShutdown(): drives the lifecycle through drain, delay, connection draining, cleanup and exit.
+import { EventEmitter } from 'node:events';
+import { Server as NetServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { LbkitError, type Lifecycle } from '@lbkit/core';
+import { runHook } from './cleanup-hooks.js';
+import { ConnectionRegistry } from './connections.js';
+import { delay } from './delay.js';
+import { checkHook, checkServers, type ResolvedOptions, resolveOptions } from './options.js';
+import { announceReady, useIpc } from './process-manager.js';
+import { installTriggers } from './process-triggers.js';
+import type {
+  CleanupHook,
+  GracefulShutdownOptions,
+  Shutdown,
+  ShutdownEvents,
+  ShutdownPhase,
+  ShutdownPhaseEvent,
+  ShutdownResult,
+  ShutdownRunOptions,
+  ShutdownServer,
+} from './types.js';
+import { closeWebSockets, openWebSockets, terminateWebSockets } from './web-sockets.js';
+
+/** How often the drain looks at its connections (sweeps idle ones, checks completion). */
+const TICK_MS = 25;
+/** After a force, how long to wait for the destroyed connections' close events. */
+const FORCE_GRACE_MS = 1000;
+
+const attached = new WeakSet<ShutdownServer>();
+
+/**
+ * Makes `server` (or several) shut down gracefully on SIGTERM/SIGINT or when `shutdown()` is
+ * called: readiness fails at once, the listeners close after `drainDelayMs`, in-flight work
+ * finishes (bounded by `drainTimeoutMs`), cleanup hooks run, and the process exits 0 — or 1 when
+ * anything was forced or failed. Throws an `LbkitError` on misconfiguration.
+ */
+export function gracefulShutdown(
+  server: ShutdownServer | readonly ShutdownServer[],
+  options?: GracefulShutdownOptions,
+): Shutdown {
+  const servers = checkServers(server);
+  const resolved = resolveOptions(options);
+  for (const s of servers) {
+    if (attached.has(s)) {
+      throw new LbkitError('LBKIT_SHUTDOWN_ALREADY_ATTACHED', 'this server already has a graceful shutdown', {
+        hint: 'Call gracefulShutdown() once per server (or dispose() the first one); two would both exit the process.',
+      });
+    }
+  }
+  return new GracefulShutdown(servers, resolved);
+}
+
+class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown {
+  readonly lifecycle: Lifecycle;
+  readonly finished: Promise<ShutdownResult>;
+  readonly #servers: readonly ShutdownServer[];
+  readonly #options: ResolvedOptions;
+  readonly #registry: ConnectionRegistry;
+  readonly #hooks: CleanupHook[];
+  readonly #force = new AbortController();
+  readonly #disposers: Array<() => void> = [];
+  #resolveFinished!: (result: ShutdownResult) => void;
+  #run: Promise<ShutdownResult> | undefined;
+  #state: 'idle' | 'running' | 'done' = 'idle';
+  #exitWhenDone = false;
+  #failed = false;
+  #disposed = false;
+
+  constructor(servers: readonly ShutdownServer[], options: ResolvedOptions) {
+    super();
+    this.#servers = servers;
+    this.#options = options;
+    this.lifecycle = options.lifecycle;
+    this.#hooks = [...options.hooks];
+    this.finished = new Promise((resolve) => {
+      this.#resolveFinished = resolve;
+    });
+    for (const server of servers) {
+      attached.add(server);
+      this.#disposers.push(() => attached.delete(server));
+      this.#disposers.push(this.lifecycle.inFlight.attach(server));
+    }
+    this.#registry = new ConnectionRegistry(servers);
+    this.#disposers.push(() => this.#registry.dispose());
+    const ipc = useIpc(options.ipc);
+    this.#disposers.push(
+      announceReady(servers, this.lifecycle, { markReadyOnListen: options.markReadyOnListen, send: ipc }),
+      installTriggers(
+        { signals: options.signals, ipc, uncaught: options.uncaughtDrainTimeoutMs !== undefined },
+        {
+          signal: (signal) => this.#onSignal(signal),
+          message: () => {
+            if (this.#state === 'idle') void this.#start('shutdown-message', {}, options.exit);
+          },
+          uncaught: (error, origin) => this.#onUncaught(error, origin),
+        },
+      ),
+    );
+  }
+
+  get state(): 'idle' | 'running' | 'done' {
+    return this.#state;
+  }
+
+  shutdown(reason = 'manual', options: ShutdownRunOptions = {}): Promise<ShutdownResult> {
+    return this.#start(reason, options, false);
+  }
+
+  addHook(hook: CleanupHook): void {
+    this.#hooks.push(checkHook(hook));
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const dispose of this.#disposers.splice(0)) dispose();
+  }
+
+  #start(reason: string, options: ShutdownRunOptions, exit: boolean): Promise<ShutdownResult> {
+    if (exit) this.#exitWhenDone = true;
+    this.#run ??= this.#sequence(reason, options).then((result) => {
+      this.#state = 'done';
+      this.dispose();
+      this.#resolveFinished(result);
+      // After the microtasks of whoever awaits `finished` (a last log line, a metric flush).
+      if (this.#exitWhenDone) setImmediate(() => process.exit(result.exitCode));
+      return result;
+    });
+    return this.#run;
+  }
+
+  #onSignal(signal: NodeJS.Signals): void {
+    if (this.#state === 'idle') {
+      void this.#start(signal, {}, this.#options.exit);
+      return;
+    }
+    // A second signal means the operator (or the orchestrator's kill timeout) is done waiting.
+    this.#log('warn', `shutdown: second signal ${signal}, stopping at once`, { signal });
+    if (this.#options.exit) process.exit(1);
+    this.#force.abort();
+  }
+
+  #onUncaught(error: unknown, origin: 'uncaughtException' | 'unhandledRejection'): void {
+    this.#failed = true;
+    const details = {
+      origin,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+    // Node would have printed it; with our listener installed nobody else does.
+    if (this.#options.logger) this.#options.logger.error(`shutdown: ${origin}`, details);
+    else console.error(`[lbkit/shutdown] ${origin}:`, error);
+    this.#exitWhenDone = true;
+    if (this.#state === 'idle') {
+      void this.#start(
+        origin,
+        { skipDelay: true, drainTimeoutMs: this.#options.uncaughtDrainTimeoutMs },
+        true,
+      );
+    }
+  }
+
+  async #sequence(reason: string, run: ShutdownRunOptions): Promise<ShutdownResult> {
+    this.#state = 'running';
+    const options = this.#options;
+    // Timers hold the event loop only when this run ends in process.exit: its bounds must hold.
+    const ref = this.#exitWhenDone;
+    const started = performance.now();
+    let stepStarted = started;
+    const phases: ShutdownPhaseEvent[] = [];
+    const mark = (phase: ShutdownPhase, extra: Partial<ShutdownPhaseEvent> = {}): void => {
+      const now = performance.now();
+      const event: ShutdownPhaseEvent = {
+        phase,
+        reason,
+        elapsedMs: Math.round(now - started),
+        durationMs: Math.round(now - stepStarted),
+        inFlight: this.lifecycle.inFlight.snapshot(),
+        ...extra,
+      };
+      stepStarted = now;
+      phases.push(event);
+      this.#report(event);
+    };
+
+    if (this.lifecycle.state !== 'stopped') this.lifecycle.beginDrain(reason);
+    mark('draining');
+    if (!options.keepAliveDuringDelay) this.#registry.retireKeepAlive();
+    const delayMs = run.skipDelay ? 0 : options.drainDelayMs;
+    if (delayMs > 0) await delay(delayMs, this.#force.signal, ref);
+    mark('delay-elapsed');
+
+    // In the check phase, right after the poll phase has read whatever arrived: a request whose
+    // bytes are already here makes its socket active instead of being cut by the idle sweep.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#registry.goAway();
+    this.#stopAccepting();
+    closeWebSockets(options.webSockets);
+    for (const closer of options.closeUpgraded) {
+      Promise.resolve()
+        .then(() => closer({ signal: this.#force.signal, reason }))
+        .catch((error: unknown) =>
+          this.#log('warn', 'shutdown: closeUpgraded failed', { error: String(error) }),
+        );
+    }
+    mark('listeners-closed');
+
+    const timeoutMs = run.drainTimeoutMs ?? options.drainTimeoutMs;
+    let forcedRequests = 0;
+    let forcedConnections = 0;
+    if (await this.#drained(timeoutMs, ref)) {
+      mark('drained');
+    } else {
+      forcedRequests = this.lifecycle.inFlight.requests;
+      forcedConnections = sum(await this.#openConnections()) + openWebSockets(options.webSockets);
+      this.#registry.force();
+      terminateWebSockets(options.webSockets);
+      mark('forced', { forced: { requests: forcedRequests, connections: forcedConnections } });
+      await this.#drained(FORCE_GRACE_MS, ref, false);
+    }
+
+    const failedHooks: string[] = [];
+    for (const hook of [...this.#hooks].reverse()) {
+      const outcome = await runHook(hook, reason, options.hookTimeoutMs, ref);
+      if (outcome.outcome !== 'ok') failedHooks.push(hook.name);
+      mark('hook', {
+        hook: {
+          name: outcome.name,
+          outcome: outcome.outcome,
+          ...(outcome.error === undefined ? {} : { error: outcome.error }),
+        },
+      });
+    }
+
+    this.lifecycle.markStopped(reason);
+    const forced = forcedRequests > 0 || forcedConnections > 0;
+    const exitCode = forced || failedHooks.length > 0 || this.#failed ? 1 : 0;
+    mark('stopped');
+    return {
+      reason,
+      exitCode,
+      forced,
+      forcedRequests,
+      forcedConnections,
+      failedHooks,
+      durationMs: Math.round(performance.now() - started),
+      phases,
+    };
+  }
+
+  #stopAccepting(): void {
+    const custom = this.#options.stopAccepting;
+    if (custom) {
+      Promise.resolve()
+        .then(custom)
+        .catch((error: unknown) =>
+          this.#log('warn', 'shutdown: stopAccepting failed', { error: String(error) }),
+        );
+      return;
+    }
+    for (const server of this.#servers) {
+      // Not http.Server#close(): since Node 19 it also destroys every idle socket on the spot,
+      // including ones whose next request is already in the receive buffer. The registry's sweep
+      // closes idle sockets only once they have shown no new bytes for a grace period.
+      if (server.listening) NetServer.prototype.close.call(server);
+    }
+  }
+
+  /** Resolves true once every connection is gone, false at `timeoutMs` or on a force. */
+  async #drained(timeoutMs: number, ref: boolean, abortable = true): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const open = await this.#openConnections();
+      const listening = this.#servers.some((server) => server.listening);
+      if (!listening && sum(open) === 0 && openWebSockets(this.#options.webSockets) === 0) return true;
+      this.#registry.sweep(open);
+      closeWebSockets(this.#options.webSockets);
+      const left = deadline - performance.now();
+      if (left <= 0 || (abortable && this.#force.signal.aborted)) return false;
+      await delay(Math.min(TICK_MS, left), abortable ? this.#force.signal : undefined, ref);
+    }
+  }
+
+  #openConnections(): Promise<Map<ShutdownServer, number>> {
+    return Promise.all(
+      this.#servers.map(
+        (server) =>
+          new Promise<[ShutdownServer, number]>((resolve) => {
+            server.getConnections((error, count) => resolve([server, error ? 0 : count]));
+          }),
+      ),
+    ).then((entries) => new Map(entries));
+  }
+
+  #report(event: ShutdownPhaseEvent): void {
+    this.emit('phase', event);
+    try {
+      this.#options.onPhase?.(event);
+    } catch (error) {
+      this.#log('warn', 'shutdown: onPhase threw', { error: String(error) });
+    }
+    const { phase, elapsedMs, durationMs, inFlight, forced, hook } = event;
+    const details: Record<string, unknown> = { reason: event.reason, elapsedMs, durationMs, ...inFlight };
+    if (forced) this.#log('warn', `shutdown: ${phase}`, { ...details, forced });
+    else if (hook && hook.outcome !== 'ok')
+      this.#log('error', `shutdown: hook ${hook.name} ${hook.outcome}`, {
+        ...details,
+        error: String(hook.error),
+      });
+    else this.#log('info', hook ? `shutdown: hook ${hook.name} ok` : `shutdown: ${phase}`, details);
+  }
+
+  #log(level: 'info' | 'warn' | 'error', message: string, details: Record<string, unknown>): void {
+    try {
+      this.#options.logger?.[level](message, details);
+    } catch {
+      // A broken logger must not break the shutdown.
+    }
+  }
+}
+
+function sum(counts: Map<ShutdownServer, number>): number {
+  let total = 0;
+  for (const count of counts.values()) total += count;
+  return total;
+}
