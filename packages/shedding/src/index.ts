@@ -1,2 +1,28 @@
 // Public entry of @lbkit/shedding: re-exports only.
-export {};
+export {
+  AdaptiveConcurrencyLimit,
+  type ConcurrencyLimit,
+  FixedConcurrencyLimit,
+} from './concurrency-limit.js';
+export { LoadShedder } from './load-shedder.js';
+export { overloadCheck } from './readiness.js';
+export type {
+  AdaptiveLimitOptions,
+  BackstopThresholds,
+  Classifier,
+  Clock,
+  LoadSheddingOptions,
+  OverloadCheckOptions,
+  OverloadCheckResult,
+  OverloadHealthCheck,
+  Priority,
+  QueueOptions,
+  RejectHandler,
+  Rejection,
+  RejectionReason,
+  RetryAfterOptions,
+  SheddingSnapshot,
+  SignalOptions,
+  SignalReadings,
+  Threshold,
+} from './types.js';

@@ -1,0 +1,166 @@
+// The admission queue in front of the limit: CoDel-style bound on waiting, LIFO while overloaded.
+import type { Priority } from './types.js';
+
+/** A waiting request: the shedder supplies what to do when it is admitted or dropped. */
+export interface QueueEntry {
+  readonly priority: Exclude<Priority, 'critical'>;
+  /** Clock time it was queued at. */
+  readonly queuedAt: number;
+  /** @internal list links */
+  prev: QueueEntry | undefined;
+  /** @internal list links */
+  next: QueueEntry | undefined;
+  /** @internal false once taken out of the queue */
+  queued: boolean;
+}
+
+/** Resolved queue settings. */
+export interface QueueSettings {
+  readonly targetMs: number;
+  readonly intervalMs: number;
+  readonly maxLength: number;
+}
+
+/** Defaults of the queue, shared with option validation and the README. */
+export const QUEUE_DEFAULTS: QueueSettings = { targetMs: 5, intervalMs: 100, maxLength: 1000 };
+
+/** A doubly linked list in queue order (oldest first): O(1) at both ends and for removal. */
+class EntryList {
+  head: QueueEntry | undefined;
+  tail: QueueEntry | undefined;
+  size = 0;
+
+  push(entry: QueueEntry): void {
+    entry.prev = this.tail;
+    entry.next = undefined;
+    if (this.tail) this.tail.next = entry;
+    else this.head = entry;
+    this.tail = entry;
+    this.size++;
+  }
+
+  remove(entry: QueueEntry): void {
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else this.tail = entry.prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+    this.size--;
+  }
+}
+
+/**
+ * Requests waiting for a slot under the concurrency limit, after "Fail at Scale" (Maurer, 2015),
+ * CoDel adapted to request queues:
+ * - while the queue keeps emptying, it is FIFO and a request may wait up to `intervalMs` (bursts
+ *   are absorbed, nothing is shed at moderate load);
+ * - once it has not been empty for `intervalMs` there is a standing queue: it is overloaded,
+ *   serves the newest request first (the one most likely to still have a client waiting) and sheds
+ *   whatever waited longer than `targetMs`;
+ * - it leaves that state after staying empty for half an interval, so one lucky empty moment
+ *   in the middle of an overload does not flip it back to FIFO.
+ * `default` requests are always served before `sheddable` ones.
+ */
+export class AdmissionQueue {
+  readonly #settings: QueueSettings;
+  readonly #lists: Record<QueueEntry['priority'], EntryList> = {
+    default: new EntryList(),
+    sheddable: new EntryList(),
+  };
+  #nonEmptySince: number | undefined;
+  #emptySince = Number.NEGATIVE_INFINITY;
+  #overloaded = false;
+
+  constructor(settings: QueueSettings) {
+    this.#settings = settings;
+  }
+
+  /** Requests waiting. */
+  get size(): number {
+    return this.#lists.default.size + this.#lists.sheddable.size;
+  }
+
+  /** Whether the queue is overloaded at `now` (LIFO, waits bounded by `targetMs`). */
+  overloaded(now: number): boolean {
+    const { intervalMs } = this.#settings;
+    if (this.#overloaded) {
+      if (this.size === 0 && now - this.#emptySince >= intervalMs / 2) this.#overloaded = false;
+    } else if (this.#nonEmptySince !== undefined && now - this.#nonEmptySince >= intervalMs) {
+      this.#overloaded = true;
+    }
+    return this.#overloaded;
+  }
+
+  /** Longest wait allowed at `now`. */
+  bound(now: number): number {
+    return this.overloaded(now) ? this.#settings.targetMs : this.#settings.intervalMs;
+  }
+
+  /** The clock time at which the oldest entry exceeds the current bound (undefined when empty). */
+  nextDeadline(now: number): number | undefined {
+    const bound = this.bound(now);
+    const oldest = [this.#lists.default.head, this.#lists.sheddable.head]
+      .filter((e): e is QueueEntry => e !== undefined)
+      .reduce<number | undefined>(
+        (min, e) => (min === undefined || e.queuedAt < min ? e.queuedAt : min),
+        undefined,
+      );
+    return oldest === undefined ? undefined : oldest + bound;
+  }
+
+  /** Queues `entry`; returns the entry evicted to make room (the oldest of the lowest priority), if any. */
+  push(entry: QueueEntry, now: number): QueueEntry | undefined {
+    let evicted: QueueEntry | undefined;
+    if (this.size >= this.#settings.maxLength) {
+      evicted = this.#lists.sheddable.head ?? this.#lists.default.head;
+      if (evicted) this.remove(evicted, now);
+    }
+    if (this.size === 0) this.#nonEmptySince = now;
+    entry.queued = true;
+    this.#lists[entry.priority].push(entry);
+    return evicted;
+  }
+
+  /** Takes `entry` out (its client went away, or it is being dropped). No-op when not queued. */
+  remove(entry: QueueEntry, now: number): void {
+    if (!entry.queued) return;
+    entry.queued = false;
+    this.#lists[entry.priority].remove(entry);
+    this.#noteEmpty(now);
+  }
+
+  /**
+   * Removes and returns, oldest first, every entry that has waited longer than the current bound,
+   * plus every `sheddable` entry while overloaded (sheddable requests are shed first).
+   */
+  expired(now: number): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    const overloaded = this.overloaded(now);
+    const bound = overloaded ? this.#settings.targetMs : this.#settings.intervalMs;
+    for (const list of [this.#lists.default, this.#lists.sheddable]) {
+      const all = overloaded && list === this.#lists.sheddable;
+      while (list.head && (all || now - list.head.queuedAt > bound)) {
+        const entry = list.head;
+        this.remove(entry, now);
+        out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  /** Removes and returns the entry to admit next: `default` before `sheddable`; newest first while overloaded. */
+  shift(now: number): QueueEntry | undefined {
+    const lifo = this.overloaded(now);
+    const list = this.#lists.default.size > 0 ? this.#lists.default : this.#lists.sheddable;
+    const entry = lifo ? list.tail : list.head;
+    if (entry) this.remove(entry, now);
+    return entry;
+  }
+
+  #noteEmpty(now: number): void {
+    if (this.size > 0) return;
+    this.#nonEmptySince = undefined;
+    this.#emptySince = now;
+  }
+}

@@ -1,0 +1,60 @@
+// Static backstop thresholds with hysteresis: trip above `high`, clear only below `low`.
+import type { BackstopThresholds, SignalReadings } from './types.js';
+
+/** One resolved threshold. */
+export interface Edge {
+  readonly high: number;
+  readonly low: number;
+}
+
+/** Resolved thresholds, keyed like the readings they watch. */
+export type BackstopSettings = Partial<Record<keyof BackstopThresholds, Edge>>;
+
+/** A bare number clears below this share of it. */
+export const DEFAULT_HYSTERESIS = 0.9;
+
+const READING: Record<keyof BackstopThresholds, keyof SignalReadings> = {
+  eventLoopDelayMs: 'eventLoopDelayMs',
+  eventLoopUtilization: 'eventLoopUtilization',
+  heapUsedBytes: 'heapUsedBytes',
+  rssBytes: 'rssBytes',
+};
+
+/**
+ * Tracks which backstops are tripped. A reading above `high` trips its backstop; it stays tripped
+ * until the reading falls below `low`, so a value hovering at the threshold does not make the
+ * instance flip between shedding everything and nothing on every sample.
+ */
+export class Backstops {
+  readonly #settings: BackstopSettings;
+  readonly #keys: (keyof BackstopThresholds)[];
+  #tripped: (keyof BackstopThresholds)[] = [];
+
+  constructor(settings: BackstopSettings) {
+    this.#settings = settings;
+    this.#keys = Object.keys(settings) as (keyof BackstopThresholds)[];
+  }
+
+  /** Backstops tripped after the last update. */
+  get tripped(): readonly (keyof BackstopThresholds)[] {
+    return this.#tripped;
+  }
+
+  /** True when any backstop is tripped. */
+  get any(): boolean {
+    return this.#tripped.length > 0;
+  }
+
+  /** Applies one set of readings. */
+  update(readings: SignalReadings): void {
+    if (this.#keys.length === 0) return;
+    const next: (keyof BackstopThresholds)[] = [];
+    for (const key of this.#keys) {
+      const edge = this.#settings[key]!;
+      const value = readings[READING[key]];
+      const was = this.#tripped.includes(key);
+      if (value > edge.high || (was && value >= edge.low)) next.push(key);
+    }
+    this.#tripped = next;
+  }
+}

@@ -1,0 +1,62 @@
+// Compiles exempt and liveness path prefixes into one allocation-free test on the request URL.
+import type { IncomingMessage } from 'node:http';
+
+/** Default prefixes that are never limited: the probes and the metrics scrape. */
+export const DEFAULT_EXEMPT: readonly string[] = ['/health', '/metrics'];
+
+/** Default liveness paths, exempt whatever `exempt` says. */
+export const DEFAULT_LIVENESS: readonly string[] = ['/health/live', '/livez'];
+
+/** Lower-cases a prefix and drops one trailing slash, so `/health/` and `/health` mean the same. */
+export function normalisePrefix(prefix: string): string {
+  const lower = prefix.toLowerCase();
+  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}
+
+/**
+ * True when the path of `url` is `prefix` or lies below it, on whole segments (`/health` matches
+ * `/health`, `/health/ready` and `/health?x` but not `/healthy`). ASCII case-insensitive, as
+ * Express and Fastify route case-insensitively by default. `prefix` must be normalised.
+ */
+export function pathHasPrefix(url: string, prefix: string): boolean {
+  // Absolute-form request targets (`GET http://host/path`) carry the path after the authority.
+  let start = 0;
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    const scheme = url.indexOf('://');
+    if (scheme < 0) return false;
+    start = url.indexOf('/', scheme + 3);
+    if (start < 0) return prefix === '/';
+  }
+  if (prefix === '/') return true;
+  if (url.length - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    let c = url.charCodeAt(start + i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== prefix.charCodeAt(i)) return false;
+  }
+  const end = start + prefix.length;
+  if (end === url.length) return true;
+  const next = url.charCodeAt(end);
+  return next === 47 /* / */ || next === 63 /* ? */ || next === 35 /* # */;
+}
+
+/** Builds the exemption test from the `exempt` and `liveness` options (already validated). */
+export function compileExemption(
+  exempt: readonly string[] | ((req: IncomingMessage) => boolean),
+  liveness: readonly string[],
+): (req: IncomingMessage) => boolean {
+  const live = liveness.map(normalisePrefix);
+  const isLive = (url: string): boolean => {
+    for (const prefix of live) if (pathHasPrefix(url, prefix)) return true;
+    return false;
+  };
+  if (typeof exempt === 'function') {
+    return (req) => isLive(req.url ?? '') || exempt(req) === true;
+  }
+  const prefixes = [...new Set([...exempt.map(normalisePrefix), ...live])];
+  return (req) => {
+    const url = req.url ?? '';
+    for (const prefix of prefixes) if (pathHasPrefix(url, prefix)) return true;
+    return false;
+  };
+}

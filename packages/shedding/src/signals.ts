@@ -1,0 +1,99 @@
+// Samples the overload signals on an unref()'d timer: standing event-loop delay, utilisation, heap, RSS.
+import {
+  type EventLoopUtilization,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  performance,
+} from 'node:perf_hooks';
+import type { SignalReadings } from './types.js';
+
+/** Resolved sampling settings. */
+export interface SignalSettings {
+  readonly intervalMs: number;
+  readonly eventLoopDelayPercentile: number;
+  readonly resolutionMs: number;
+}
+
+/** Defaults of the sampler, shared with option validation and the README. */
+export const SIGNAL_DEFAULTS: SignalSettings = {
+  intervalMs: 100,
+  eventLoopDelayPercentile: 10,
+  resolutionMs: 10,
+};
+
+const NS_PER_MS = 1e6;
+
+/**
+ * Reads the process's overload signals once per interval. The event-loop delay histogram is reset
+ * every interval and read at a low percentile: a standing queue keeps even the shortest delays
+ * high for a whole interval, while one GC pause or slow callback only moves the tail.
+ */
+export class OverloadSignals {
+  readonly #settings: SignalSettings;
+  readonly #onSample: (readings: SignalReadings) => void;
+  #histogram: IntervalHistogram | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #elu: EventLoopUtilization | undefined;
+  #lastTick = 0;
+  #latest: SignalReadings = { eventLoopDelayMs: 0, eventLoopUtilization: 0, heapUsedBytes: 0, rssBytes: 0 };
+
+  constructor(settings: SignalSettings, onSample: (readings: SignalReadings) => void) {
+    this.#settings = settings;
+    this.#onSample = onSample;
+  }
+
+  /** The readings of the last interval. */
+  get latest(): SignalReadings {
+    return this.#latest;
+  }
+
+  /** Starts sampling (idempotent). */
+  start(): void {
+    if (this.#timer) return;
+    this.#histogram = monitorEventLoopDelay({ resolution: this.#settings.resolutionMs });
+    this.#histogram.enable();
+    this.#elu = performance.eventLoopUtilization();
+    this.#lastTick = performance.now();
+    this.#timer = setInterval(() => this.sample(), this.#settings.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Takes one reading now; the timer calls this every interval. */
+  sample(): SignalReadings {
+    const now = performance.now();
+    const elu = performance.eventLoopUtilization();
+    const utilization = this.#elu ? performance.eventLoopUtilization(elu, this.#elu).utilization : 0;
+    this.#elu = elu;
+    const memory = process.memoryUsage();
+    this.#latest = {
+      eventLoopDelayMs: this.#standingDelay(now),
+      eventLoopUtilization: utilization,
+      heapUsedBytes: memory.heapUsed,
+      rssBytes: memory.rss,
+    };
+    this.#lastTick = now;
+    this.#onSample(this.#latest);
+    return this.#latest;
+  }
+
+  /** Stops the timer and the histogram. */
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#histogram?.disable();
+    this.#histogram = undefined;
+  }
+
+  #standingDelay(now: number): number {
+    const histogram = this.#histogram;
+    // Our own timer's lateness covers an interval in which the loop was blocked throughout.
+    const lateness = this.#lastTick === 0 ? 0 : Math.max(0, now - this.#lastTick - this.#settings.intervalMs);
+    if (!histogram || histogram.count === 0) return lateness;
+    const { eventLoopDelayPercentile: p } = this.#settings;
+    // The histogram records the time between its timer's runs (resolution included on Node 20+),
+    // so the delay is what exceeds the resolution.
+    const between = (p === 0 ? histogram.min : histogram.percentile(p)) / NS_PER_MS;
+    histogram.reset();
+    return Math.max(0, between - this.#settings.resolutionMs);
+  }
+}

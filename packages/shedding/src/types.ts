@@ -1,0 +1,264 @@
+// Public types of @lbkit/shedding.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Lifecycle } from '@lbkit/core';
+
+/**
+ * How important a request is when the instance is overloaded:
+ * - `critical`: always admitted (still counted and measured); shed only once the lifecycle is `stopped`;
+ * - `default`: admitted under the concurrency limit, queued behind it, shed when the queue says so;
+ * - `sheddable`: served after `default` requests and shed first, as soon as the queue is overloaded.
+ */
+export type Priority = 'critical' | 'default' | 'sheddable';
+
+/** A monotonic clock in milliseconds (default `performance.now`); tests inject a simulated one. */
+export type Clock = () => number;
+
+/** Puts a request into a {@link Priority}. Runs before the body is read, so use the method, URL and headers only. */
+export type Classifier = (req: IncomingMessage) => Priority;
+
+/**
+ * Settings of the adaptive concurrency limit (a gradient controller in the style of Netflix's
+ * concurrency-limits and Envoy's adaptive concurrency filter).
+ */
+export interface AdaptiveLimitOptions {
+  /** Limit once the first window of samples has been seen (before that nothing is limited). Default 20. */
+  readonly initial?: number;
+  /** The limit never goes below this. Default 1. */
+  readonly min?: number;
+  /** The limit never goes above this. Default 1000. */
+  readonly max?: number;
+  /**
+   * Median service time of a window (from admission to the end of the response) divided by its
+   * long-term baseline, above which the instance counts as saturated and the limit is cut
+   * multiplicatively (when the excess also exceeds `toleranceMs`). Default 1.5.
+   */
+  readonly tolerance?: number;
+  /**
+   * Queueing delay always tolerated, in milliseconds, like CoDel's target: the instance counts as
+   * saturated when requests wait longer than this for the event loop (median of a window), or when
+   * service time exceeds its baseline by more than both this and (`tolerance` − 1) × baseline. A
+   * standing queue of a few milliseconds keeps a CPU-bound instance busy and costs nobody much.
+   * Default 5.
+   */
+  readonly toleranceMs?: number;
+  /**
+   * The limit grows (by √limit, doubling in slow start) only while the median service time stays
+   * below this ratio of the baseline (or within half of `toleranceMs` of it) and the median wait
+   * below half of `toleranceMs`. Default 1.25.
+   */
+  readonly growBelow?: number;
+  /** Length of one measurement window in milliseconds. Default 100. */
+  readonly windowMs?: number;
+  /** Latency samples a window needs before the controller acts on it. Default 10. */
+  readonly minSamples?: number;
+  /**
+   * Standing event-loop delay (the low percentile of the sampling intervals of one window, see
+   * {@link SignalOptions.eventLoopDelayPercentile}) above which the instance counts as saturated
+   * whatever the latency says. Default 10 ms.
+   */
+  readonly saturatedDelayMs?: number;
+}
+
+/** The CoDel-style admission queue in front of the concurrency limit. */
+export interface QueueOptions {
+  /**
+   * Once the queue has not been empty for `intervalMs`, it is overloaded: it serves the newest
+   * request first (LIFO) and sheds requests that waited longer than this. Default 5 ms.
+   */
+  readonly targetMs?: number;
+  /** How long the queue may stay non-empty before it counts as overloaded; also the longest wait while it is not. Default 100 ms. */
+  readonly intervalMs?: number;
+  /** At most this many requests wait; a request arriving at a full queue evicts the oldest one. Default 1000. */
+  readonly maxLength?: number;
+}
+
+/** How the overload signals are sampled. */
+export interface SignalOptions {
+  /** Sampling interval in milliseconds (the timer is `unref()`'d). Default 100. */
+  readonly intervalMs?: number;
+  /**
+   * Which percentile of the event-loop delays of one interval is the standing-queue reading (1–100).
+   * A low percentile ignores a single GC pause or slow tick; 0 takes the minimum. Default 10.
+   */
+  readonly eventLoopDelayPercentile?: number;
+  /** Resolution of `perf_hooks.monitorEventLoopDelay` in milliseconds. Default 10. */
+  readonly resolutionMs?: number;
+}
+
+/**
+ * A static backstop threshold. A number trips above that value and clears below 90% of it; an
+ * object gives both edges (`low` < `high`) for wider hysteresis.
+ */
+export type Threshold = number | { readonly high: number; readonly low: number };
+
+/**
+ * Static thresholds, checked on every sampling interval. While one is tripped every request that
+ * is not `critical` is shed with reason `backstop`. None is set by default: they are backstops for
+ * failure modes the adaptive limit cannot see (memory growth, a loop blocked outside requests).
+ */
+export interface BackstopThresholds {
+  /** Standing event-loop delay in milliseconds (the percentile of {@link SignalOptions}). */
+  readonly eventLoopDelayMs?: Threshold;
+  /** Event-loop utilisation over the last interval, between 0 and 1. */
+  readonly eventLoopUtilization?: Threshold;
+  /** `process.memoryUsage().heapUsed` in bytes. */
+  readonly heapUsedBytes?: Threshold;
+  /** Resident set size in bytes. */
+  readonly rssBytes?: Threshold;
+}
+
+/** The `Retry-After` header of rejections, in whole seconds. */
+export interface RetryAfterOptions {
+  /** Lower bound. Default 1. */
+  readonly minSeconds?: number;
+  /** Upper bound. Default 30. */
+  readonly maxSeconds?: number;
+  /** The estimated time to drain is multiplied by a random factor in [1, 1 + jitter). Default 0.5. */
+  readonly jitter?: number;
+}
+
+/**
+ * Why a request was shed:
+ * - `stopped`: the lifecycle is `stopped`;
+ * - `backstop`: a static threshold is tripped;
+ * - `overloaded`: no slot under the limit and either no queue is configured or the request is
+ *   `sheddable` while the queue is overloaded;
+ * - `queue-timeout`: it waited in the queue longer than the queue allows right now;
+ * - `queue-full`: it was the oldest waiting request when the queue overflowed.
+ */
+export type RejectionReason = 'stopped' | 'backstop' | 'overloaded' | 'queue-timeout' | 'queue-full';
+
+/** A rejection about to be written: the default response, which a custom {@link RejectHandler} may use or ignore. */
+export interface Rejection {
+  /** Why the request is shed. */
+  readonly reason: RejectionReason;
+  /** Its priority. */
+  readonly priority: Priority;
+  /** Always 503. */
+  readonly statusCode: 503;
+  /** Jittered seconds until a retry is likely to succeed, also in `headers['retry-after']`. */
+  readonly retryAfterSeconds: number;
+  /** `content-type`, `content-length`, `retry-after` and `cache-control` of the default response. */
+  readonly headers: Readonly<OutgoingHttpHeaders>;
+  /** The default body: small JSON or text, depending on the `format` option. */
+  readonly body: Buffer;
+}
+
+/** Writes a custom response for a shed request. It must end `res`. */
+export type RejectHandler = (rejection: Rejection, req: IncomingMessage, res: ServerResponse) => void;
+
+/** Options of `LoadShedder` (Express `loadShedding()`, Fastify `sheddingPlugin`). */
+export interface LoadSheddingOptions {
+  /** The lifecycle whose in-flight tracking is fed and whose `stopped` state stops admission. Default `defaultLifecycle()`. */
+  readonly lifecycle?: Lifecycle;
+  /** A number fixes the limit on requests in flight; an object tunes the adaptive limit (the default). */
+  readonly concurrencyLimit?: number | AdaptiveLimitOptions;
+  /** The admission queue; `false` sheds at once when the limit is reached. */
+  readonly queue?: QueueOptions | false;
+  /** How the overload signals are sampled. */
+  readonly signals?: SignalOptions;
+  /** Static backstop thresholds (none by default). */
+  readonly thresholds?: BackstopThresholds;
+  /** Puts each request into a priority. Default: everything is `default`. */
+  readonly classify?: Classifier;
+  /**
+   * Requests that are never limited, queued, measured or shed: path prefixes (matched on whole path
+   * segments) or a function. Default `['/health', '/metrics']`.
+   */
+  readonly exempt?: readonly string[] | ((req: IncomingMessage) => boolean);
+  /** Liveness paths, exempt whatever `exempt` says: liveness is never shed. Default `['/health/live', '/livez']`. */
+  readonly liveness?: readonly string[];
+  /** The `Retry-After` header. */
+  readonly retryAfter?: RetryAfterOptions;
+  /** Body of the default rejection: `json` (default) or `text`. */
+  readonly format?: 'json' | 'text';
+  /** Writes a custom response instead of the default one. */
+  readonly onReject?: RejectHandler;
+  /** Clock used for every measurement; for tests. Default `performance.now`. */
+  readonly clock?: Clock;
+}
+
+/** The latest readings of the overload signals. */
+export interface SignalReadings {
+  /** Standing event-loop delay of the last interval (the configured low percentile), in milliseconds. */
+  readonly eventLoopDelayMs: number;
+  /** Event-loop utilisation over the last interval, 0–1. */
+  readonly eventLoopUtilization: number;
+  /** Heap in use, in bytes. */
+  readonly heapUsedBytes: number;
+  /** Resident set size, in bytes. */
+  readonly rssBytes: number;
+}
+
+/** What the shedder knows right now, for metrics, logs and the readiness check. */
+export interface SheddingSnapshot {
+  /** The concurrency limit in force. */
+  readonly limit: number;
+  /** Whether the limit is adaptive and has seen enough samples to act (a fixed limit is always true). */
+  readonly warm: boolean;
+  /** Admitted requests holding a slot (see README: a slot is held until the event loop yields). */
+  readonly inFlight: number;
+  /** Requests waiting in the admission queue. */
+  readonly queued: number;
+  /** True while the admission queue is overloaded (LIFO, short bound). */
+  readonly overloaded: boolean;
+  /** How long shedding has been sustained, in milliseconds (0 when it is not). */
+  readonly sheddingForMs: number;
+  /** Share of the non-exempt requests shed over the last second, 0–1. */
+  readonly shedRatio: number;
+  /** Requests admitted since start. */
+  readonly admitted: number;
+  /** Requests shed since start, by reason. */
+  readonly rejected: Readonly<Record<RejectionReason, number>>;
+  /** Queued requests dropped because their client went away. */
+  readonly abandoned: number;
+  /** Service-time baseline of the adaptive limit in milliseconds (undefined for a fixed limit or before warm-up). */
+  readonly baselineLatencyMs: number | undefined;
+  /** Backstops currently tripped. */
+  readonly backstops: readonly (keyof BackstopThresholds)[];
+  /** Latest signal readings. */
+  readonly signals: SignalReadings;
+  /** Requests in flight according to the lifecycle's tracker (all routes, exempt ones included). */
+  readonly lifecycleInFlight: number;
+}
+
+/** Options of `overloadCheck`. */
+export interface OverloadCheckOptions {
+  /** Key of the check in the health report. Default `shedding:overload`. */
+  readonly name?: string;
+  /** What sustained overload reports: `warn` (HTTP stays 200) or `fail` (readiness 503). Default `warn`. */
+  readonly status?: 'warn' | 'fail';
+  /** How long shedding must have lasted before it is reported, in milliseconds. Default 10000. */
+  readonly sustainedMs?: number;
+  /** Share of requests shed over the last second at or above which shedding counts (0–1). Default 0.01. */
+  readonly minShedRatio?: number;
+}
+
+/** Result of the overload check, the shape @lbkit/health's user checks resolve to. */
+export interface OverloadCheckResult {
+  /** `pass`, or the configured status while overload is sustained. */
+  readonly status: 'pass' | 'warn' | 'fail';
+  /** Share of requests shed over the last second, in percent. */
+  readonly observedValue: number;
+  /** Always `percent`. */
+  readonly observedUnit: 'percent';
+  /** What is going on, when not passing. */
+  readonly output?: string;
+}
+
+/**
+ * A readiness check in @lbkit/health's object form (`{ name, check, critical, componentType }`):
+ * pass it in the `checks` option of `createHealth` / `healthcheck()` / `healthPlugin`.
+ */
+export interface OverloadHealthCheck {
+  /** Key of the check in the health report. */
+  readonly name: string;
+  /** True when sustained overload should fail readiness (`status: 'fail'`). */
+  readonly critical: boolean;
+  /** Always `system`. */
+  readonly componentType: 'system';
+  /** Results are computed from counters, so they are never cached. */
+  readonly cacheMs: 0;
+  /** The check: reads the shedder's counters, never blocks. */
+  readonly check: (signal: AbortSignal) => Promise<OverloadCheckResult>;
+}

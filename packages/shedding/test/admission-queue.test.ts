@@ -1,0 +1,105 @@
+// The CoDel-style admission queue: FIFO with a long bound while it keeps emptying, LIFO with a short one once it does not.
+import { describe, expect, it } from 'vitest';
+import { AdmissionQueue, type QueueEntry } from '../src/admission-queue.js';
+
+function entry(priority: 'default' | 'sheddable', queuedAt: number, id: string): QueueEntry & { id: string } {
+  return { priority, queuedAt, prev: undefined, next: undefined, queued: false, id };
+}
+
+const idOf = (e: QueueEntry | undefined): string | undefined =>
+  (e as unknown as { id: string } | undefined)?.id;
+
+const settings = { targetMs: 5, intervalMs: 100, maxLength: 4 };
+
+describe('AdmissionQueue', () => {
+  it('serves oldest first while it keeps emptying', () => {
+    const q = new AdmissionQueue(settings);
+    q.push(entry('default', 0, 'a'), 0);
+    q.push(entry('default', 1, 'b'), 1);
+    expect(q.overloaded(50)).toBe(false);
+    expect(idOf(q.shift(50))).toBe('a');
+    expect(idOf(q.shift(50))).toBe('b');
+    expect(q.size).toBe(0);
+  });
+
+  it('lets a request wait up to intervalMs while not overloaded, so bursts are absorbed', () => {
+    const q = new AdmissionQueue(settings);
+    q.push(entry('default', 0, 'a'), 0);
+    expect(q.expired(90)).toHaveLength(0);
+    expect(q.nextDeadline(90)).toBe(100);
+    const dropped = q.expired(101);
+    expect(dropped.map((e) => idOf(e))).toEqual(['a']);
+  });
+
+  it('becomes overloaded once it has not been empty for intervalMs, then serves newest first', () => {
+    const q = new AdmissionQueue(settings);
+    q.push(entry('default', 0, 'a'), 0);
+    q.push(entry('default', 99, 'b'), 99);
+    expect(q.overloaded(99)).toBe(false);
+    q.push(entry('default', 100, 'c'), 100);
+    expect(q.overloaded(100)).toBe(true);
+    expect(idOf(q.shift(100))).toBe('c');
+  });
+
+  it('bounds waiting to targetMs while overloaded', () => {
+    const q = new AdmissionQueue(settings);
+    q.push(entry('default', 0, 'old'), 0);
+    q.push(entry('default', 98, 'fresh'), 98);
+    expect(q.bound(100)).toBe(5);
+    const dropped = q.expired(101).map((e) => idOf(e));
+    expect(dropped).toEqual(['old']);
+    expect(q.size).toBe(1);
+  });
+
+  it('stays overloaded through a brief empty moment and leaves after half an interval empty', () => {
+    const q = new AdmissionQueue(settings);
+    const a = entry('default', 0, 'a');
+    q.push(a, 0);
+    expect(q.overloaded(100)).toBe(true);
+    q.remove(a, 100);
+    expect(q.overloaded(120)).toBe(true);
+    q.push(entry('default', 130, 'b'), 130);
+    q.shift(131);
+    expect(q.overloaded(160)).toBe(true);
+    expect(q.overloaded(181)).toBe(false);
+    expect(q.bound(181)).toBe(100);
+  });
+
+  it('serves default before sheddable and sheds every sheddable entry once overloaded', () => {
+    const q = new AdmissionQueue({ ...settings, maxLength: 10 });
+    q.push(entry('sheddable', 0, 's1'), 0);
+    q.push(entry('default', 1, 'd1'), 1);
+    expect(idOf(q.shift(2))).toBe('d1');
+    q.push(entry('default', 3, 'd2'), 3);
+    q.push(entry('sheddable', 99, 's2'), 99);
+    const dropped = q.expired(101).map((e) => idOf(e));
+    expect(dropped).toContain('s1');
+    expect(dropped).toContain('s2');
+    expect(dropped).toContain('d2');
+    expect(q.size).toBe(0);
+  });
+
+  it('evicts the oldest, lowest-priority entry when full', () => {
+    const q = new AdmissionQueue(settings);
+    q.push(entry('default', 0, 'd1'), 0);
+    q.push(entry('sheddable', 1, 's1'), 1);
+    q.push(entry('default', 2, 'd2'), 2);
+    q.push(entry('default', 3, 'd3'), 3);
+    expect(idOf(q.push(entry('default', 4, 'd4'), 4))).toBe('s1');
+    expect(idOf(q.push(entry('default', 5, 'd5'), 5))).toBe('d1');
+    expect(q.size).toBe(4);
+  });
+
+  it('removes an entry whose client went away, and ignores a second removal', () => {
+    const q = new AdmissionQueue(settings);
+    const a = entry('default', 0, 'a');
+    const b = entry('default', 1, 'b');
+    q.push(a, 0);
+    q.push(b, 1);
+    q.remove(a, 2);
+    q.remove(a, 2);
+    expect(q.size).toBe(1);
+    expect(idOf(q.shift(3))).toBe('b');
+    expect(q.shift(3)).toBeUndefined();
+  });
+});
