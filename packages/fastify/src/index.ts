@@ -2,3 +2,4 @@
 
 export * from './client-ip.js';
 export * from './health.js';
+export * from './shedding.js';

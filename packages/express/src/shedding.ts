@@ -1,0 +1,27 @@
+// Express adapter of @lbkit/shedding: loadShedding() middleware; mount it first, before body parsers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoadShedder, type LoadSheddingOptions } from '@lbkit/shedding';
+
+/** The middleware returned by {@link loadShedding}, with the shedder it drives. */
+export interface LoadSheddingMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  /** The shedder: pass it to `overloadCheck()` for readiness, read `snapshot()` for metrics. */
+  readonly shedder: LoadShedder;
+}
+
+/**
+ * Adaptive load shedding for Express. Mount it before everything else (`app.use(loadShedding())`)
+ * so a shed request costs no body parsing, session lookup or routing. Pass options to build a
+ * shedder, or an existing `LoadShedder` to share it.
+ */
+export function loadShedding(options: LoadSheddingOptions | LoadShedder = {}): LoadSheddingMiddleware {
+  const shedder = options instanceof LoadShedder ? options : new LoadShedder(options);
+  const middleware = function loadSheddingMiddleware(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (error?: unknown) => void,
+  ): void {
+    shedder.admit(req, res, next);
+  };
+  return Object.assign(middleware, { shedder });
+}

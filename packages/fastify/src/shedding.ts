@@ -1,0 +1,53 @@
+// Fastify plugin of @lbkit/shedding: admits, queues or sheds in onRequest, before the body is read.
+import { LoadShedder, type LoadSheddingOptions, type Rejection } from '@lbkit/shedding';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The load shedder of `sheddingPlugin`: pass it to `overloadCheck()`, read `snapshot()` for metrics. */
+    loadShedder: LoadShedder;
+  }
+}
+
+/** Options of {@link sheddingPlugin}: the shedder's options, or `{ shedder }` to share an existing one. */
+export type SheddingPluginOptions = LoadSheddingOptions | { readonly shedder: LoadShedder };
+
+async function shedding(fastify: FastifyInstance, options: SheddingPluginOptions): Promise<void> {
+  const given = 'shedder' in options ? options.shedder : undefined;
+  const shedder = given ?? new LoadShedder(options as LoadSheddingOptions);
+  const onReject = shedder.onReject;
+  fastify.decorate('loadShedder', shedder);
+
+  fastify.addHook(
+    'onRequest',
+    function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+      shedder.admit(
+        request.raw,
+        reply.raw,
+        () => done(),
+        function rejectRequest(rejection: Rejection) {
+          if (onReject) {
+            // A custom response writes to the raw objects: Fastify must keep its hands off them.
+            reply.hijack();
+            onReject(rejection, request.raw, reply.raw);
+            return;
+          }
+          reply.code(rejection.statusCode).headers(rejection.headers).send(rejection.body);
+        },
+      );
+    },
+  );
+
+  fastify.addHook('onClose', function onClose(_instance, done) {
+    // A shedder passed in belongs to the caller, who may share it between servers.
+    if (!given) shedder.close();
+    done();
+  });
+}
+
+/**
+ * Adaptive load shedding for Fastify: register it first so its `onRequest` hook runs before
+ * other plugins' hooks and before the body is parsed. Decorates the instance with `loadShedder`.
+ */
+export const sheddingPlugin = fp(shedding, { name: '@lbkit/shedding', fastify: '5.x' });

@@ -1,0 +1,162 @@
+// sheddingPlugin: a real Fastify plugin that sheds in onRequest, before the body is parsed.
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Lifecycle } from '@lbkit/core';
+import { sheddingPlugin } from '@lbkit/fastify';
+import { LoadShedder } from '@lbkit/shedding';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const apps: FastifyInstance[] = [];
+const shedders: LoadShedder[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+  for (const s of shedders.splice(0)) s.close();
+});
+
+async function start(app: FastifyInstance): Promise<string> {
+  apps.push(app);
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await sleep(5);
+  if (!condition()) throw new Error('condition not met in time');
+}
+
+describe('Fastify sheddingPlugin', () => {
+  it('sheds in onRequest with 503, Retry-After and JSON, before any body parsing', async () => {
+    const app = Fastify();
+    await app.register(sheddingPlugin, { lifecycle: new Lifecycle(), concurrencyLimit: 1, queue: false });
+    let parsed = 0;
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      parsed++;
+      done(null, JSON.parse(body as string));
+    });
+    app.post('/work', async () => {
+      await sleep(150);
+      return { ok: true };
+    });
+    const url = await start(app);
+    const post = (): Promise<Response> =>
+      fetch(`${url}/work`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":1}',
+      });
+    const busy = post();
+    await until(() => app.loadShedder.inFlight === 1);
+    const shed = await post();
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+    expect(shed.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await shed.json()).toEqual({ error: 'Service Unavailable', reason: 'overloaded' });
+    expect((await busy).status).toBe(200);
+    expect(parsed).toBe(1);
+  });
+
+  it('runs its onRequest hook before the hooks of plugins registered after it', async () => {
+    const app = Fastify();
+    await app.register(sheddingPlugin, { lifecycle: new Lifecycle(), concurrencyLimit: 1, queue: false });
+    let laterHook = 0;
+    app.addHook('onRequest', async () => {
+      laterHook++;
+    });
+    app.get('/slow', async () => {
+      await sleep(100);
+      return 'ok';
+    });
+    const url = await start(app);
+    const busy = fetch(`${url}/slow`);
+    await until(() => app.loadShedder.inFlight === 1);
+    expect((await fetch(`${url}/slow`)).status).toBe(503);
+    await busy;
+    expect(laterHook).toBe(1);
+  });
+
+  it('queues behind the limit and calls done() later, so a burst is served in full', async () => {
+    const app = Fastify();
+    await app.register(sheddingPlugin, { lifecycle: new Lifecycle(), concurrencyLimit: 1 });
+    app.get('/work', async () => {
+      await sleep(20);
+      return 'done';
+    });
+    const url = await start(app);
+    const results = await Promise.all(Array.from({ length: 4 }, () => fetch(`${url}/work`)));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('writes a custom response from onReject on the raw response', async () => {
+    const app = Fastify();
+    await app.register(sheddingPlugin, {
+      lifecycle: new Lifecycle(),
+      concurrencyLimit: 1,
+      queue: false,
+      onReject: (rejection, _req, res) => {
+        res.writeHead(503, {
+          'x-shed': rejection.reason,
+          'retry-after': String(rejection.retryAfterSeconds),
+        });
+        res.end('busy');
+      },
+    });
+    app.get('/slow', async () => {
+      await sleep(100);
+      return 'ok';
+    });
+    const url = await start(app);
+    const busy = fetch(`${url}/slow`);
+    await until(() => app.loadShedder.inFlight === 1);
+    const shed = await fetch(`${url}/slow`);
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('x-shed')).toBe('overloaded');
+    expect(await shed.text()).toBe('busy');
+    await busy;
+  });
+
+  it('lets health and metrics routes through while shedding', async () => {
+    const app = Fastify();
+    await app.register(sheddingPlugin, { lifecycle: new Lifecycle(), concurrencyLimit: 1, queue: false });
+    app.get('/slow', async () => {
+      await sleep(150);
+      return 'slow';
+    });
+    for (const path of ['/health/live', '/health/ready', '/metrics']) app.get(path, async () => 'ok');
+    const url = await start(app);
+    const busy = fetch(`${url}/slow`);
+    await until(() => app.loadShedder.inFlight === 1);
+    for (const path of ['/health/live', '/health/ready', '/metrics'])
+      expect((await fetch(`${url}${path}`)).status).toBe(200);
+    await busy;
+  });
+
+  it('closes the shedder it built on close, and leaves a shared one to its owner', async () => {
+    const shared = new LoadShedder({ lifecycle: new Lifecycle(), concurrencyLimit: 1 });
+    shedders.push(shared);
+    const app = Fastify();
+    await app.register(sheddingPlugin, { shedder: shared });
+    await app.ready();
+    expect(app.loadShedder).toBe(shared);
+    await app.close();
+    // Still limiting: a closed shedder would pass everything through and report no limit.
+    expect(shared.limit).toBe(1);
+
+    const own = Fastify();
+    await own.register(sheddingPlugin, { lifecycle: new Lifecycle(), concurrencyLimit: 1 });
+    await own.ready();
+    const built = own.loadShedder;
+    await own.close();
+    // A closed shedder passes everything through: an open one with limit 1 would queue two of these.
+    let passed = 0;
+    for (let i = 0; i < 3; i++) {
+      const req = new IncomingMessage(new Socket());
+      req.url = '/x';
+      built.admit(req, new ServerResponse(req), () => {
+        passed++;
+      });
+    }
+    expect(passed).toBe(3);
+    expect(built.queued).toBe(0);
+  });
+});
