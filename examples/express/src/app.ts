@@ -10,6 +10,7 @@ import {
   postgresCheck,
   redisCheck,
 } from '@lbkit/health';
+import { RedisSessionStore } from '@lbkit/session-redis';
 import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared';
 import express, { type Express } from 'express';
 import session from 'express-session';
@@ -57,8 +58,15 @@ export async function createApp({
 
   // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1 })
+    ? new Redis(config.redisUrl, {
+        lazyConnect: true,
+        connectTimeout: 2000,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 1000,
+      })
     : undefined;
+  // Sessions shared by every instance; while Redis is down, session routes answer 503 (failMode 'closed').
+  const sessionStore = redis ? new RedisSessionStore({ client: redis, commandTimeoutMs: 1000 }) : undefined;
   // Connection errors surface through the readiness check; without a listener ioredis would log each one.
   redis?.on('error', () => {});
   const database = config.databaseUrl
@@ -91,6 +99,7 @@ export async function createApp({
   app.use(
     session({
       secret: config.sessionSecret,
+      store: sessionStore,
       resave: false,
       saveUninitialized: false,
       cookie: { httpOnly: true, sameSite: 'lax' },
@@ -107,12 +116,17 @@ export async function createApp({
     });
   });
 
-  app.get('/session', (req, res) => {
+  // Session routes save before answering: express-session's implicit save runs after the status line
+  // is sent, so a failed save (Redis down) would otherwise still answer 200; this way it answers 503.
+  app.get('/session', (req, res, next) => {
     req.session.views = (req.session.views ?? 0) + 1;
-    res.json({ views: req.session.views, instance: config.instanceId });
+    req.session.save((error) => {
+      if (error) next(error);
+      else res.json({ views: req.session.views, instance: config.instanceId });
+    });
   });
 
-  app.post('/session/:key', express.json({ limit: '16kb' }), (req, res) => {
+  app.post('/session/:key', express.json({ limit: '16kb' }), (req, res, next) => {
     const key = req.params.key;
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(key) || key === 'cookie') {
       res.status(400).json({ error: 'key must be 1-64 of A-Z a-z 0-9 _ -' });
@@ -120,7 +134,10 @@ export async function createApp({
     }
     req.session[key] = req.body;
     const { cookie: _cookie, ...data } = req.session;
-    res.json(data);
+    req.session.save((error) => {
+      if (error) next(error);
+      else res.json(data);
+    });
   });
 
   app.get('/slow', async (req, res) => {
@@ -147,6 +164,7 @@ export async function createApp({
     app,
     close: async () => {
       await health.close();
+      sessionStore?.close();
       redis?.disconnect();
       await database?.end();
     },

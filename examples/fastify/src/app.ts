@@ -10,6 +10,7 @@ import {
   postgresCheck,
   redisCheck,
 } from '@lbkit/health';
+import { RedisSessionStore } from '@lbkit/session-redis';
 import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -63,8 +64,15 @@ export async function createApp({
 
   // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1 })
+    ? new Redis(config.redisUrl, {
+        lazyConnect: true,
+        connectTimeout: 2000,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 1000,
+      })
     : undefined;
+  // Sessions shared by every instance; while Redis is down, session routes answer 503 (failMode 'closed').
+  const sessionStore = redis ? new RedisSessionStore({ client: redis, commandTimeoutMs: 1000 }) : undefined;
   // Connection errors surface through the readiness check; without a listener ioredis would log each one.
   redis?.on('error', () => {});
   const database = config.databaseUrl
@@ -73,6 +81,7 @@ export async function createApp({
   // An idle client losing its connection emits 'error' on the pool, which would otherwise crash the process.
   database?.on('error', () => {});
   app.addHook('onClose', async function closeBackends() {
+    sessionStore?.close();
     redis?.disconnect();
     await database?.end();
   });
@@ -101,6 +110,7 @@ export async function createApp({
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
     secret: config.sessionSecret,
+    store: sessionStore,
     saveUninitialized: false,
     cookie: { secure: false, httpOnly: true, sameSite: 'lax' },
   });
