@@ -1,6 +1,7 @@
 // Readiness probe cost: throughput and p99 of /health/ready beside a bare JSON route, Express and Fastify, interleaved.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { machine, writeSection } from '../lib/results.mjs';
 
@@ -35,6 +36,7 @@ async function load(url, duration, headers) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+const loadAtStart = loadavg()[0].toFixed(2);
 const servers = Object.fromEntries(await Promise.all(frameworks.map(async (f) => [f, await startServer(f)])));
 const samples = {};
 try {
@@ -98,6 +100,7 @@ Public readiness with cached checks: ${verdict}. A ratio above 1 means the probe
 route: its body and headers are precomputed per status and written without the framework's serializer. The
 detailed row builds a fresh JSON report per request; only operators with the token or a trusted address get it.
 
-${machine()}. The machine is shared with other work while benchmarks run; compare the ratios, not the absolute figures.`,
+${machine()}, 1-minute load average ${loadAtStart} at the start. The machine is shared with other work while
+benchmarks run (the per-round spread shows how much); compare the ratios, not the absolute figures.`,
 );
 console.log(`\nreadiness vs bare: ${verdict}`);
