@@ -1,7 +1,7 @@
 // The demo application on Express: the routes of shared/CONTRACT.md wired to every lbkit package.
 
 import type { Lifecycle } from '@lbkit/core';
-import { clientIp, healthcheck } from '@lbkit/express';
+import { clientIp, healthcheck, loadShedding } from '@lbkit/express';
 import {
   createHealth,
   eventLoopDelayCheck,
@@ -11,6 +11,7 @@ import {
   redisCheck,
 } from '@lbkit/health';
 import { RedisSessionStore } from '@lbkit/session-redis';
+import { type LoadSheddingOptions, overloadCheck } from '@lbkit/shedding';
 import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared';
 import express, { type Express } from 'express';
 import session from 'express-session';
@@ -30,6 +31,8 @@ export interface DemoAppOptions {
   readonly lifecycle: Lifecycle;
   /** Health settings beyond the environment, for tests and embedding. */
   readonly health?: DemoHealthOptions;
+  /** Load-shedding options (the lifecycle is filled in), or `false` for none (benchmarks compare). */
+  readonly shedding?: Omit<LoadSheddingOptions, 'lifecycle'> | false;
 }
 
 /** Extra health checks and who may read the detailed report (default: this host's own loopback address). */
@@ -52,9 +55,14 @@ export async function createApp({
   config,
   lifecycle,
   health: healthOptions,
+  shedding: sheddingOptions,
 }: DemoAppOptions): Promise<DemoApp> {
   const app = express();
   app.disable('x-powered-by');
+  // Before anything else, so a shed request costs no session lookup or body parsing; /health/* and
+  // /metrics are exempt, liveness is never shed.
+  const shedding = sheddingOptions === false ? undefined : loadShedding({ ...sheddingOptions, lifecycle });
+  if (shedding) app.use(shedding);
 
   // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
   const redis = config.redisUrl
@@ -82,6 +90,8 @@ export async function createApp({
       ...(database ? [postgresCheck(database)] : []),
       heapCheck(),
       eventLoopDelayCheck(),
+      // Shedding sustained for 10 s turns readiness to warn (HTTP stays 200); liveness never runs checks.
+      ...(shedding ? [overloadCheck(shedding.shedder)] : []),
       ...(healthOptions?.extraChecks ?? []),
     ],
     // Details for callers on this host's own loopback address only: behind a proxy on the same host, use a token.
@@ -90,7 +100,7 @@ export async function createApp({
     cacheMs: healthOptions?.cacheMs,
     serviceId: config.instanceId,
   });
-  // First, so probes skip sessions and body parsing and are never shed.
+  // Before sessions and body parsing, so probes skip both (and they are exempt from shedding).
   app.use(healthcheck(health));
   // Trust and source come from LBKIT_TRUST / LBKIT_IP_SOURCE; misconfiguration throws here, at startup.
   app.use(clientIp({ trust: config.trust, source: config.ipSource }));
@@ -163,6 +173,7 @@ export async function createApp({
   return {
     app,
     close: async () => {
+      shedding?.shedder.close();
       await health.close();
       sessionStore?.close();
       redis?.disconnect();

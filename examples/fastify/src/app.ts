@@ -2,7 +2,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { Lifecycle } from '@lbkit/core';
-import { clientIpPlugin, healthPlugin } from '@lbkit/fastify';
+import { clientIpPlugin, healthPlugin, sheddingPlugin } from '@lbkit/fastify';
 import {
   eventLoopDelayCheck,
   type HealthCheckInput,
@@ -11,6 +11,7 @@ import {
   redisCheck,
 } from '@lbkit/health';
 import { RedisSessionStore } from '@lbkit/session-redis';
+import { type LoadSheddingOptions, overloadCheck } from '@lbkit/shedding';
 import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -29,6 +30,8 @@ export interface DemoAppOptions {
   readonly lifecycle: Lifecycle;
   /** Health settings beyond the environment, for tests and embedding. */
   readonly health?: DemoHealthOptions;
+  /** Load-shedding options (the lifecycle is filled in), or `false` for none (benchmarks compare). */
+  readonly shedding?: Omit<LoadSheddingOptions, 'lifecycle'> | false;
 }
 
 /** Extra health checks and who may read the detailed report (default: this host's own loopback address). */
@@ -59,8 +62,12 @@ export async function createApp({
   config,
   lifecycle,
   health: healthOptions,
+  shedding: sheddingOptions,
 }: DemoAppOptions): Promise<DemoApp> {
   const app = Fastify({ logger: false });
+  // Registered first, so its onRequest hook sheds before any other hook or body parsing; /health/*
+  // and /metrics are exempt, liveness is never shed. It closes its shedder in onClose.
+  if (sheddingOptions !== false) await app.register(sheddingPlugin, { ...sheddingOptions, lifecycle });
 
   // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
   const redis = config.redisUrl
@@ -94,6 +101,8 @@ export async function createApp({
       ...(database ? [postgresCheck(database)] : []),
       heapCheck(),
       eventLoopDelayCheck(),
+      // Shedding sustained for 10 s turns readiness to warn (HTTP stays 200); liveness never runs checks.
+      ...(sheddingOptions !== false ? [overloadCheck(app.loadShedder)] : []),
       ...(healthOptions?.extraChecks ?? []),
     ],
     // Details for callers on this host's own loopback address only: behind a proxy on the same host, use a token.

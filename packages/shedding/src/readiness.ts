@@ -55,5 +55,5 @@ export function overloadCheck(shedder: LoadShedder, options: OverloadCheckOption
     }
     return { status: 'pass', observedValue: percent, observedUnit: 'percent' };
   }
-  return { name, critical: status === 'fail', componentType: 'system', cacheMs: 0, check };
+  return { name, critical: status === 'fail', componentType: 'system', check };
 }

@@ -257,8 +257,6 @@ export interface OverloadHealthCheck {
   readonly critical: boolean;
   /** Always `system`. */
   readonly componentType: 'system';
-  /** Results are computed from counters, so they are never cached. */
-  readonly cacheMs: 0;
   /** The check: reads the shedder's counters, never blocks. */
   readonly check: (signal: AbortSignal) => Promise<OverloadCheckResult>;
 }
