@@ -2,7 +2,7 @@
 import { Candidate } from './candidate.js';
 import { parseForwarded } from './forwarded-parser.js';
 import { forwardedPortOf, isValidHost, portOfHost, protoOf } from './host.js';
-import { INVALID, ParsedAddress, parseIp } from './ip.js';
+import { INVALID, isUnspecified, ParsedAddress, parseIp } from './ip.js';
 import { parseEntry } from './node-address.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import { proxyProtocolInfo } from './proxy-protocol/info.js';
@@ -96,7 +96,11 @@ class Resolver implements ClientIpResolver {
     }
     const info = proxyProtocolInfo(req.socket);
     const source = info?.command === 'proxy' ? info.source : undefined;
-    if (source && parseIp(source.address, 0, source.address.length, this.#scratch, false) !== INVALID) {
+    if (
+      source &&
+      parseIp(source.address, 0, source.address.length, this.#scratch, false) !== INVALID &&
+      !isUnspecified(this.#scratch)
+    ) {
       best.capture(this.#scratch, source.address, 1, false);
       if (chain) chain.push(best.address());
     }

@@ -1,6 +1,7 @@
-import { parseProxyProtocol } from '@lbkit/client-ip';
+import { createClientIpResolver, parseProxyProtocol } from '@lbkit/client-ip';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../src/proxy-protocol/crc32c.js';
+import { setProxyProtocolInfo } from '../src/proxy-protocol/info.js';
 import { buildV2 } from './proxy-protocol-bytes.js';
 
 const text = (s: string) => Buffer.from(s, 'latin1');
@@ -243,3 +244,32 @@ function tlv(type: number, value: Buffer): Buffer {
   head.writeUInt16BE(value.length, 1);
   return Buffer.concat([head, value]);
 }
+
+describe('the proxy-protocol source', () => {
+  const resolver = createClientIpResolver({ trust: '10.0.0.0/8', source: 'proxy-protocol' });
+  const socketWith = (line: string, remoteAddress = '10.0.0.5') => {
+    const parsed = parseProxyProtocol(text(line));
+    if (parsed.status !== 'ok') throw new Error(parsed.status);
+    const socket = { remoteAddress, localPort: 80 };
+    setProxyProtocolInfo(socket, parsed.info);
+    return { headers: {}, socket };
+  };
+
+  it('answers the header source from an allowed peer', () => {
+    expect(resolver.ip(socketWith('PROXY TCP4 203.0.113.1 10.0.0.1 1 443\r\n'))).toBe('203.0.113.1');
+  });
+
+  it('an unspecified source address keeps the socket address', () => {
+    expect(resolver.ip(socketWith('PROXY TCP4 0.0.0.0 10.0.0.1 1 443\r\n'))).toBe('10.0.0.5');
+  });
+
+  it('a socket that did not come through acceptProxyProtocol keeps its address', () => {
+    expect(resolver.ip({ headers: {}, socket: { remoteAddress: '10.0.0.5' } })).toBe('10.0.0.5');
+  });
+
+  it('a peer outside trust keeps its address even with a header', () => {
+    expect(resolver.ip(socketWith('PROXY TCP4 203.0.113.1 10.0.0.1 1 443\r\n', '192.0.2.9'))).toBe(
+      '192.0.2.9',
+    );
+  });
+});
