@@ -13,6 +13,9 @@ import { countListElements, listElementFromRight, walkXForwardedFor } from './wa
 
 type Headers = ResolvableRequest['headers'];
 
+// Some test doubles and framework shims hand over a request without a socket: treat it as one without an address.
+const NO_SOCKET: ResolvableRequest['socket'] = Object.freeze({});
+
 function headerText(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : undefined;
 }
@@ -55,7 +58,7 @@ class Resolver implements ClientIpResolver {
 
   /** Parses the socket peer into the peer candidate; false when the socket has no IP address. */
   #readPeer(req: ResolvableRequest): boolean {
-    const remote = req.socket.remoteAddress;
+    const remote = (req.socket ?? NO_SOCKET).remoteAddress;
     if (typeof remote !== 'string' || parseIp(remote, 0, remote.length, this.#peer, true) === INVALID) {
       this.#peerCandidate.found = false;
       return false;
@@ -114,7 +117,7 @@ class Resolver implements ClientIpResolver {
   }
 
   resolve(req: ResolvableRequest): ClientInfo {
-    const socket = req.socket;
+    const socket = req.socket ?? NO_SOCKET;
     const socketProto = socket.encrypted ? 'https' : 'http';
     if (!this.#readPeer(req)) {
       return {
