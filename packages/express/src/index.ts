@@ -3,3 +3,4 @@
 export * from './client-ip.js';
 export * from './health.js';
 export * from './shedding.js';
+export * from './shutdown.js';
