@@ -1,8 +1,8 @@
 // Starts one Express demo instance in the foreground, as shared/CONTRACT.md describes.
 
 import { Lifecycle } from '@lbkit/core';
-import { acceptProxyProtocol } from '@lbkit/express';
-import { readConfig, serveUntilSignal } from '@lbkit-examples/shared';
+import { acceptProxyProtocol, gracefulShutdown } from '@lbkit/express';
+import { readConfig, serveUntilSignal, shutdownOptions } from '@lbkit-examples/shared';
 import { createApp } from './app.js';
 
 const config = readConfig();
@@ -11,4 +11,5 @@ const { app, close } = await createApp({ config, lifecycle });
 const server = app.listen(config.port, config.host);
 // Same tick as listen(): no connection can be accepted before the PROXY reader is in place.
 if (config.ipSource === 'proxy-protocol') acceptProxyProtocol(server, { peers: config.trust });
-await serveUntilSignal({ server, lifecycle, config, close });
+gracefulShutdown(server, shutdownOptions({ config, lifecycle, close }));
+await serveUntilSignal({ server, lifecycle, config });

@@ -1,41 +1,41 @@
-// Runs a demo server until SIGTERM/SIGINT, then drains it as CONTRACT.md's exit rules say.
+// Runs a demo server: ready once listening, the contract's line, and gracefulShutdown's options from the environment.
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Lifecycle } from '@lbkit/core';
 import type { DemoConfig } from './config.js';
 
-/** Marks the instance ready once `server` listens, prints the contract's line, and drains on a signal. */
+/**
+ * Options for `gracefulShutdown()` / `shutdownPlugin` as CONTRACT.md's exit rules say: DRAIN_DELAY_MS,
+ * DRAIN_TIMEOUT_MS, SIGTERM/SIGINT drain and exit, a second signal exits 1 at once. `close` releases
+ * what the app holds once the connections have drained (Fastify's own close needs none).
+ */
+export function shutdownOptions(options: {
+  config: DemoConfig;
+  lifecycle: Lifecycle;
+  close?: () => Promise<void>;
+}) {
+  const { config, lifecycle, close } = options;
+  const line = (message: string, details: Record<string, unknown>): void =>
+    console.log(`[${config.instanceId}] ${message} ${JSON.stringify(details)}`);
+  return {
+    lifecycle,
+    drainDelayMs: config.drainDelayMs,
+    drainTimeoutMs: config.drainTimeoutMs,
+    hooks: close ? [{ name: 'app', run: close }] : [],
+    logger: { info: line, warn: line, error: line },
+  };
+}
+
+/** Marks the instance ready once `server` listens and prints the contract's line; the drain is gracefulShutdown's. */
 export async function serveUntilSignal(options: {
   server: Server;
   lifecycle: Lifecycle;
   config: DemoConfig;
-  close: () => Promise<void>;
 }): Promise<void> {
-  const { server, lifecycle, config, close } = options;
-  lifecycle.inFlight.attach(server);
+  const { server, lifecycle, config } = options;
   if (!server.listening) await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   lifecycle.markReady();
   console.log(`[${config.instanceId}] listening on http://${config.host}:${port}`);
-
-  let signalled = false;
-  const onSignal = async (signal: NodeJS.Signals): Promise<void> => {
-    if (signalled) process.exit(1);
-    signalled = true;
-    lifecycle.beginDrain(signal);
-    await new Promise((r) => setTimeout(r, config.drainDelayMs));
-    server.close();
-    server.closeIdleConnections();
-    const forced = await Promise.race([
-      lifecycle.inFlight.idle().then(() => false),
-      new Promise<boolean>((r) => setTimeout(() => r(true), config.drainTimeoutMs).unref()),
-    ]);
-    server.closeAllConnections();
-    await close();
-    lifecycle.markStopped(signal);
-    process.exit(forced ? 1 : 0);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
 }

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { LbkitError, type Lifecycle } from '@lbkit/core';
+import { type InFlightSnapshot, LbkitError, type Lifecycle } from '@lbkit/core';
 import { runHook } from './cleanup-hooks.js';
 import { ConnectionRegistry } from './connections.js';
 import { delay } from './delay.js';
@@ -175,7 +175,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
         reason,
         elapsedMs: Math.round(now - started),
         durationMs: Math.round(now - stepStarted),
-        inFlight: this.lifecycle.inFlight.snapshot(),
+        inFlight: roundedSnapshot(this.lifecycle.inFlight.snapshot()),
         ...extra,
       };
       stepStarted = now;
@@ -317,6 +317,10 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
       // A broken logger must not break the shutdown.
     }
   }
+}
+
+function roundedSnapshot(snapshot: InFlightSnapshot): InFlightSnapshot {
+  return { ...snapshot, oldestRequestMs: Math.round(snapshot.oldestRequestMs) };
 }
 
 function sum(counts: Map<ShutdownServer, number>): number {
