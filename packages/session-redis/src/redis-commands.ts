@@ -35,6 +35,17 @@ export function classifyFailure(error: unknown): SessionStoreError {
       );
     }
   }
+  if (message === 'Command timed out') {
+    // ioredis's own commandTimeout fired before the store's deadline.
+    return new SessionStoreError(
+      'LBKIT_SESSION_TIMEOUT',
+      'Redis did not answer within the client commandTimeout',
+      {
+        hint: 'Redis is overloaded, paused or unreachable.',
+        cause: error,
+      },
+    );
+  }
   return new SessionStoreError('LBKIT_SESSION_UNAVAILABLE', `Redis is unavailable: ${message}`, {
     hint: 'Sessions need Redis; the request fails (failMode closed) or runs without a session (failMode open) until it is back.',
     cause: error,
@@ -93,8 +104,9 @@ export class RedisCommands {
         (cause: unknown) => {
           clearTimeout(timer);
           const error = classifyFailure(cause);
-          if (error.code === 'LBKIT_SESSION_UNAVAILABLE') this.#observer.onUnavailable(error);
-          else this.#observer.onAnswered();
+          if (error.code === 'LBKIT_SESSION_UNAVAILABLE' || error.code === 'LBKIT_SESSION_TIMEOUT') {
+            this.#observer.onUnavailable(error);
+          } else this.#observer.onAnswered();
           reject(error);
         },
       );

@@ -18,33 +18,32 @@ export class UndecodableValue extends Error {
 
 /** Encodes and decodes stored values with the configured compression and encryption. */
 export class ValueCodec {
-  /** True when stored values equal their serialized text (no compression, no encryption). */
-  readonly transparent: boolean;
+  readonly #keys: KeyRing | undefined;
+  readonly #compressor: Compressor | undefined;
+  readonly #maxBytes: number;
 
-  constructor(
-    private readonly keys: KeyRing | undefined,
-    private readonly compressor: Compressor | undefined,
-    private readonly maxBytes: number,
-  ) {
-    this.transparent = !keys && !compressor;
+  constructor(keys: KeyRing | undefined, compressor: Compressor | undefined, maxBytes: number) {
+    this.#keys = keys;
+    this.#compressor = compressor;
+    this.#maxBytes = maxBytes;
   }
 
   /** The stored form of `text`, the serialized value of top-level `key` of session `id`. */
   encode(text: string, id: string, key: string): string {
     let inner = text.charCodeAt(0) === 1 ? `${MARK}p${text}` : text;
-    const compressor = this.compressor;
+    const compressor = this.#compressor;
     if (compressor && text.length >= compressor.thresholdBytes) {
       const packed = `${MARK}${compressor.tag}${compressor.compress(text).toString('base64')}`;
       if (packed.length < inner.length) inner = packed;
     }
-    return this.keys ? `${MARK}e${this.keys.encrypt(inner, aad(id, key))}` : inner;
+    return this.#keys ? `${MARK}e${this.#keys.encrypt(inner, aad(id, key))}` : inner;
   }
 
   /** The serialized text behind a stored value; throws {@link UndecodableValue}. */
   decode(stored: string, id: string, key: string): string {
-    if (this.keys) {
+    if (this.#keys) {
       if (!stored.startsWith(`${MARK}e`)) throw new UndecodableValue('decrypt');
-      const inner = this.keys.decrypt(stored.slice(2), aad(id, key));
+      const inner = this.#keys.decrypt(stored.slice(2), aad(id, key));
       if (inner === undefined) throw new UndecodableValue('decrypt');
       return this.#unpack(inner);
     }
@@ -57,7 +56,7 @@ export class ValueCodec {
     if (tag === 'p') return inner.slice(2);
     if (tag === 'b' || tag === 'd') {
       try {
-        return decompress(tag, Buffer.from(inner.slice(2), 'base64'), this.maxBytes);
+        return decompress(tag, Buffer.from(inner.slice(2), 'base64'), this.#maxBytes);
       } catch {
         throw new UndecodableValue('corrupt');
       }

@@ -1,0 +1,237 @@
+// Session store cost: lbkit's RedisSessionStore beside connect-redis 9 behind express-session, on one private redis-server.
+import { fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { machine, writeSection } from '../lib/results.mjs';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const DURATION_S = Number(process.env.DURATION_S ?? 5);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const stores = ['lbkit', 'connect-redis', 'lbkit-no-autopipelining'];
+const read = { method: 'GET', path: '/read' };
+const write = { method: 'POST', path: '/write' };
+const workloads = [
+  {
+    key: 'read-mostly',
+    name: 'read-mostly (9 unmodified reads : 1 write)',
+    requests: [...Array(9).fill(read), write],
+  },
+  { key: 'write-heavy', name: 'write-heavy (every request changes the session)', requests: [write] },
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'lbkit-bench-redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; !(await accepts(port)); i++) {
+    if (i > 100) throw new Error('redis-server did not start');
+    await sleep(50);
+  }
+  return {
+    port,
+    admin: new Redis(port, '127.0.0.1'),
+    stop: () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startServer(kind, redisPort) {
+  // The server runs in its own process so that autocannon and the server do not share a core.
+  const child = fork(new URL('./server.mjs', import.meta.url), [kind, String(redisPort)], {
+    stdio: 'inherit',
+  });
+  const [message] = await once(child, 'message');
+  return { child, url: `http://127.0.0.1:${message.port}` };
+}
+
+/** One session cookie per connection, so requests of one connection share a session and connections do not. */
+async function seedSessions(url) {
+  const cookies = [];
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const response = await fetch(`${url}/seed`, { method: 'POST' });
+    cookies.push(response.headers.getSetCookie()[0].split(';')[0]);
+  }
+  return cookies;
+}
+
+async function commandCalls(admin) {
+  const info = await admin.info('commandstats');
+  const calls = {};
+  for (const [, name, n] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (name !== 'info' && !name.startsWith('config')) calls[name] = Number(n);
+  }
+  return calls;
+}
+
+async function load(kind, server, cookies, workload, duration, admin) {
+  let next = 0;
+  // One cookie per connection: autocannon's per-connection context keeps it for every request of the list.
+  const withCookie = (req, context) => {
+    context.cookie ??= cookies[next++ % cookies.length];
+    return { ...req, headers: { ...req.headers, cookie: context.cookie } };
+  };
+  await admin.config('RESETSTAT');
+  const result = await autocannon({
+    url: server.url,
+    connections: CONNECTIONS,
+    duration,
+    pipelining: 1,
+    requests: workload.requests.map((request) => ({ ...request, setupRequest: withCookie })),
+  });
+  const calls = await commandCalls(admin);
+  if (result.errors || result.non2xx)
+    throw new Error(`${server.url}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+  const total = Object.values(calls).reduce((a, b) => a + b, 0);
+  // INFO commandstats also counts the commands a Lua script runs; those cost no round trip. lbkit
+  // sends only EVALSHA (EVAL after a NOSCRIPT); connect-redis sends every command it runs.
+  const sent = kind.startsWith('lbkit') ? (calls.evalsha ?? 0) + (calls.eval ?? 0) : total;
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    sentPerRequest: sent / result.requests.total,
+    executedPerRequest: total / result.requests.total,
+    perRequest: Object.fromEntries(
+      Object.entries(calls).map(([name, n]) => [name, n / result.requests.total]),
+    ),
+  };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const loadAtStart = loadavg()[0].toFixed(2);
+const redis = await startRedis();
+const servers = {};
+const cookies = {};
+const samples = {};
+try {
+  for (const kind of stores) {
+    servers[kind] = await startServer(kind, redis.port);
+    cookies[kind] = await seedSessions(servers[kind].url);
+    for (const workload of workloads)
+      await load(kind, servers[kind], cookies[kind], workload, 1, redis.admin); // warm-up
+  }
+  // Interleaved rounds, store order alternating: machine noise spreads over both stores.
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const workload of workloads) {
+      const order = round % 2 ? stores : [...stores].reverse();
+      for (const kind of order) {
+        const sample = await load(kind, servers[kind], cookies[kind], workload, DURATION_S, redis.admin);
+        const key = `${kind} ${workload.key}`;
+        samples[key] = [...(samples[key] ?? []), sample];
+        console.log(
+          `round ${round} ${key}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms, ` +
+            `${sample.sentPerRequest.toFixed(2)} commands sent/request, ${sample.executedPerRequest.toFixed(2)} executed`,
+        );
+      }
+    }
+  }
+} finally {
+  for (const { child } of Object.values(servers)) child.disconnect();
+  redis.admin.disconnect();
+  await sleep(200);
+  redis.stop();
+}
+
+const rows = [];
+const verdicts = [];
+for (const workload of workloads) {
+  const figures = {};
+  for (const kind of stores) {
+    const runs = samples[`${kind} ${workload.key}`];
+    const last = runs[runs.length - 1];
+    figures[kind] = {
+      rps: median(runs.map((s) => s.rps)),
+      p99: median(runs.map((s) => s.p99)),
+      sent: median(runs.map((s) => s.sentPerRequest)),
+      executed: median(runs.map((s) => s.executedPerRequest)),
+      perRound: runs.map((s) => Math.round(s.rps)).join(', '),
+      breakdown: Object.entries(last.perRequest)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, n]) => `${name} ${n.toFixed(2)}`)
+        .join(', '),
+    };
+  }
+  const base = figures['connect-redis'];
+  for (const kind of stores) {
+    const f = figures[kind];
+    rows.push(
+      `| ${workload.name} | ${kind} | ${Math.round(f.rps)} | ${(f.rps / base.rps).toFixed(2)} | ${f.p99} | ` +
+        `${f.sent.toFixed(2)} | ${f.executed.toFixed(2)} | ${f.breakdown} | ${f.perRound} |`,
+    );
+  }
+  const ours = figures.lbkit;
+  verdicts.push(
+    `${workload.key}: throughput ${(ours.rps / base.rps).toFixed(2)}× connect-redis ` +
+      `(target ≥ 1: ${ours.rps >= base.rps ? 'met' : 'missed'}), ` +
+      `${ours.sent.toFixed(2)} vs ${base.sent.toFixed(2)} commands sent per request ` +
+      `(target fewer: ${ours.sent < base.sent - 0.005 ? 'met' : ours.sent <= base.sent + 0.005 ? 'equal, not fewer' : 'missed'})`,
+  );
+}
+
+const markdown = `## session: RedisSessionStore vs connect-redis 9 behind express-session
+
+Reproduce: \`npx tsc -b && node bench/session/run.mjs\` (env \`ROUNDS\`, \`DURATION_S\`, \`CONNECTIONS\`).
+
+One private redis-server (no persistence); each store runs in its own express-session server process
+(autocannon in the parent process): \`lbkit\` is RedisSessionStore on ioredis 5 with \`enableAutoPipelining\`
+(the client setting the README recommends), \`connect-redis\` is connect-redis 9.0.0 on node-redis 5 (which
+always batches the commands of one tick into one socket write), and \`lbkit-no-autopipelining\` (informational)
+is RedisSessionStore on ioredis with default options. ${CONNECTIONS} connections on loopback, each with its own
+session (seeded with two top-level keys), ${ROUNDS} interleaved rounds of ${DURATION_S} s per workload after a 1 s
+warm-up; figures are medians of the rounds. Redis commands per request come from \`INFO commandstats\` deltas
+over each run (\`CONFIG RESETSTAT\` before it) divided by the requests autocannon completed. *Sent* counts the
+commands the store sends (round trips): for lbkit the EVALSHA calls, for connect-redis every command.
+*Executed* also counts the commands lbkit's Lua scripts run inside Redis (commandstats includes them), which
+cost Redis CPU but no network round trip.
+
+| workload | store | req/s | vs connect-redis | p99 ms | commands sent / request | executed / request | per command / request (last round) | req/s per round |
+|---|---|---:|---:|---:|---:|---:|---|---|
+${rows.join('\n')}
+
+${verdicts.join('; ')}.
+
+Why: an unmodified read costs lbkit one EVALSHA (read plus rolling touch in one script; the touch is skipped
+when Redis extended the session less than 1% of its lifetime ago) where connect-redis sends GET then EXPIRE. A
+modified session costs both stores two commands (read, then write); lbkit's write script does more inside Redis
+(only the changed keys, the tombstone/expiry checks, optional compare-and-set), in exchange for not losing
+concurrent writes and not resurrecting destroyed sessions.
+
+${machine()}. Load average at start ${loadAtStart}; the machine is shared with other work while benchmarks run, so compare
+the ratios within this run, not the absolute figures.
+`;
+writeSection('session', markdown);
+console.log(markdown);

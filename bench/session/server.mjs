@@ -1,0 +1,64 @@
+// One bench server: express-session on lbkit's RedisSessionStore (ioredis) or connect-redis 9 (node-redis), in its own process.
+import { RedisSessionStore } from '@lbkit/session-redis';
+import { RedisStore } from 'connect-redis';
+import express from 'express';
+import session from 'express-session';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+
+const [kind, redisPort] = process.argv.slice(2);
+let store;
+let closeClient;
+if (kind === 'lbkit' || kind === 'lbkit-no-autopipelining') {
+  // Auto-pipelining batches the commands issued in one tick into one socket write, as node-redis
+  // always does; without it ioredis makes one write syscall per command (the informational row).
+  const client = new Redis(Number(redisPort), '127.0.0.1', {
+    commandTimeout: 1000,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: kind === 'lbkit',
+  });
+  store = new RedisSessionStore({ client });
+  closeClient = () => client.disconnect();
+} else if (kind === 'connect-redis') {
+  const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+  await client.connect();
+  store = new RedisStore({ client });
+  closeClient = () => client.quit();
+} else {
+  throw new Error('usage: server.mjs lbkit|lbkit-no-autopipelining|connect-redis <redis port>');
+}
+
+const app = express();
+app.disable('x-powered-by');
+app.use(
+  session({
+    secret: 'lbkit-bench-session-secret-0123456789',
+    store,
+    resave: false,
+    saveUninitialized: false,
+    cookie: { maxAge: 3_600_000 },
+  }),
+);
+app.post('/seed', (req, res) => {
+  req.session.views = 0;
+  req.session.user = { id: 42, name: 'Ada Lovelace', roles: ['reader', 'writer'] };
+  res.json({ ok: true });
+});
+// Reads the session without changing it: express-session then calls store.touch (rolling expiry).
+app.get('/read', (req, res) => {
+  res.json({ views: req.session.views ?? null, user: req.session.user?.name ?? null });
+});
+// Changes one top-level key: express-session then calls store.set.
+app.post('/write', (req, res) => {
+  req.session.views = (req.session.views ?? 0) + 1;
+  res.json({ views: req.session.views });
+});
+
+const server = app.listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+process.send({ port: server.address().port });
+process.on('disconnect', async () => {
+  server.close();
+  await closeClient();
+  process.exit(0);
+});
