@@ -1,5 +1,6 @@
 // Public entry of @lbkit/express: re-exports only.
 
+export * from './balancer-feedback.js';
 export * from './client-ip.js';
 export * from './health.js';
 export * from './shedding.js';

@@ -1,0 +1,86 @@
+// ORCA load reports in the TEXT form of the `endpoint-load-metrics` response header (Envoy, gRPC).
+import { LbkitError } from '@lbkit/core';
+import { createLoadGauge } from './load-gauge.js';
+import { ProcessUsage } from './process-usage.js';
+import type { LoadReport, LoadReportOptions, OrcaReport } from './types.js';
+
+/** The response header Envoy's ORCA parser reads. */
+export const ORCA_HEADER = 'endpoint-load-metrics';
+
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Formats a report as `TEXT key=value, …` with the field names of cncf/xds `OrcaLoadReport`
+ * (`named_metrics.<name>` for the named ones). Values that are not finite or are negative — which
+ * Envoy refuses, dropping the whole report — and invalid names are left out.
+ */
+export function formatOrcaText(report: OrcaReport): string {
+  const parts: string[] = [];
+  const add = (key: string, value: number | undefined): void => {
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+      parts.push(`${key}=${number(value)}`);
+  };
+  add('application_utilization', report.applicationUtilization);
+  add('cpu_utilization', report.cpuUtilization);
+  add('mem_utilization', report.memUtilization);
+  add('rps_fractional', report.rpsFractional);
+  add('eps', report.eps);
+  for (const [name, value] of Object.entries(report.namedMetrics ?? {})) {
+    if (NAME.test(name)) add(`named_metrics.${name}`, value);
+  }
+  return `TEXT ${parts.join(', ')}`;
+}
+
+/**
+ * Creates the reporter. Named metrics always carry `in_flight`, `queued` and (when known)
+ * `concurrency_limit`; `application_utilization` is load against the limit and appears only when a
+ * limit is known.
+ */
+export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
+  const read = createLoadGauge(options);
+  const sampleMs = options.sampleMs ?? 1000;
+  if (!Number.isInteger(sampleMs) || sampleMs < 1) {
+    throw new LbkitError(
+      'LBKIT_FEEDBACK_BAD_OPTION',
+      `sampleMs must be a whole number ≥ 1, got ${String(sampleMs)}`,
+    );
+  }
+  if (options.namedMetrics !== undefined && typeof options.namedMetrics !== 'function') {
+    throw new LbkitError(
+      'LBKIT_FEEDBACK_BAD_OPTION',
+      'namedMetrics must be a function returning { name: value }',
+      {
+        hint: 'It is read at every report, so the figures stay current.',
+      },
+    );
+  }
+  const usage = options.processUsage === false ? undefined : new ProcessUsage(sampleMs);
+  const extra = options.namedMetrics;
+
+  const report = (): OrcaReport => {
+    const load = read();
+    const [cpu, mem] = usage?.read() ?? [undefined, undefined];
+    const named: Record<string, number> = { in_flight: load.inFlight, queued: load.queued };
+    if (load.limit !== undefined) named.concurrency_limit = load.limit;
+    if (extra) Object.assign(named, extra());
+    return {
+      applicationUtilization: load.limit === undefined ? undefined : load.utilization,
+      cpuUtilization: cpu,
+      memUtilization: mem,
+      namedMetrics: named,
+    };
+  };
+  const headerValue = (): string => formatOrcaText(report());
+  return {
+    report,
+    headerValue,
+    setHeader(res) {
+      if (!res.headersSent) res.setHeader(ORCA_HEADER, headerValue());
+    },
+  };
+}
+
+/** At most four decimals, never an exponent for the magnitudes a load report carries. */
+function number(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 10_000) / 10_000);
+}

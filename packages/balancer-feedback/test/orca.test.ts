@@ -1,0 +1,142 @@
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLoadReport, formatOrcaText, ORCA_HEADER } from '@lbkit/balancer-feedback';
+import { isLbkitError, Lifecycle } from '@lbkit/core';
+import { describe, expect, it } from 'vitest';
+
+const FIELDS = new Set([
+  'cpu_utilization',
+  'mem_utilization',
+  'application_utilization',
+  'eps',
+  'rps_fractional',
+]);
+
+/**
+ * The acceptance rules of Envoy's ORCA parser for the TEXT form (source/common/orca/orca_parser.cc):
+ * `TEXT ` prefix, comma-separated entries trimmed of whitespace, `name=value`, known field names or
+ * `named_metrics.<non-empty>`, values finite and not negative, no duplicates. Throws where Envoy
+ * would drop the report.
+ */
+function parseLikeEnvoy(header: string): Record<string, number> {
+  if (!header.startsWith('TEXT ')) throw new Error('unsupported ORCA header format');
+  const out: Record<string, number> = {};
+  for (const raw of header.slice(5).split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const at = entry.search(/[=:]/);
+    const name = at < 0 ? entry : entry.slice(0, at);
+    const text = at < 0 ? '' : entry.slice(at + 1);
+    if (name in out) throw new Error(`duplicate metric: ${name}`);
+    if (!FIELDS.has(name) && !/^named_metrics\..+/.test(name))
+      throw new Error(`unsupported metric name: ${name}`);
+    if (text === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
+      throw new Error(`bad value: ${text}`);
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`bad value: ${text}`);
+    out[name] = value;
+  }
+  return out;
+}
+
+describe('formatOrcaText', () => {
+  it('writes the ORCA TEXT form with xds field names and named_metrics', () => {
+    const text = formatOrcaText({
+      applicationUtilization: 0.5,
+      cpuUtilization: 0.123456,
+      memUtilization: 0.25,
+      rpsFractional: 120.5,
+      eps: 0,
+      namedMetrics: { in_flight: 3, 'queue.depth': 7 },
+    });
+    expect(text).toBe(
+      'TEXT application_utilization=0.5, cpu_utilization=0.1235, mem_utilization=0.25, rps_fractional=120.5, eps=0, named_metrics.in_flight=3, named_metrics.queue.depth=7',
+    );
+    expect(parseLikeEnvoy(text)).toMatchObject({
+      application_utilization: 0.5,
+      'named_metrics.queue.depth': 7,
+    });
+  });
+
+  it('leaves out what Envoy would reject: negative, NaN and infinite values, names with separators', () => {
+    const text = formatOrcaText({
+      applicationUtilization: -0.1,
+      cpuUtilization: Number.NaN,
+      memUtilization: Number.POSITIVE_INFINITY,
+      namedMetrics: { 'a=b': 1, 'x,y': 2, '': 3, ok: 4, 'sp ace': 5, long: 1e-9 },
+    });
+    expect(text).toBe('TEXT named_metrics.ok=4, named_metrics.long=0');
+    expect(() => parseLikeEnvoy(text)).not.toThrow();
+  });
+});
+
+describe('createLoadReport', () => {
+  it('reports utilisation against the limit, in-flight requests and process usage on a real response', async () => {
+    const lifecycle = new Lifecycle();
+    const load = createLoadReport({ lifecycle, concurrencyLimit: 4 });
+    const server = createServer((_req, res) => {
+      load.setHeader(res);
+      res.end('ok');
+    });
+    lifecycle.inFlight.attach(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const header = await new Promise<string>((resolve) => {
+      get({ port, host: '127.0.0.1', path: '/' }, (res) => {
+        res.resume();
+        resolve(String(res.headers[ORCA_HEADER]));
+      });
+    });
+    server.close();
+    const parsed = parseLikeEnvoy(header);
+    // The request carrying the header is itself in flight.
+    expect(parsed).toMatchObject({
+      application_utilization: 0.25,
+      'named_metrics.in_flight': 1,
+      'named_metrics.queued': 0,
+      'named_metrics.concurrency_limit': 4,
+    });
+    expect(parsed.cpu_utilization).toBeGreaterThanOrEqual(0);
+    expect(parsed.mem_utilization).toBeGreaterThan(0);
+    expect(parsed.mem_utilization).toBeLessThan(1);
+  });
+
+  it('takes limit and queue from a shedder and adds the named metrics of the caller', () => {
+    const load = createLoadReport({
+      lifecycle: new Lifecycle(),
+      shedder: { limit: 10, inFlight: 10, queued: 5 },
+      processUsage: false,
+      namedMetrics: () => ({ sessions: 12 }),
+    });
+    expect(load.headerValue()).toBe(
+      'TEXT application_utilization=1.5, named_metrics.in_flight=10, named_metrics.queued=5, named_metrics.concurrency_limit=10, named_metrics.sessions=12',
+    );
+  });
+
+  it('has no application_utilization without a limit', () => {
+    const load = createLoadReport({ lifecycle: new Lifecycle(), processUsage: false });
+    expect(load.headerValue()).toBe('TEXT named_metrics.in_flight=0, named_metrics.queued=0');
+  });
+
+  it('does not touch a response whose headers are sent', () => {
+    const load = createLoadReport({ lifecycle: new Lifecycle(), processUsage: false });
+    const calls: string[] = [];
+    load.setHeader({ headersSent: true, setHeader: (name: string) => calls.push(name) });
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a bad sampleMs or namedMetrics at creation', () => {
+    const code = (fn: () => unknown): string | undefined => {
+      try {
+        fn();
+      } catch (error) {
+        return isLbkitError(error) ? error.code : 'other';
+      }
+      return undefined;
+    };
+    expect(code(() => createLoadReport({ sampleMs: 0 }))).toBe('LBKIT_FEEDBACK_BAD_OPTION');
+    expect(code(() => createLoadReport({ namedMetrics: { a: 1 } as never }))).toBe(
+      'LBKIT_FEEDBACK_BAD_OPTION',
+    );
+  });
+});

@@ -1,0 +1,33 @@
+// Express adapter of @lbkit/balancer-feedback: orcaLoadReport() sets the ORCA load header on every response.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createLoadReport, type LoadReport, type LoadReportOptions } from '@lbkit/balancer-feedback';
+
+/** The middleware returned by {@link orcaLoadReport}, with the reporter it uses. */
+export interface OrcaLoadReportMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  /** The reporter: `loadReport.report()` for the figures. */
+  readonly loadReport: LoadReport;
+}
+
+/**
+ * Adds `endpoint-load-metrics: TEXT application_utilization=…, …` to every response, for balancers
+ * that read ORCA load reports (Envoy, gRPC). Opt-in: mount it where the balancer should see it. The
+ * figures are taken when the request arrives. The agent-check responder is framework-independent:
+ * `createAgentCheck()` from @lbkit/balancer-feedback.
+ */
+export function orcaLoadReport(options: LoadReportOptions | LoadReport = {}): OrcaLoadReportMiddleware {
+  const loadReport = isLoadReport(options) ? options : createLoadReport(options);
+  const middleware = function orcaLoadReportMiddleware(
+    _req: IncomingMessage,
+    res: ServerResponse,
+    next: (error?: unknown) => void,
+  ): void {
+    loadReport.setHeader(res);
+    next();
+  };
+  return Object.assign(middleware, { loadReport });
+}
+
+function isLoadReport(value: LoadReportOptions | LoadReport): value is LoadReport {
+  return typeof (value as LoadReport).headerValue === 'function';
+}
