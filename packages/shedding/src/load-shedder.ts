@@ -56,7 +56,9 @@ const BUCKET_MS = 1000;
  * so a plain in-flight count stays at 1 while the real queue builds up in the sockets, out of
  * sight; holding the slot until the loop yields turns the limit into "requests served per loop
  * turn", which bounds how long the requests read in the next turn have to wait, and moves the
- * queue into the admission queue, where it can be measured, reordered and cut.
+ * queue into the admission queue, where it can be measured, reordered and cut. A time budget per
+ * turn (`turnBudgetMs`) does the same before the limit has samples to adapt from, and whenever
+ * request costs jump faster than the limit follows.
  */
 export class LoadShedder {
   /** The lifecycle whose in-flight tracking this shedder feeds. */
@@ -159,7 +161,10 @@ export class LoadShedder {
       this.#reject(req, res, reject, 'backstop', priority, now);
       return;
     } else {
-      startNow = (queue === undefined || queue.size === 0) && this.inFlight < this.#limit.limit;
+      startNow =
+        (queue === undefined || queue.size === 0) &&
+        this.inFlight < this.#limit.limit &&
+        (queue === undefined || now - this.#turnStart! < this.#options.turnBudgetMs);
       if (!startNow && (queue === undefined || (priority === 'sheddable' && queue.overloaded(now)))) {
         this.#reject(req, res, reject, 'overloaded', priority, now);
         return;
@@ -309,7 +314,12 @@ export class LoadShedder {
     const queue = this.#queue;
     if (!queue || queue.size === 0) return;
     for (const expired of queue.expired(now) as Ticket[]) this.#drop(expired, 'queue-timeout', now);
+    const budget = this.#options.turnBudgetMs;
+    const clock = this.#options.clock;
     while (queue.size > 0 && this.inFlight < this.#limit.limit) {
+      // The loop has run enough admitted work this turn: the rest waits for the next turn, after
+      // the loop has read new requests and answered probes.
+      if (this.#turnStart !== undefined && clock() - this.#turnStart >= budget) break;
       const ticket = queue.shift(now) as Ticket;
       try {
         this.#start(ticket);

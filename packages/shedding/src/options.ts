@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   readonly lifecycle: Lifecycle;
   readonly limit: number | AdaptiveLimitSettings;
   readonly queue: QueueSettings | false;
+  readonly turnBudgetMs: number;
   readonly signals: SignalSettings;
   readonly backstops: BackstopSettings;
   readonly classify: Classifier | undefined;
@@ -33,10 +34,14 @@ export interface ResolvedOptions {
   readonly clock: Clock;
 }
 
+/** Default of `turnBudgetMs`. */
+export const TURN_BUDGET_DEFAULT = 10;
+
 const KNOWN = new Set([
   'lifecycle',
   'concurrencyLimit',
   'queue',
+  'turnBudgetMs',
   'signals',
   'thresholds',
   'classify',
@@ -79,6 +84,13 @@ export function resolveOptions(options: LoadSheddingOptions = {}): ResolvedOptio
     lifecycle,
     limit: resolveLimit(options.concurrencyLimit),
     queue: resolveQueue(options.queue),
+    turnBudgetMs: num(
+      'turnBudgetMs',
+      options.turnBudgetMs,
+      TURN_BUDGET_DEFAULT,
+      'LBKIT_SHEDDING_QUEUE_INVALID',
+      { above: 0 },
+    ),
     signals: resolveSignals(options.signals),
     backstops: resolveThresholds(options.thresholds),
     classify: fn('classify', options.classify, 'LBKIT_SHEDDING_ROUTES_INVALID') as Classifier | undefined,

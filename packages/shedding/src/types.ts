@@ -155,6 +155,13 @@ export interface LoadSheddingOptions {
   readonly concurrencyLimit?: number | AdaptiveLimitOptions;
   /** The admission queue; `false` sheds at once when the limit is reached. */
   readonly queue?: QueueOptions | false;
+  /**
+   * Admitted work one event-loop turn may run, in milliseconds, before further requests wait in
+   * the queue for the next turn (after the loop has read new requests and answered probes). Needs
+   * no samples, so it bounds loop turns from the first request on. Ignored when `queue` is `false`.
+   * Default 10.
+   */
+  readonly turnBudgetMs?: number;
   /** How the overload signals are sampled. */
   readonly signals?: SignalOptions;
   /** Static backstop thresholds (none by default). */

@@ -345,6 +345,29 @@ describe('LoadShedder on node:http', () => {
     expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(2);
   });
 
+  it('bounds each loop turn by turnBudgetMs even before the limit has samples (a cold start under a burst)', async () => {
+    let turn = 0;
+    let probe: NodeJS.Immediate | undefined;
+    const tick = (): void => {
+      turn++;
+      probe = setImmediate(tick);
+    };
+    tick();
+    cleanups.push(() => clearImmediate(probe));
+    const perTurn = new Map<number, number>();
+    const { url, shedder } = await serve({ turnBudgetMs: 10 }, (_req, res) => {
+      perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+      const end = performance.now() + 4;
+      while (performance.now() < end);
+      ok(res);
+    });
+    expect(shedder.snapshot().warm).toBe(false);
+    const results = await Promise.all(Array.from({ length: 12 }, () => get(`${url}/work`)));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    // Starts at 0, 4 and 8 ms fit in a 10 ms budget; the fourth waits for the next turn.
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(3);
+  });
+
   it('admits what is queued when closed, and passes everything through afterwards', async () => {
     const events: string[] = [];
     const { url, shedder } = await serve({ concurrencyLimit: 1 }, async (req, res) => {

@@ -55,6 +55,7 @@ describe('LoadShedder options', () => {
     expect(codeOf({ queue: { targetMs: 100, intervalMs: 100 } })).toBe('LBKIT_SHEDDING_QUEUE_INVALID');
     expect(codeOf({ queue: { maxLength: 0 } })).toBe('LBKIT_SHEDDING_QUEUE_INVALID');
     expect(codeOf({ queue: false })).toBeUndefined();
+    expect(codeOf({ turnBudgetMs: 0 })).toBe('LBKIT_SHEDDING_QUEUE_INVALID');
   });
 
   it('rejects bad sampling settings', () => {
