@@ -25,9 +25,9 @@ export interface ReadRecord {
 
 /**
  * The record travels with the session, because both frameworks copy what `get` returns into
- * their own session object (so a WeakMap keyed by our object would lose it):
- * - express-session: `createSession` (implemented by this store) defines it, non-enumerable, on
- *   `req.session`;
+ * their own session object (so a WeakMap keyed by the returned object would lose it):
+ * - express-session builds `req.session` with `createSession` (implemented by this store), which
+ *   registers it under that object; later saves register it under the session they saved;
  * - @fastify/session spreads the returned `cookie` into its private cookie options, enumerable
  *   symbols included, so it is found on one of the session's own symbol-keyed objects.
  * Symbols are invisible to JSON, to both frameworks' change hashes and to `for…in` copies.
@@ -36,19 +36,17 @@ export const READ_RECORD: unique symbol = Symbol('lbkit.session-redis.read');
 
 type WithRecord = { [READ_RECORD]?: ReadRecord };
 
-/** Attaches `record` to a session object, non-enumerable. */
-export function attachRecord(target: object, record: ReadRecord): void {
-  Object.defineProperty(target, READ_RECORD, {
-    value: record,
-    configurable: true,
-    writable: true,
-    enumerable: false,
-  });
+/** Session object → its record. A WeakMap rather than a property: no shape change on hot objects. */
+const bySession = new WeakMap<object, ReadRecord>();
+
+/** Registers `record` as the one of `session` (the framework's session object). */
+export function attachRecord(session: object, record: ReadRecord): void {
+  bySession.set(session, record);
 }
 
 /** The record of session `id` carried by `session`, if any. */
 export function findRecord(session: object, id: string): ReadRecord | undefined {
-  const own = (session as WithRecord)[READ_RECORD];
+  const own = bySession.get(session);
   if (own) return own.id === id ? own : undefined;
   const cookie = (session as { cookie?: unknown }).cookie;
   if (cookie !== null && typeof cookie === 'object') {

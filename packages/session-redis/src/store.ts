@@ -356,10 +356,17 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (!options.isValidId(id)) throw this.#invalidId(id);
     if (session === null || typeof session !== 'object') throw new TypeError('session must be an object');
     const now = Date.now();
+    const record = findRecord(session, id);
+    if (record && !sameMaxAge(session, record)) {
+      // The cookie's maxAge changed (a "remember me" switch) without a data change: store it.
+      return this.#set(id, session);
+    }
+    // Decided before serializing the cookie: the common case (read moments ago) costs nothing.
+    if (record && isFresh(record, now)) return;
     const cookie = cookieParts(session);
     const expiry = expiryOf(session, cookie, this.#expiry, now);
     if (expiry.pttl <= 0) return;
-    return this.#touchWith(id, findRecord(session, id), cookie, expiry, now);
+    return this.#touchWith(id, record, cookie, expiry, now);
   }
 
   async #touchWith(
@@ -453,6 +460,19 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     });
     return sessions;
   }
+}
+
+/** True when the session's cookie still has the originalMaxAge the record stored. */
+function sameMaxAge(session: StoredSession, record: ReadRecord): boolean {
+  const ma = session.cookie?.originalMaxAge;
+  return typeof ma === 'number' && ma > 0 ? String(ma) === record.ma : record.ma === '';
+}
+
+/** True when Redis extended the session within the freshness window of its period. */
+function isFresh(record: ReadRecord, now: number): boolean {
+  if (record.refreshedAt === undefined) return false;
+  const period = Number(record.ma || record.ttl);
+  return period > 0 && now - record.refreshedAt <= freshnessWindowMs(period);
 }
 
 function emptyRecord(id: string): ReadRecord {

@@ -123,6 +123,21 @@ export function sessionContract(framework: Framework): void {
       expect((await browser.get('/read')).body.data).toEqual({ x: 1 });
     });
 
+    it('stores a new cookie maxAge set without any data change (remember me) and keeps using it', async () => {
+      const { app } = await start({ maxAgeMs: 60_000 });
+      const browser = new Browser(app);
+      await browser.post('/write/x', 1);
+      const k = key(browser.sessionId);
+      await browser.post('/remember?ms=7200');
+      expect(await inspect.hget(k, 'ma')).toBe('7200000');
+      expect(await inspect.pttl(k)).toBeGreaterThan(7_000_000);
+      // Age it as in the touch test: expiry and stored cookie expiry both 10 s away.
+      await inspect.pexpire(k, 10_000);
+      await inspect.hset(k, 'exp', String(Date.now() + 10_000));
+      await browser.get('/read');
+      expect(await inspect.pttl(k)).toBeGreaterThan(7_000_000);
+    });
+
     it('sends the cookie on every response when rolling, and only on changes when not', async () => {
       const rolling = await start({ rolling: true });
       const a = new Browser(rolling.app);

@@ -54,7 +54,8 @@ function errorBody(error: unknown): { status: number; body: Data } {
  * GET /read, GET /slow?ms — answer { data } without changing the session;
  * POST /write/:key?ms&save — waits ms, sets key to the JSON body's `value`; with save=1 saves
  *   explicitly and answers the store's error as { code, keys } with its status;
- * POST /delete/:key, POST /regenerate (sets fresh=true), POST /destroy?ms (waits, then destroys).
+ * POST /delete/:key, POST /regenerate (sets fresh=true), POST /destroy?ms (waits, then destroys),
+ * POST /remember?ms — sets the cookie's maxAge to ms × 1000 without changing any data.
  */
 export const expressFramework: Framework = {
   name: 'express',
@@ -91,6 +92,10 @@ export const expressFramework: Framework = {
           res.status(status).json(body);
         } else res.json({ data: dataOf(req.session) });
       });
+    });
+    app.post('/remember', (req, res) => {
+      req.session.cookie.maxAge = msOf(req.query.ms) * 1000;
+      res.json({ data: dataOf(req.session) });
     });
     app.post('/delete/:key', (req, res) => {
       delete s(req)[req.params.key];
@@ -174,6 +179,10 @@ export const fastifyFramework: Framework = {
         return { data: dataOf(request.session) };
       },
     );
+    app.post<{ Querystring: { ms?: string } }>('/remember', async (request) => {
+      request.session.options({ maxAge: msOf(request.query.ms) * 1000 });
+      return { data: dataOf(request.session) };
+    });
     app.post<{ Params: { key: string } }>('/delete/:key', async (request) => {
       delete s(request)[request.params.key];
       return { data: dataOf(request.session) };

@@ -96,4 +96,15 @@ describe.runIf(hasRedis())('Redis round trips per request', () => {
     await browser.get('/read');
     expect(sent).toEqual(['evalsha']);
   });
+
+  it('sends the scripts of concurrent requests as one pipeline, with the NOSCRIPT fallback per script', async () => {
+    const { browser, sent } = await setup(frameworks[0]!, false);
+    const tabs = Array.from({ length: 8 }, () => browser.clone());
+    await inspect.script('FLUSH');
+    const answers = await Promise.all(tabs.map((tab, i) => tab.post(`/write/k${i}`, i)));
+    for (const answer of answers) expect(answer.status).toBe(200);
+    const data = (await browser.get('/read')).body.data as Record<string, unknown>;
+    for (let i = 0; i < 8; i++) expect(data[`k${i}`]).toBe(i);
+    expect(sent.filter((name) => name === 'eval').length).toBeGreaterThan(0);
+  });
 });
