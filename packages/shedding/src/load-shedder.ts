@@ -88,6 +88,12 @@ export class LoadShedder {
     'queue-timeout': 0,
     'queue-full': 0,
   };
+  /** The same counts split by priority, for metrics labelled by reason and priority. */
+  readonly #rejectedByPriority: Record<Priority, Record<RejectionReason, number>> = {
+    critical: { ...this.#rejected },
+    default: { ...this.#rejected },
+    sheddable: { ...this.#rejected },
+  };
   #abandoned = 0;
   #sheddingSince: number | undefined;
   #lastShedAt = Number.NEGATIVE_INFINITY;
@@ -209,6 +215,11 @@ export class LoadShedder {
       shedRatio: this.shedRatio(now),
       admitted: this.#admitted,
       rejected: { ...this.#rejected },
+      rejectedByPriority: {
+        critical: { ...this.#rejectedByPriority.critical },
+        default: { ...this.#rejectedByPriority.default },
+        sheddable: { ...this.#rejectedByPriority.sheddable },
+      },
       abandoned: this.#abandoned,
       baselineLatencyMs: this.#limit.baselineMs,
       backstops: [...this.#backstops.tripped],
@@ -363,6 +374,7 @@ export class LoadShedder {
     now: number,
   ): void {
     this.#rejected[reason]++;
+    this.#rejectedByPriority[priority][reason]++;
     this.#bucket.rejected++;
     if (this.#sheddingSince === undefined || now - this.#lastShedAt > SHEDDING_GAP_MS)
       this.#sheddingSince = now;

@@ -217,6 +217,8 @@ export interface SheddingSnapshot {
   readonly admitted: number;
   /** Requests shed since start, by reason. */
   readonly rejected: Readonly<Record<RejectionReason, number>>;
+  /** Requests shed since start, by priority and reason (the same total as `rejected`). */
+  readonly rejectedByPriority: Readonly<Record<Priority, Readonly<Record<RejectionReason, number>>>>;
   /** Queued requests dropped because their client went away. */
   readonly abandoned: number;
   /** Service-time baseline of the adaptive limit in milliseconds (undefined for a fixed limit or before warm-up). */
