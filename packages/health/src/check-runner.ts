@@ -29,6 +29,7 @@ export class CheckRunner {
   /** How long a result stays fresh: `cacheMs`, or until the next background run has landed. */
   readonly #keepMs: number;
   #latest: CheckReport | undefined;
+  #latestDurationMs = 0;
   #freshUntil = Number.NEGATIVE_INFINITY;
   #running: Promise<CheckReport> | undefined;
   #abandoned = false;
@@ -49,6 +50,11 @@ export class CheckRunner {
     return now < this.#freshUntil ? this.#latest : undefined;
   }
 
+  /** The latest result, fresh or not, with how long its run took in milliseconds; undefined before the first. */
+  get latest(): { readonly report: CheckReport; readonly durationMs: number } | undefined {
+    return this.#latest && { report: this.#latest, durationMs: this.#latestDurationMs };
+  }
+
   /** The fresh result, or the (shared) run that produces one. */
   current(now: number): CheckReport | Promise<CheckReport> {
     return (now < this.#freshUntil ? this.#latest : undefined) ?? this.run();
@@ -56,8 +62,10 @@ export class CheckRunner {
 
   /** Starts a run unless one is in flight, and returns the run in flight. Never rejects. */
   run(): Promise<CheckReport> {
+    const started = performance.now();
     this.#running ??= this.#execute().then((report) => {
       this.#latest = report;
+      this.#latestDurationMs = performance.now() - started;
       this.#freshUntil = performance.now() + this.#keepMs;
       this.#running = undefined;
       return report;

@@ -8,6 +8,7 @@ import { resolveHealthOptions } from './options.js';
 import { detailed, METHOD_NOT_ALLOWED, TERSE } from './responses.js';
 import type {
   CheckReport,
+  CheckRunResult,
   Health,
   HealthOptions,
   HealthReport,
@@ -119,6 +120,23 @@ class HealthProbes implements Health {
       for (let i = 0; i < runners.length; i++) checks[runners[i]!.name] = [reports[i]!];
     }
     return { status, ...this.#about, ...(output === undefined ? {} : { output }), checks };
+  }
+
+  latestResults(): readonly CheckRunResult[] {
+    const results: CheckRunResult[] = [];
+    for (const runner of this.#all) {
+      const latest = runner.latest;
+      if (!latest) continue;
+      const { report, durationMs } = latest;
+      results.push({
+        name: runner.name,
+        critical: runner.critical,
+        status: report.status,
+        durationMs,
+        time: report.time,
+      });
+    }
+    return results;
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ export type {
   CheckOptions,
   CheckReport,
   CheckResult,
+  CheckRunResult,
   EventLoopDelayCheckOptions,
   Health,
   HealthCheck,

@@ -202,8 +202,27 @@ export interface Health {
    * and returns true, or returns false and leaves other requests alone.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * The latest result of every check that has run at least once, without running anything: for
+   * metrics. Order is the order of `checks`.
+   */
+  latestResults(): readonly CheckRunResult[];
   /** Stops background polling, aborts running checks and closes the checks' resources. Readiness (and a startup that has not succeeded yet) fails afterwards. */
   close(): Promise<void>;
+}
+
+/** The latest run of one check, as `Health.latestResults()` returns it. */
+export interface CheckRunResult {
+  /** Key of the check in the report. */
+  readonly name: string;
+  /** Whether a failure fails readiness. */
+  readonly critical: boolean;
+  /** Status of the check itself (a failing non-critical check says `fail` here). */
+  readonly status: HealthStatus;
+  /** How long the run took in milliseconds (its timeout when it timed out). */
+  readonly durationMs: number;
+  /** ISO 8601 time the result was taken. */
+  readonly time: string;
 }
 
 /** Options of `redisCheck`. */
