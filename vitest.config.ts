@@ -8,10 +8,13 @@ const alias = Object.fromEntries(
   readdirSync(packagesDir).map((name) => [`@lbkit/${name}`, `${packagesDir}${name}/src/index.ts`]),
 );
 
+// End-to-end and overload files start balancers, several app processes and load generators: they
+// run one file at a time, after the rest, so two of them never compete for the machine's cores.
+const serial = ['test/e2e/**/*.test.ts', 'test/shedding/**/*.test.ts'];
+
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
@@ -19,5 +22,25 @@ export default defineConfig({
     reporters: process.env.LBKIT_TEST_JSON
       ? ['default', ['json', { outputFile: process.env.LBKIT_TEST_JSON }]]
       : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: serial,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: serial,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
