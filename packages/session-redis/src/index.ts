@@ -10,6 +10,7 @@ export type {
   SessionDropped,
   SessionEncryptionOptions,
   SessionErrorCode,
+  SessionOperation,
   SessionRedisClient,
   SessionRequest,
   SessionSerializer,

@@ -1,5 +1,6 @@
 // RedisSessionStore: the session store for express-session and @fastify/session on ioredis.
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { Availability } from './availability.js';
 import { perKey, scanKeys } from './bulk.js';
@@ -23,6 +24,7 @@ import type {
   RedisSessionStoreEvents,
   RedisSessionStoreOptions,
   SessionCallback,
+  SessionOperation,
   SessionRequest,
   StoredSession,
 } from './types.js';
@@ -125,22 +127,31 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
    * lets the method match each framework's store type (express-session, @fastify/session).
    */
   get<S = StoredSession>(id: string, callback?: SessionCallback<S | null>): Promise<S | null> {
-    return settle(this.#get(id) as Promise<S | null>, callback);
+    return settle(this.#timed('get', () => this.#get(id)) as Promise<S | null>, callback);
   }
 
   /** Saves a session: the keys it changed since it was read, or all of a new one. */
   set<S extends object = StoredSession>(id: string, session: S, callback?: SessionCallback): Promise<void> {
-    return settle(this.#set(id, session as StoredSession), callback);
+    return settle(
+      this.#timed('set', () => this.#set(id, session as StoredSession)),
+      callback,
+    );
   }
 
   /** Extends a session's expiry (skipped when Redis already extended it moments ago). */
   touch<S extends object = StoredSession>(id: string, session: S, callback?: SessionCallback): Promise<void> {
-    return settle(this.#touch(id, session as StoredSession), callback);
+    return settle(
+      this.#timed('touch', () => this.#touch(id, session as StoredSession)),
+      callback,
+    );
   }
 
   /** Deletes a session and leaves a tombstone so no request in flight writes it back. Fails in both fail modes. */
   destroy(id: string, callback?: SessionCallback): Promise<void> {
-    return settle(this.#destroy(id), callback);
+    return settle(
+      this.#timed('destroy', () => this.#destroy(id)),
+      callback,
+    );
   }
 
   /** Deletes every session and tombstone under the prefix, node by node. */
@@ -196,6 +207,23 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   close(): void {
     this.#availability.close();
     this.#detach();
+  }
+
+  /** Runs one store operation, timing it for `operation` listeners (none: no clock is read). */
+  #timed<T>(operation: SessionOperation['operation'], run: () => Promise<T>): Promise<T> {
+    if (this.listenerCount('operation') === 0) return run();
+    const started = performance.now();
+    return run().then(
+      (value) => {
+        this.emit('operation', { operation, durationMs: performance.now() - started, error: undefined });
+        return value;
+      },
+      (error: unknown) => {
+        const code = error instanceof SessionStoreError ? error.code : 'LBKIT_SESSION_REDIS_ERROR';
+        this.emit('operation', { operation, durationMs: performance.now() - started, error: code });
+        throw error;
+      },
+    );
   }
 
   #report(error: SessionStoreError): void {

@@ -149,6 +149,19 @@ export interface SessionDropped {
   readonly reason: 'destroyed' | 'expired' | 'unavailable';
 }
 
+/** One `get`, `set`, `touch` or `destroy` of the store, as the `operation` event reports it. */
+export interface SessionOperation {
+  /** Which store method. */
+  readonly operation: 'get' | 'set' | 'touch' | 'destroy';
+  /** From the call to its outcome, in milliseconds (Redis round trips, scripts, encoding). */
+  readonly durationMs: number;
+  /**
+   * The error code when the call failed (fail-closed outages, conflicts, too large, …); undefined
+   * when it succeeded, including fail-open reads and writes that Redis never saw (see `dropped`).
+   */
+  readonly error: string | undefined;
+}
+
 /** Events of {@link RedisSessionStore}. */
 export interface RedisSessionStoreEvents {
   /**
@@ -166,6 +179,8 @@ export interface RedisSessionStoreEvents {
   disconnect: [];
   /** Fail-open only: sessions are served again. */
   connect: [];
+  /** Every `get`/`set`/`touch`/`destroy` with its duration and outcome; timed only while someone listens. */
+  operation: [SessionOperation];
 }
 
 /** Node-style callback of the store methods. */
