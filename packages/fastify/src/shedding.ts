@@ -10,6 +10,11 @@ declare module 'fastify' {
   }
 }
 
+/** The route config @lbkit/health puts on its probe routes. */
+interface ProbeConfig {
+  readonly lbkit?: { readonly probe?: string };
+}
+
 /** Options of {@link sheddingPlugin}: the shedder's options, or `{ shedder }` to share an existing one. */
 export type SheddingPluginOptions = LoadSheddingOptions | { readonly shedder: LoadShedder };
 
@@ -22,6 +27,12 @@ async function shedding(fastify: FastifyInstance, options: SheddingPluginOptions
   fastify.addHook(
     'onRequest',
     function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+      // @lbkit/health marks its probe routes, wherever their paths are: never limit or shed them.
+      if ((request.routeOptions.config as ProbeConfig | undefined)?.lbkit?.probe) {
+        shedder.lifecycle.inFlight.track(request.raw, reply.raw);
+        done();
+        return;
+      }
       shedder.admit(
         request.raw,
         reply.raw,

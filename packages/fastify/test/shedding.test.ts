@@ -3,7 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
-import { sheddingPlugin } from '@lbkit/fastify';
+import { healthPlugin, sheddingPlugin } from '@lbkit/fastify';
 import { LoadShedder } from '@lbkit/shedding';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -128,6 +128,25 @@ describe('Fastify sheddingPlugin', () => {
     await until(() => app.loadShedder.inFlight === 1);
     for (const path of ['/health/live', '/health/ready', '/metrics'])
       expect((await fetch(`${url}${path}`)).status).toBe(200);
+    await busy;
+  });
+
+  it('never sheds @lbkit/health probe routes, whatever their paths', async () => {
+    const lifecycle = new Lifecycle();
+    lifecycle.markReady();
+    const app = Fastify();
+    await app.register(sheddingPlugin, { lifecycle, concurrencyLimit: 1, queue: false });
+    await app.register(healthPlugin, { lifecycle, paths: { liveness: '/alive', readiness: '/ready' } });
+    app.get('/slow', async () => {
+      await sleep(150);
+      return 'slow';
+    });
+    const url = await start(app);
+    const busy = fetch(`${url}/slow`);
+    await until(() => app.loadShedder.inFlight === 1);
+    expect((await fetch(`${url}/alive`)).status).toBe(200);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect((await fetch(`${url}/slow`)).status).toBe(503);
     await busy;
   });
 
