@@ -219,8 +219,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
         return value;
       },
       (error: unknown) => {
-        const code = error instanceof SessionStoreError ? error.code : 'LBKIT_SESSION_REDIS_ERROR';
-        this.emit('operation', { operation, durationMs: performance.now() - started, error: code });
+        this.emit('operation', { operation, durationMs: performance.now() - started, error });
         throw error;
       },
     );

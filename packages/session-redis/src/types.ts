@@ -156,10 +156,11 @@ export interface SessionOperation {
   /** From the call to its outcome, in milliseconds (Redis round trips, scripts, encoding). */
   readonly durationMs: number;
   /**
-   * The error code when the call failed (fail-closed outages, conflicts, too large, …); undefined
-   * when it succeeded, including fail-open reads and writes that Redis never saw (see `dropped`).
+   * What the call failed with (usually a `SessionStoreError`: fail-closed outage, conflict, too
+   * large, …; the same object the `error` event carried when it was also reported); undefined when
+   * it succeeded, including fail-open reads and writes that Redis never saw (see `dropped`).
    */
-  readonly error: string | undefined;
+  readonly error: unknown;
 }
 
 /** Events of {@link RedisSessionStore}. */
