@@ -269,15 +269,25 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
   /** Resolves true once every connection is gone, false at `timeoutMs` or on a force. */
   async #drained(timeoutMs: number, ref: boolean, abortable = true): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const open = await this.#openConnections();
-      const listening = this.#servers.some((server) => server.listening);
-      if (!listening && sum(open) === 0 && openWebSockets(this.#options.webSockets) === 0) return true;
-      this.#registry.sweep(open);
-      closeWebSockets(this.#options.webSockets);
-      const left = deadline - performance.now();
-      if (left <= 0 || (abortable && this.#force.signal.aborted)) return false;
-      await delay(Math.min(TICK_MS, left), abortable ? this.#force.signal : undefined, ref);
+    // A server emits 'close' when its last connection is gone: look again at once instead of at the next tick.
+    const wake = new AbortController();
+    const onClose = (): void => wake.abort();
+    for (const server of this.#servers) server.on('close', onClose);
+    const signal = abortable ? AbortSignal.any([this.#force.signal, wake.signal]) : wake.signal;
+    try {
+      for (;;) {
+        const open = await this.#openConnections();
+        const listening = this.#servers.some((server) => server.listening);
+        if (!listening && sum(open) === 0 && openWebSockets(this.#options.webSockets) === 0) return true;
+        this.#registry.sweep(open);
+        closeWebSockets(this.#options.webSockets);
+        const left = deadline - performance.now();
+        if (left <= 0 || (abortable && this.#force.signal.aborted)) return false;
+        const force = abortable ? this.#force.signal : undefined;
+        await delay(Math.min(TICK_MS, left), wake.signal.aborted ? force : signal, ref);
+      }
+    } finally {
+      for (const server of this.#servers) server.off('close', onClose);
     }
   }
 

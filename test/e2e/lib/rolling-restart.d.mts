@@ -23,8 +23,8 @@ export interface RollingRestartResult {
   readonly lostWrites: number;
   /** Session increments applied twice: a request the balancer retried after the first attempt had run. */
   readonly duplicateWrites: number;
-  /** Exit codes of the three stopped instances. */
-  readonly exitCodes: readonly (number | null)[];
+  /** Exit codes of the three stopped instances (the signal's name for one that re-raised it). */
+  readonly exitCodes: readonly (number | string | null)[];
   readonly durationMs: number;
 }
 

@@ -270,7 +270,8 @@ export async function rollingRestart({
       log?.(`restarting ${old.id}`);
       old.child.kill('SIGTERM');
       const exit = await old.exited;
-      exitCodes.push(exit.code);
+      // terminus re-raises the signal after its cleanup: no exit code, the signal's name instead.
+      exitCodes.push(exit.code ?? exit.signal);
       const fresh = startInstance(app, old.port, old.id, env, log);
       instances[i] = fresh;
       await fresh.listening;
