@@ -146,7 +146,8 @@ export async function decodeSession(
     throw corrupt(id, 'its cookie is not an object');
   const exp = record.exp === '' ? Number.NaN : Number(record.exp);
   const sessionCookie = cookie as Record<string | symbol, unknown>;
-  sessionCookie.expires = Number.isFinite(exp) ? new Date(exp).toISOString() : null;
+  // A Date, not an ISO string: both frameworks accept either, and it saves a format and a parse.
+  sessionCookie.expires = Number.isFinite(exp) ? new Date(exp) : null;
   // Enumerable, so @fastify/session's `{ ...cookie }` carries it into its cookie options.
   sessionCookie[READ_RECORD] = record;
   const session: StoredSession = { cookie: sessionCookie, ...data };
