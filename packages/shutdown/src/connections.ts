@@ -211,11 +211,13 @@ export class ConnectionRegistry {
   #trackResponse(socket: Socket, res: ServerResponse, server: ShutdownServer): void {
     const record = this.#addSocket(socket, server);
     record.responses.add(res);
+    // Counted from the request head: body bytes read later, or the start of a next request, count as
+    // activity at the next sweep, which only ever delays the close.
+    record.bytesRead = socket.bytesRead;
     record.lastActivity = performance.now();
     if (this.#retiring) retire(res);
     res.once('close', () => {
       record.responses.delete(res);
-      record.bytesRead = socket.bytesRead;
       record.lastActivity = performance.now();
     });
   }
