@@ -3,5 +3,6 @@
 export * from './balancer-feedback.js';
 export * from './client-ip.js';
 export * from './health.js';
+export * from './metrics.js';
 export * from './shedding.js';
 export * from './shutdown.js';

@@ -1,0 +1,27 @@
+// Express adapter of @lbkit/metrics: a /metrics route handler for a Prometheus scrape.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createMetrics, type LbkitMetrics, type MetricsOptions } from '@lbkit/metrics';
+
+/** The handler returned by {@link metricsHandler}, with the metrics it serves. */
+export interface MetricsHandler {
+  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  /** The metrics: `metrics.observe({ shutdown })` adds sources made later. */
+  readonly metrics: LbkitMetrics;
+}
+
+/**
+ * `app.get('/metrics', metricsHandler({ lifecycle, shedder, health, sessionStore }))`: answers the
+ * scrape in the Prometheus text format. Pass options to create the metrics, or metrics made with
+ * `createMetrics()`. Keep it ahead of sessions and body parsers; @lbkit/shedding exempts `/metrics`.
+ */
+export function metricsHandler(options: MetricsOptions | LbkitMetrics = {}): MetricsHandler {
+  const metrics = isMetrics(options) ? options : createMetrics(options);
+  const handler = function metricsRoute(req: IncomingMessage, res: ServerResponse): void {
+    metrics.respond(req, res);
+  };
+  return Object.assign(handler, { metrics });
+}
+
+function isMetrics(value: MetricsOptions | LbkitMetrics): value is LbkitMetrics {
+  return typeof (value as LbkitMetrics).respond === 'function';
+}

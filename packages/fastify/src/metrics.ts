@@ -1,0 +1,58 @@
+// Fastify plugin of @lbkit/metrics: GET /metrics for a Prometheus scrape, metrics closed with the instance.
+import { createMetrics, type LbkitMetrics, type MetricsOptions } from '@lbkit/metrics';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The metrics of `metricsPlugin`: `lbkitMetrics.observe({ shutdown })` adds sources made later. */
+    lbkitMetrics: LbkitMetrics;
+  }
+}
+
+/**
+ * Options of {@link metricsPlugin}: the metrics' options or `{ metrics }` made with `createMetrics()`,
+ * and the route's path. Without `shedder` or `health`, the plugin observes `fastify.loadShedder` and
+ * `fastify.health` when `sheddingPlugin` / `healthPlugin` were registered before it.
+ */
+export type MetricsPluginOptions = (MetricsOptions | { readonly metrics: LbkitMetrics }) & {
+  /** Where the scrape is answered. Default `/metrics`. */
+  readonly path?: string;
+};
+
+async function metricsRoutes(fastify: FastifyInstance, options: MetricsPluginOptions): Promise<void> {
+  const given = 'metrics' in options ? options.metrics : undefined;
+  const metrics = given ?? createMetrics(options as MetricsOptions);
+  if (!given) {
+    const own = options as MetricsOptions;
+    metrics.observe({
+      shedder: own.shedder
+        ? undefined
+        : fastify.hasDecorator('loadShedder')
+          ? fastify.loadShedder
+          : undefined,
+      health: own.health ? undefined : fastify.hasDecorator('health') ? fastify.health : undefined,
+    });
+  }
+  fastify.decorate('lbkitMetrics', metrics);
+  fastify.get(
+    options.path ?? '/metrics',
+    { config: { lbkit: { probe: 'metrics' } } },
+    function scrape(request: FastifyRequest, reply: FastifyReply) {
+      // The registry writes the exposition itself: Fastify must not serialize or touch the reply.
+      reply.hijack();
+      metrics.respond(request.raw, reply.raw);
+    },
+  );
+  fastify.addHook('onClose', function closeMetrics(_instance, done) {
+    // Metrics passed in belong to the caller, who may serve them elsewhere too.
+    if (!given) metrics.close();
+    done();
+  });
+}
+
+/**
+ * Prometheus metrics for Fastify: registers `GET /metrics` (HEAD too) and decorates the instance
+ * with `lbkitMetrics`. The route is flagged `config.lbkit.probe`, so lbkit's hooks leave it alone.
+ */
+export const metricsPlugin = fp(metricsRoutes, { name: '@lbkit/metrics', fastify: '5.x' });

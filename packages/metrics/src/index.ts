@@ -1,0 +1,14 @@
+// Public entry of @lbkit/metrics: re-exports only.
+export { createMetrics } from './metrics.js';
+export { SESSION_BUCKETS } from './session-metrics.js';
+export type {
+  HealthSource,
+  LbkitMetrics,
+  MetricSources,
+  MetricsOptions,
+  SessionOperationEvent,
+  SessionStoreSource,
+  ShedderSource,
+  ShutdownPhaseEventLike,
+  ShutdownSource,
+} from './types.js';

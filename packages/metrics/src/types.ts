@@ -1,0 +1,100 @@
+// Public types of @lbkit/metrics. Sources are described by the parts read, so no other lbkit package is required.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Lifecycle } from '@lbkit/core';
+import type { Registry } from 'prom-client';
+
+/** The parts of a load shedder that are read at scrape time: `LoadShedder` from @lbkit/shedding fits. */
+export interface ShedderSource {
+  /** Counters, limit and queue as they are now. */
+  snapshot(): {
+    readonly limit: number;
+    readonly queued: number;
+    readonly admitted: number;
+    readonly rejected: Readonly<Record<string, number>>;
+    /** Shed counts by priority, then reason; without it shed counts carry `priority="unknown"`. */
+    readonly rejectedByPriority?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  };
+}
+
+/** The parts of a `Health` (@lbkit/health) that are read at scrape time: the latest result of each check. */
+export interface HealthSource {
+  /** The latest run of each check that has run; runs nothing. */
+  latestResults(): ReadonlyArray<{
+    readonly name: string;
+    readonly critical: boolean;
+    readonly status: 'pass' | 'warn' | 'fail';
+    readonly durationMs: number;
+  }>;
+}
+
+/** One store operation, as `RedisSessionStore`'s `operation` event reports it. */
+export interface SessionOperationEvent {
+  readonly operation: string;
+  readonly durationMs: number;
+  /** What the operation failed with; undefined when it succeeded. */
+  readonly error: unknown;
+}
+
+/** The parts of a session store that are observed: `RedisSessionStore` from @lbkit/session-redis fits. */
+export interface SessionStoreSource {
+  /** False while Redis does not answer. */
+  readonly available: boolean;
+  on(event: 'operation', listener: (event: SessionOperationEvent) => void): unknown;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  off(event: 'operation', listener: (event: SessionOperationEvent) => void): unknown;
+  off(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+/** One shutdown step, as the `phase` event of @lbkit/shutdown's `Shutdown` reports it. */
+export interface ShutdownPhaseEventLike {
+  readonly phase: string;
+  readonly durationMs: number;
+  readonly forced?: { readonly requests: number; readonly connections: number };
+  readonly hook?: { readonly name: string; readonly outcome: string };
+}
+
+/** The parts of a shutdown controller that are observed: `Shutdown` from @lbkit/shutdown fits. */
+export interface ShutdownSource {
+  on(event: 'phase', listener: (event: ShutdownPhaseEventLike) => void): unknown;
+  off(event: 'phase', listener: (event: ShutdownPhaseEventLike) => void): unknown;
+}
+
+/** What the metrics read or listen to besides the lifecycle; each may be given once, now or later. */
+export interface MetricSources {
+  /** Concurrency limit, queue, admitted and shed requests (`LoadShedder`). */
+  readonly shedder?: ShedderSource;
+  /** Status and duration of each health check (`Health` from `createHealth()`, `healthcheck().health`, `fastify.health`). */
+  readonly health?: HealthSource;
+  /** Session store latency, errors and availability (`RedisSessionStore`). */
+  readonly sessionStore?: SessionStoreSource;
+  /** Drain phase durations and forced closes (`gracefulShutdown()`'s result). */
+  readonly shutdown?: ShutdownSource;
+}
+
+/** Options of `createMetrics()`. */
+export interface MetricsOptions extends MetricSources {
+  /** The prom-client registry to register in. Default: prom-client's global `register`. */
+  readonly registry?: Registry;
+  /** Prefix of every metric name. Default `lbkit_`. */
+  readonly prefix?: string;
+  /** The lifecycle whose state and in-flight tracker are reported. Default `defaultLifecycle()`. */
+  readonly lifecycle?: Lifecycle;
+  /** Buckets of the session operation histogram, in seconds. Default 1 ms to 1 s. */
+  readonly sessionBuckets?: readonly number[];
+}
+
+/** The metrics made by `createMetrics()`. */
+export interface LbkitMetrics {
+  /** The registry they are registered in. */
+  readonly registry: Registry;
+  /** `Content-Type` of `metrics()`: the registry's (Prometheus text format 0.0.4 by default). */
+  readonly contentType: string;
+  /** Adds sources not known at creation (for example the shutdown controller, made after the app). */
+  observe(sources: MetricSources): void;
+  /** The registry's exposition text. */
+  metrics(): Promise<string>;
+  /** Answers a scrape on `res`: 200 with the text for GET (headers only for HEAD), 405 for other methods, 500 if collecting fails. */
+  respond(req: IncomingMessage, res: ServerResponse): void;
+  /** Removes lbkit's metrics from the registry and stops listening to the sources. Idempotent. */
+  close(): void;
+}
