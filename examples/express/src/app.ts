@@ -1,7 +1,7 @@
 // The demo application on Express: the routes of shared/CONTRACT.md wired to every lbkit package.
 
 import type { Lifecycle } from '@lbkit/core';
-import { clientIp, healthcheck, loadShedding } from '@lbkit/express';
+import { clientIp, healthcheck, loadShedding, type MetricsHandler, metricsHandler } from '@lbkit/express';
 import {
   createHealth,
   eventLoopDelayCheck,
@@ -17,6 +17,7 @@ import express, { type Express } from 'express';
 import session from 'express-session';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 
 declare module 'express-session' {
   interface SessionData {
@@ -47,6 +48,8 @@ export interface DemoHealthOptions {
 /** A built demo app and the resources it holds, closed by `close()`. */
 export interface DemoApp {
   readonly app: Express;
+  /** Its Prometheus metrics (a registry of its own): `metrics.observe({ shutdown })` once the shutdown exists. */
+  readonly metrics: MetricsHandler['metrics'];
   close(): Promise<void>;
 }
 
@@ -102,6 +105,15 @@ export async function createApp({
   });
   // Before sessions and body parsing, so probes skip both (and they are exempt from shedding).
   app.use(healthcheck(health));
+  // Also ahead of sessions and body parsing, and exempt from shedding. A registry per app: tests run several in one process.
+  const scrape = metricsHandler({
+    registry: new Registry(),
+    lifecycle,
+    shedder: shedding?.shedder,
+    health,
+    sessionStore,
+  });
+  app.get('/metrics', scrape);
   // Trust and source come from LBKIT_TRUST / LBKIT_IP_SOURCE; misconfiguration throws here, at startup.
   app.use(clientIp({ trust: config.trust, source: config.ipSource }));
 
@@ -172,7 +184,9 @@ export async function createApp({
 
   return {
     app,
+    metrics: scrape.metrics,
     close: async () => {
+      scrape.metrics.close();
       shedding?.shedder.close();
       await health.close();
       sessionStore?.close();

@@ -7,9 +7,10 @@ import { createApp } from './app.js';
 
 const config = readConfig();
 const lifecycle = new Lifecycle();
-const { app, close } = await createApp({ config, lifecycle });
+const { app, close, metrics } = await createApp({ config, lifecycle });
 const server = app.listen(config.port, config.host);
 // Same tick as listen(): no connection can be accepted before the PROXY reader is in place.
 if (config.ipSource === 'proxy-protocol') acceptProxyProtocol(server, { peers: config.trust });
-gracefulShutdown(server, shutdownOptions({ config, lifecycle, close }));
+const shutdown = gracefulShutdown(server, shutdownOptions({ config, lifecycle, close }));
+metrics.observe({ shutdown });
 await serveUntilSignal({ server, lifecycle, config });

@@ -2,7 +2,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { Lifecycle } from '@lbkit/core';
-import { clientIpPlugin, healthPlugin, sheddingPlugin } from '@lbkit/fastify';
+import { clientIpPlugin, healthPlugin, metricsPlugin, sheddingPlugin } from '@lbkit/fastify';
 import {
   eventLoopDelayCheck,
   type HealthCheckInput,
@@ -16,6 +16,7 @@ import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared'
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 
 declare module 'fastify' {
   interface Session {
@@ -111,6 +112,10 @@ export async function createApp({
     cacheMs: healthOptions?.cacheMs,
     serviceId: config.instanceId,
   });
+
+  // GET /metrics (exempt from shedding) observes the shedder and probes registered above; a registry
+  // per app, since tests run several in one process. `app.lbkitMetrics.observe({ shutdown })` in main.ts.
+  await app.register(metricsPlugin, { registry: new Registry(), lifecycle, sessionStore });
 
   // Trust and source come from LBKIT_TRUST / LBKIT_IP_SOURCE; misconfiguration throws here, at startup.
   await app.register(clientIpPlugin, { trust: config.trust, source: config.ipSource });

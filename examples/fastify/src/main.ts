@@ -10,6 +10,7 @@ const lifecycle = new Lifecycle();
 const { app } = await createApp({ config, lifecycle });
 // Fastify's close (and with it the app's onClose hooks) is the plugin's last cleanup step.
 await app.register(shutdownPlugin, shutdownOptions({ config, lifecycle }));
+app.lbkitMetrics.observe({ shutdown: app.shutdown });
 if (config.ipSource === 'proxy-protocol') acceptProxyProtocol(app.server, { peers: config.trust });
 await app.listen({ port: config.port, host: config.host });
 await serveUntilSignal({ server: app.server, lifecycle, config });
