@@ -119,14 +119,30 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
 
   #start(reason: string, options: ShutdownRunOptions, exit: boolean): Promise<ShutdownResult> {
     if (exit) this.#exitWhenDone = true;
-    this.#run ??= this.#sequence(reason, options).then((result) => {
-      this.#state = 'done';
-      this.dispose();
-      this.#resolveFinished(result);
-      // After the microtasks of whoever awaits `finished` (a last log line, a metric flush).
-      if (this.#exitWhenDone) setImmediate(() => process.exit(result.exitCode));
-      return result;
-    });
+    this.#run ??= this.#sequence(reason, options)
+      .catch((error: unknown): ShutdownResult => {
+        // A bug or a throwing dependency must still end in a bounded exit, reported as a failure.
+        this.#log('error', 'shutdown: the sequence failed', { error: String(error) });
+        this.lifecycle.markStopped(reason);
+        return {
+          reason,
+          exitCode: 1,
+          forced: false,
+          forcedRequests: 0,
+          forcedConnections: 0,
+          failedHooks: [],
+          durationMs: 0,
+          phases: [],
+        };
+      })
+      .then((result) => {
+        this.#state = 'done';
+        this.dispose();
+        this.#resolveFinished(result);
+        // After the microtasks of whoever awaits `finished` (a last log line, a metric flush).
+        if (this.#exitWhenDone) setImmediate(() => process.exit(result.exitCode));
+        return result;
+      });
     return this.#run;
   }
 
