@@ -50,10 +50,13 @@ export async function decodeSession(
   id: string,
   ctx: DecodeContext,
 ): Promise<Decoded> {
+  const texts = new Map<string, string>();
   const record: ReadRecord = {
     id,
-    texts: new Map(),
-    stored: new Map(),
+    texts,
+    // With JSON and no compression or encryption, the stored form is the text: one map serves
+    // both (JSON never starts with the U+0001 marker that would make them differ).
+    stored: ctx.codec.transparent && ctx.defaultSerializer ? texts : new Map(),
     cookie: '',
     exp: '',
     ma: '',
@@ -61,7 +64,8 @@ export async function decodeSession(
     refreshedAt: undefined,
     legacy: false,
   };
-  const data: Record<string, unknown> = {};
+  // `cookie` is filled in last; data keys go straight into the session object.
+  const session: StoredSession = { cookie: undefined };
   const pending: Array<Promise<void>> = [];
   let bytes = 0;
   let stripped = false;
@@ -99,8 +103,8 @@ export async function decodeSession(
         }
         throw corrupt(id, `key ${JSON.stringify(key)} does not decode`, error);
       }
-      record.texts.set(key, text);
-      record.stored.set(key, value);
+      texts.set(key, text);
+      if (record.stored !== texts) record.stored.set(key, value);
       let parsed: { value: unknown; stripped: boolean };
       try {
         parsed = parseValue(ctx, text);
@@ -117,7 +121,7 @@ export async function decodeSession(
         pending.push(
           (result as Promise<unknown>).then(
             (v) => {
-              data[key] = v;
+              session[key] = v;
             },
             (error: unknown) => {
               throw corrupt(id, `key ${JSON.stringify(key)} does not parse`, error);
@@ -125,7 +129,7 @@ export async function decodeSession(
           ),
         );
       } else {
-        data[key] = result;
+        session[key] = result;
       }
     } else if (field === 'cookie') record.cookie = value;
     else if (field === 'exp') record.exp = value;
@@ -150,7 +154,7 @@ export async function decodeSession(
   sessionCookie.expires = Number.isFinite(exp) ? new Date(exp) : null;
   // Enumerable, so @fastify/session's `{ ...cookie }` carries it into its cookie options.
   sessionCookie[READ_RECORD] = record;
-  const session: StoredSession = { cookie: sessionCookie, ...data };
+  session.cookie = sessionCookie as StoredSession['cookie'];
   return { session, record, warning: stripped ? unsafeKeys(id) : undefined };
 }
 

@@ -18,6 +18,8 @@ export class UndecodableValue extends Error {
 
 /** Encodes and decodes stored values with the configured compression and encryption. */
 export class ValueCodec {
+  /** True when stored values are the serialized text itself (no compression, no encryption). */
+  readonly transparent: boolean;
   readonly #keys: KeyRing | undefined;
   readonly #compressor: Compressor | undefined;
   readonly #maxBytes: number;
@@ -26,6 +28,7 @@ export class ValueCodec {
     this.#keys = keys;
     this.#compressor = compressor;
     this.#maxBytes = maxBytes;
+    this.transparent = !keys && !compressor;
   }
 
   /** The stored form of `text`, the serialized value of top-level `key` of session `id`. */
