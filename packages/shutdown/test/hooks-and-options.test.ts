@@ -191,6 +191,45 @@ describe('lifecycle and phases', () => {
   });
 });
 
+describe('upgrades and keep-alive during the delay', () => {
+  it('calls each closeUpgraded closer once, when the listeners close, with the reason', async () => {
+    const { server } = await listening();
+    const calls: Array<[string, string]> = [];
+    const shutdown = gracefulShutdown(server, {
+      ...quiet,
+      lifecycle: new Lifecycle(),
+      closeUpgraded: [
+        ({ reason }) => void calls.push(['a', reason]),
+        async ({ reason }) => void calls.push(['b', reason]),
+      ],
+      onPhase: (e) => {
+        if (e.phase === 'listeners-closed') calls.push(['phase', e.phase]);
+      },
+    });
+    await shutdown.shutdown('deploy');
+    expect(calls).toEqual([
+      ['phase', 'listeners-closed'],
+      ['a', 'deploy'],
+      ['b', 'deploy'],
+    ]);
+  });
+
+  it('with keepAliveDuringDelay, responses of the delay stay keep-alive', async () => {
+    const { server, port } = await listening();
+    const shutdown = gracefulShutdown(server, {
+      ...quiet,
+      lifecycle: new Lifecycle(),
+      drainDelayMs: 300,
+      keepAliveDuringDelay: true,
+    });
+    const run = shutdown.shutdown('deploy');
+    const response = await request(`http://127.0.0.1:${port}/`);
+    expect(response.headers.connection).toBe('keep-alive');
+    await response.body.text();
+    expect((await run).exitCode).toBe(0);
+  });
+});
+
 describe('misconfiguration fails at startup with a stable code', () => {
   it.each([
     ['no server', () => gracefulShutdown([]), 'LBKIT_SHUTDOWN_NOT_A_SERVER'],
