@@ -14,14 +14,21 @@ export interface CookieParts {
 /** Splits the framework's cookie (express-session or @fastify/session `Cookie`, or plain JSON). */
 export function cookieParts(session: StoredSession): CookieParts {
   const raw = session.cookie as unknown;
-  let data: Record<string, unknown> = {};
+  let source: Record<string, unknown> = {};
   if (raw !== null && typeof raw === 'object') {
     const toJSON = (raw as { toJSON?: unknown }).toJSON;
-    data = typeof toJSON === 'function' ? { ...(toJSON.call(raw) as object) } : { ...(raw as object) };
+    source =
+      typeof toJSON === 'function'
+        ? (toJSON.call(raw) as Record<string, unknown>)
+        : (raw as Record<string, unknown>);
   }
-  const expires = data.expires;
-  delete data.expires;
-  delete data.originalExpires;
+  // Copied without the expiry fields rather than deleted from a copy: `delete` turns the object
+  // into a slow dictionary, and this runs on every save.
+  const data: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    if (key !== 'expires' && key !== 'originalExpires') data[key] = source[key];
+  }
+  const expires = source.expires;
   let exp: number | null = null;
   if (expires instanceof Date) exp = expires.getTime();
   else if (typeof expires === 'string' || typeof expires === 'number') exp = new Date(expires).getTime();
