@@ -5,6 +5,7 @@ import { clientIp, healthcheck, loadShedding, type MetricsHandler, metricsHandle
 import {
   createHealth,
   eventLoopDelayCheck,
+  type Health,
   type HealthCheckInput,
   heapCheck,
   postgresCheck,
@@ -50,6 +51,8 @@ export interface DemoApp {
   readonly app: Express;
   /** Its Prometheus metrics (a registry of its own): `metrics.observe({ shutdown })` once the shutdown exists. */
   readonly metrics: MetricsHandler['metrics'];
+  /** Its probes (the live demo page reads readiness from here). */
+  readonly health: Health;
   close(): Promise<void>;
 }
 
@@ -185,6 +188,7 @@ export async function createApp({
   return {
     app,
     metrics: scrape.metrics,
+    health,
     close: async () => {
       scrape.metrics.close();
       shedding?.shedder.close();

@@ -1,0 +1,61 @@
+// `pnpm demo` options, from the command line and the environment.
+import { parseArgs } from 'node:util';
+
+/** What the demo runs. */
+export interface DemoOptions {
+  /** Port of the app (node:cluster's shared port, or the balancer's). */
+  readonly port: number;
+  readonly host: string;
+  /** Port of the live page. */
+  readonly dashboardPort: number;
+  readonly instances: number;
+  /** A real balancer in front, or node:cluster alone. */
+  readonly lb: 'haproxy' | 'nginx' | undefined;
+  readonly drainDelayMs: number;
+  readonly drainTimeoutMs: number;
+}
+
+const USAGE = `usage: pnpm demo [-- --lb haproxy|nginx] [--instances N] [--port P] [--dashboard-port P]
+environment: PORT, HOST, INSTANCES, DASHBOARD_PORT, REDIS_URL, DRAIN_DELAY_MS, DRAIN_TIMEOUT_MS`;
+
+function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}\n${USAGE}`,
+    );
+  }
+  return value;
+}
+
+/** Reads the options; throws with the usage when one is malformed. */
+export function readDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DemoOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      lb: { type: 'string' },
+      instances: { type: 'string' },
+      port: { type: 'string' },
+      'dashboard-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) throw new Error(USAGE);
+  const lb = values.lb;
+  if (lb !== undefined && lb !== 'haproxy' && lb !== 'nginx') {
+    throw new Error(`--lb must be haproxy or nginx, got ${JSON.stringify(lb)}\n${USAGE}`);
+  }
+  const port = whole('PORT', values.port ?? env.PORT, 3000, 0, 65_535);
+  return {
+    port,
+    host: env.HOST || '127.0.0.1',
+    dashboardPort: whole('DASHBOARD_PORT', values['dashboard-port'] ?? env.DASHBOARD_PORT, 3100, 0, 65_535),
+    instances: whole('INSTANCES', values.instances ?? env.INSTANCES, 3, 1, 16),
+    lb,
+    // Long enough to watch an instance drain on the page.
+    drainDelayMs: whole('DRAIN_DELAY_MS', env.DRAIN_DELAY_MS, 2000, 0, 600_000),
+    drainTimeoutMs: whole('DRAIN_TIMEOUT_MS', env.DRAIN_TIMEOUT_MS, 10_000, 0, 600_000),
+  };
+}

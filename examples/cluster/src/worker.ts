@@ -1,0 +1,49 @@
+// One demo instance under the cluster primary: the Express demo app, graceful shutdown, stats over IPC.
+import { Lifecycle } from '@lbkit/core';
+import { gracefulShutdown } from '@lbkit/express';
+import { createApp } from '@lbkit-examples/express';
+import { readConfig, serveUntilSignal, shutdownOptions } from '@lbkit-examples/shared';
+import { readStats } from './stats.js';
+
+/** How often the instance reports to the primary. */
+const STATS_INTERVAL_MS = 300;
+
+/** Starts the instance; gracefulShutdown sends `ready` to the primary and drains on its `shutdown` message. */
+export async function runWorker(): Promise<void> {
+  const config = readConfig();
+  const lifecycle = new Lifecycle();
+  const demo = await createApp({ config, lifecycle });
+  const server = demo.app.listen(config.port, config.host);
+  const shutdown = gracefulShutdown(server, {
+    ...shutdownOptions({ config, lifecycle, close: demo.close }),
+    ipc: true,
+  });
+  demo.metrics.observe({ shutdown });
+
+  const sessions = config.redisUrl ? 'redis' : 'memory';
+  let sending = false;
+  const report = async (): Promise<void> => {
+    if (sending || !process.connected) return;
+    sending = true;
+    try {
+      const stats = await readStats({
+        instance: config.instanceId,
+        lifecycle,
+        registry: demo.metrics.registry,
+        health: demo.health,
+        sessions,
+      });
+      if (process.connected) process.send?.(stats);
+    } catch {
+      // The primary went away or the app is closing: the next tick tries again, or the process exits.
+    } finally {
+      sending = false;
+    }
+  };
+  const timer = setInterval(() => void report(), STATS_INTERVAL_MS);
+  timer.unref();
+  // One last report once stopped, so the page shows the end of the drain.
+  lifecycle.on('transition', () => void report());
+  lifecycle.once('stopped', () => clearInterval(timer));
+  await serveUntilSignal({ server, lifecycle, config });
+}
