@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp as createExpressApp } from '../../examples/express/src/app.js';
 import { createApp as createFastifyApp } from '../../examples/fastify/src/app.js';
 import { type DemoConfig, readConfig } from '../../examples/shared/src/index.js';
-import { parseSamples, typesOf, valueOf } from '../../packages/metrics/test/scrape.js';
+import { parseSamples, sampleValue, typesOf } from '../../packages/metrics/test/scrape.js';
 import { hasRedis, type PrivateRedis, startRedis } from '../helpers/redis.js';
 
 type Start = (config: DemoConfig, lifecycle: Lifecycle) => Promise<{ url: string; close(): Promise<void> }>;
@@ -80,11 +80,11 @@ describe.each(Object.keys(apps))('GET /metrics on the %s demo app', (name) => {
         expect(family.endsWith('_total')).toBe(type === 'counter');
       }
       const samples = parseSamples(text);
-      expect(valueOf(samples, 'lbkit_lifecycle_state', { state: 'ready' })).toBe(1);
+      expect(sampleValue(samples, 'lbkit_lifecycle_state', { state: 'ready' })).toBe(1);
       // The scrape is in flight while it is collected.
-      expect(valueOf(samples, 'lbkit_requests_in_flight')).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(samples, 'lbkit_requests_in_flight')).toBeGreaterThanOrEqual(1);
       expect(
-        valueOf(samples, 'lbkit_health_check_status', { check: 'heap:utilization', status: 'pass' }),
+        sampleValue(samples, 'lbkit_health_check_status', { check: 'heap:utilization', status: 'pass' }),
       ).toBe(1);
     } finally {
       await close();
@@ -99,7 +99,7 @@ describe.each(Object.keys(apps))('GET /metrics on the %s demo app', (name) => {
       const before = parseSamples(await (await fetch(`${url}/metrics`)).text());
       for (let i = 0; i < 3; i++) await (await fetch(`${url}/whoami`)).text();
       const after = parseSamples(await (await fetch(`${url}/metrics`)).text());
-      const admitted = (s: typeof after) => valueOf(s, 'lbkit_shedding_admitted_total') ?? Number.NaN;
+      const admitted = (s: typeof after) => sampleValue(s, 'lbkit_shedding_admitted_total') ?? Number.NaN;
       expect(admitted(after) - admitted(before)).toBe(3);
     } finally {
       await close();
@@ -120,15 +120,15 @@ describe.each(Object.keys(apps))('GET /metrics on the %s demo app', (name) => {
       const types = typesOf(text);
       for (const family of SESSIONS) expect(types.has(family), family).toBe(true);
       const samples = parseSamples(text);
-      expect(valueOf(samples, 'lbkit_session_store_available')).toBe(1);
+      expect(sampleValue(samples, 'lbkit_session_store_available')).toBe(1);
       expect(
-        valueOf(samples, 'lbkit_session_store_operation_duration_seconds_count', {
+        sampleValue(samples, 'lbkit_session_store_operation_duration_seconds_count', {
           operation: 'set',
           outcome: 'ok',
         }),
       ).toBeGreaterThanOrEqual(1);
       expect(
-        valueOf(samples, 'lbkit_session_store_operation_duration_seconds_count', {
+        sampleValue(samples, 'lbkit_session_store_operation_duration_seconds_count', {
           operation: 'get',
           outcome: 'ok',
         }),

@@ -6,7 +6,7 @@ import { createMetrics } from '@lbkit/metrics';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { parseSamples, valueOf } from '../../metrics/test/scrape.js';
+import { parseSamples, sampleValue } from '../../metrics/test/scrape.js';
 
 describe('Express metricsHandler', () => {
   it('serves the registry on GET /metrics with the shedder limit and the latest check results', async () => {
@@ -29,11 +29,11 @@ describe('Express metricsHandler', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(registry.contentType);
       const samples = parseSamples(await res.text());
-      expect(valueOf(samples, 'lbkit_concurrency_limit')).toBe(7);
-      expect(valueOf(samples, 'lbkit_lifecycle_state', { state: 'ready' })).toBe(1);
-      expect(valueOf(samples, 'lbkit_health_check_status', { check: 'db:ping', status: 'pass' })).toBe(1);
+      expect(sampleValue(samples, 'lbkit_concurrency_limit')).toBe(7);
+      expect(sampleValue(samples, 'lbkit_lifecycle_state', { state: 'ready' })).toBe(1);
+      expect(sampleValue(samples, 'lbkit_health_check_status', { check: 'db:ping', status: 'pass' })).toBe(1);
       // The scrape itself is exempt from shedding: it is not an admitted request.
-      expect(valueOf(samples, 'lbkit_shedding_admitted_total')).toBe(0);
+      expect(sampleValue(samples, 'lbkit_shedding_admitted_total')).toBe(0);
     } finally {
       server.close();
       route.metrics.close();

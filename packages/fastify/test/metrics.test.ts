@@ -5,7 +5,7 @@ import { createMetrics } from '@lbkit/metrics';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { parseSamples, valueOf } from '../../metrics/test/scrape.js';
+import { parseSamples, sampleValue } from '../../metrics/test/scrape.js';
 
 describe('Fastify metricsPlugin', () => {
   it('serves /metrics with the shedder and probes registered before it, never shed, and unregisters on close', async () => {
@@ -23,9 +23,9 @@ describe('Fastify metricsPlugin', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(registry.contentType);
       const samples = parseSamples(await res.text());
-      expect(valueOf(samples, 'lbkit_concurrency_limit')).toBe(3);
-      expect(valueOf(samples, 'lbkit_health_check_status', { check: 'db:ping', status: 'pass' })).toBe(1);
-      expect(valueOf(samples, 'lbkit_shedding_admitted_total')).toBe(0);
+      expect(sampleValue(samples, 'lbkit_concurrency_limit')).toBe(3);
+      expect(sampleValue(samples, 'lbkit_health_check_status', { check: 'db:ping', status: 'pass' })).toBe(1);
+      expect(sampleValue(samples, 'lbkit_shedding_admitted_total')).toBe(0);
       const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
       expect(head.status).toBe(200);
       expect(app.lbkitMetrics.registry).toBe(registry);

@@ -8,7 +8,7 @@ import { LoadShedder } from '@lbkit/shedding';
 import { gracefulShutdown } from '@lbkit/shutdown';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { parseSamples, typesOf, valueOf } from './scrape.js';
+import { parseSamples, sampleValue, typesOf } from './scrape.js';
 
 async function scrape(registry: Registry) {
   const text = await registry.metrics();
@@ -28,12 +28,12 @@ describe('createMetrics: lifecycle and in-flight', () => {
     const lifecycle = new Lifecycle();
     createMetrics({ registry, lifecycle });
     let { samples } = await scrape(registry);
-    expect(valueOf(samples, 'lbkit_lifecycle_state', { state: 'starting' })).toBe(1);
-    expect(valueOf(samples, 'lbkit_lifecycle_state', { state: 'ready' })).toBe(0);
+    expect(sampleValue(samples, 'lbkit_lifecycle_state', { state: 'starting' })).toBe(1);
+    expect(sampleValue(samples, 'lbkit_lifecycle_state', { state: 'ready' })).toBe(0);
     lifecycle.markReady();
     lifecycle.beginDrain();
     ({ samples } = await scrape(registry));
-    expect(valueOf(samples, 'lbkit_lifecycle_state', { state: 'draining' })).toBe(1);
+    expect(sampleValue(samples, 'lbkit_lifecycle_state', { state: 'draining' })).toBe(1);
     expect(samples.filter((s) => s.name === 'lbkit_lifecycle_state' && s.value === 1)).toHaveLength(1);
   });
 
@@ -54,9 +54,9 @@ describe('createMetrics: lifecycle and in-flight', () => {
     while (held.length < 2) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 20));
     const { samples } = await scrape(registry);
-    expect(valueOf(samples, 'lbkit_requests_in_flight')).toBe(2);
-    expect(valueOf(samples, 'lbkit_connections_open')).toBe(2);
-    expect(valueOf(samples, 'lbkit_oldest_request_age_seconds')).toBeGreaterThan(0.01);
+    expect(sampleValue(samples, 'lbkit_requests_in_flight')).toBe(2);
+    expect(sampleValue(samples, 'lbkit_connections_open')).toBe(2);
+    expect(sampleValue(samples, 'lbkit_oldest_request_age_seconds')).toBeGreaterThan(0.01);
     for (const res of held) res.end();
     for (const c of clients) c.destroy();
     server.close();
@@ -80,27 +80,27 @@ describe('createMetrics: shedding', () => {
       const [req2, res2] = fakeRequest('/batch');
       shedder.admit(req2, res2, () => {});
       let { samples } = await scrape(registry);
-      expect(valueOf(samples, 'lbkit_concurrency_limit')).toBe(1);
-      expect(valueOf(samples, 'lbkit_shedding_queue_length')).toBe(0);
-      expect(valueOf(samples, 'lbkit_shedding_admitted_total')).toBe(1);
+      expect(sampleValue(samples, 'lbkit_concurrency_limit')).toBe(1);
+      expect(sampleValue(samples, 'lbkit_shedding_queue_length')).toBe(0);
+      expect(sampleValue(samples, 'lbkit_shedding_admitted_total')).toBe(1);
       expect(
-        valueOf(samples, 'lbkit_shedding_shed_total', { reason: 'overloaded', priority: 'sheddable' }),
+        sampleValue(samples, 'lbkit_shedding_shed_total', { reason: 'overloaded', priority: 'sheddable' }),
       ).toBe(1);
       expect(
-        valueOf(samples, 'lbkit_shedding_shed_total', { reason: 'overloaded', priority: 'default' }),
+        sampleValue(samples, 'lbkit_shedding_shed_total', { reason: 'overloaded', priority: 'default' }),
       ).toBe(0);
       // Counters keep counting across scrapes.
       const [req3, res3] = fakeRequest('/c');
       shedder.admit(req3, res3, () => {});
       ({ samples } = await scrape(registry));
       expect(
-        valueOf(samples, 'lbkit_shedding_shed_total', { reason: 'overloaded', priority: 'default' }),
+        sampleValue(samples, 'lbkit_shedding_shed_total', { reason: 'overloaded', priority: 'default' }),
       ).toBe(1);
       expect(
-        valueOf(samples, 'lbkit_shedding_shed_total', { reason: 'overloaded', priority: 'sheddable' }),
+        sampleValue(samples, 'lbkit_shedding_shed_total', { reason: 'overloaded', priority: 'sheddable' }),
       ).toBe(1);
       ({ samples } = await scrape(registry));
-      expect(valueOf(samples, 'lbkit_shedding_admitted_total')).toBe(1);
+      expect(sampleValue(samples, 'lbkit_shedding_admitted_total')).toBe(1);
       res1.emit('close');
     } finally {
       shedder.close();
@@ -136,18 +136,22 @@ describe('createMetrics: health checks', () => {
       ({ samples } = await scrape(registry));
       expect(runs).toBe(1);
       expect(
-        valueOf(samples, 'lbkit_health_check_status', { check: 'db:ping', status: 'pass', critical: 'true' }),
+        sampleValue(samples, 'lbkit_health_check_status', {
+          check: 'db:ping',
+          status: 'pass',
+          critical: 'true',
+        }),
       ).toBe(1);
-      expect(valueOf(samples, 'lbkit_health_check_status', { check: 'db:ping', status: 'fail' })).toBe(0);
+      expect(sampleValue(samples, 'lbkit_health_check_status', { check: 'db:ping', status: 'fail' })).toBe(0);
       expect(
-        valueOf(samples, 'lbkit_health_check_status', {
+        sampleValue(samples, 'lbkit_health_check_status', {
           check: 'cache:ping',
           status: 'fail',
           critical: 'false',
         }),
       ).toBe(1);
       expect(
-        valueOf(samples, 'lbkit_health_check_duration_seconds', { check: 'db:ping' }),
+        sampleValue(samples, 'lbkit_health_check_duration_seconds', { check: 'db:ping' }),
       ).toBeGreaterThanOrEqual(0.025);
     } finally {
       await health.close();
@@ -183,17 +187,17 @@ describe('createMetrics: shutdown', () => {
     expect(result.forcedRequests).toBe(1);
     const { samples } = await scrape(registry);
     expect(
-      valueOf(samples, 'lbkit_shutdown_phase_duration_seconds', { phase: 'delay-elapsed' }),
+      sampleValue(samples, 'lbkit_shutdown_phase_duration_seconds', { phase: 'delay-elapsed' }),
     ).toBeGreaterThanOrEqual(0.045);
     expect(
-      valueOf(samples, 'lbkit_shutdown_phase_duration_seconds', { phase: 'forced' }),
+      sampleValue(samples, 'lbkit_shutdown_phase_duration_seconds', { phase: 'forced' }),
     ).toBeGreaterThanOrEqual(0.09);
     expect(
-      valueOf(samples, 'lbkit_shutdown_hook_duration_seconds', { hook: 'redis', outcome: 'ok' }),
+      sampleValue(samples, 'lbkit_shutdown_hook_duration_seconds', { hook: 'redis', outcome: 'ok' }),
     ).toBeGreaterThanOrEqual(0.015);
-    expect(valueOf(samples, 'lbkit_shutdown_forced_requests_total')).toBe(1);
-    expect(valueOf(samples, 'lbkit_shutdown_forced_connections_total')).toBeGreaterThanOrEqual(1);
-    expect(valueOf(samples, 'lbkit_lifecycle_state', { state: 'stopped' })).toBe(1);
+    expect(sampleValue(samples, 'lbkit_shutdown_forced_requests_total')).toBe(1);
+    expect(sampleValue(samples, 'lbkit_shutdown_forced_connections_total')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(samples, 'lbkit_lifecycle_state', { state: 'stopped' })).toBe(1);
   });
 });
 

@@ -24,7 +24,7 @@ export function parseSamples(text: string): Sample[] {
 }
 
 /** The value of the one sample named `name` whose labels include `labels`; undefined when none. */
-export function valueOf(
+export function sampleValue(
   samples: readonly Sample[],
   name: string,
   labels: Readonly<Record<string, string>> = {},

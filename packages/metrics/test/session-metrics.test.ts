@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
-import { parseSamples, valueOf } from './scrape.js';
+import { parseSamples, sampleValue } from './scrape.js';
 
 const ID = 'abcdefghijklmnopqrstuvwxyz012345';
 const session = (data: Record<string, unknown>) => ({
@@ -44,16 +44,16 @@ describe.runIf(hasRedis())('createMetrics: session store', () => {
       await expect(store.set(ID, second)).rejects.toMatchObject({ code: 'LBKIT_SESSION_CONFLICT' });
       let samples = parseSamples(await registry.metrics());
       const count = (operation: string, outcome: string) =>
-        valueOf(samples, 'lbkit_session_store_operation_duration_seconds_count', { operation, outcome });
+        sampleValue(samples, 'lbkit_session_store_operation_duration_seconds_count', { operation, outcome });
       expect(count('set', 'ok')).toBe(2);
       expect(count('get', 'ok')).toBe(2);
       expect(count('set', 'error')).toBe(1);
-      expect(valueOf(samples, 'lbkit_session_store_errors_total', { code: 'LBKIT_SESSION_CONFLICT' })).toBe(
-        1,
-      );
-      expect(valueOf(samples, 'lbkit_session_store_available')).toBe(1);
       expect(
-        valueOf(samples, 'lbkit_session_store_operation_duration_seconds_sum', {
+        sampleValue(samples, 'lbkit_session_store_errors_total', { code: 'LBKIT_SESSION_CONFLICT' }),
+      ).toBe(1);
+      expect(sampleValue(samples, 'lbkit_session_store_available')).toBe(1);
+      expect(
+        sampleValue(samples, 'lbkit_session_store_operation_duration_seconds_sum', {
           operation: 'get',
           outcome: 'ok',
         }),
@@ -63,7 +63,7 @@ describe.runIf(hasRedis())('createMetrics: session store', () => {
       await expect(store.get(ID)).rejects.toMatchObject({ code: expect.stringMatching(/^LBKIT_SESSION_/) });
       samples = parseSamples(await registry.metrics());
       expect(count('get', 'error')).toBe(1);
-      expect(valueOf(samples, 'lbkit_session_store_available')).toBe(0);
+      expect(sampleValue(samples, 'lbkit_session_store_available')).toBe(0);
       const outage = samples.filter((s) => s.name === 'lbkit_session_store_errors_total' && s.value > 0);
       const codes = outage.map((s) => s.labels.code ?? '');
       expect(codes).toHaveLength(2);
