@@ -106,6 +106,24 @@ describe.each(Object.keys(apps))('GET /metrics on the %s demo app', (name) => {
     }
   });
 
+  it('carries an ORCA load report (endpoint-load-metrics) with the shedder limit on its responses', async () => {
+    const lifecycle = new Lifecycle();
+    const { url, close } = await apps[name]!(readConfig({ INSTANCE_ID: 'metrics-test' }), lifecycle);
+    try {
+      lifecycle.markReady();
+      const res = await fetch(`${url}/whoami`);
+      const header = res.headers.get('endpoint-load-metrics') ?? '';
+      expect(header).toMatch(
+        /^TEXT application_utilization=[\d.]+, cpu_utilization=[\d.]+, mem_utilization=[\d.]+, /,
+      );
+      expect(header).toMatch(
+        /named_metrics\.in_flight=\d+, named_metrics\.queued=0, named_metrics\.concurrency_limit=\d+$/,
+      );
+    } finally {
+      await close();
+    }
+  });
+
   it.runIf(hasRedis())('reports session store operations when sessions live in Redis', async () => {
     const lifecycle = new Lifecycle();
     const config = readConfig({ INSTANCE_ID: 'metrics-test', REDIS_URL: redis!.url });

@@ -1,7 +1,14 @@
 // The demo application on Express: the routes of shared/CONTRACT.md wired to every lbkit package.
 
 import type { Lifecycle } from '@lbkit/core';
-import { clientIp, healthcheck, loadShedding, type MetricsHandler, metricsHandler } from '@lbkit/express';
+import {
+  clientIp,
+  healthcheck,
+  loadShedding,
+  type MetricsHandler,
+  metricsHandler,
+  orcaLoadReport,
+} from '@lbkit/express';
 import {
   createHealth,
   eventLoopDelayCheck,
@@ -69,6 +76,8 @@ export async function createApp({
   // /metrics are exempt, liveness is never shed.
   const shedding = sheddingOptions === false ? undefined : loadShedding({ ...sheddingOptions, lifecycle });
   if (shedding) app.use(shedding);
+  // ORCA load report (endpoint-load-metrics) on every response, for balancers that read it (Envoy).
+  app.use(orcaLoadReport({ lifecycle, shedder: shedding?.shedder }));
 
   // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
   const redis = config.redisUrl

@@ -2,7 +2,13 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { Lifecycle } from '@lbkit/core';
-import { clientIpPlugin, healthPlugin, metricsPlugin, sheddingPlugin } from '@lbkit/fastify';
+import {
+  balancerFeedbackPlugin,
+  clientIpPlugin,
+  healthPlugin,
+  metricsPlugin,
+  sheddingPlugin,
+} from '@lbkit/fastify';
 import {
   eventLoopDelayCheck,
   type HealthCheckInput,
@@ -69,6 +75,8 @@ export async function createApp({
   // Registered first, so its onRequest hook sheds before any other hook or body parsing; /health/*
   // and /metrics are exempt, liveness is never shed. It closes its shedder in onClose.
   if (sheddingOptions !== false) await app.register(sheddingPlugin, { ...sheddingOptions, lifecycle });
+  // ORCA load report (endpoint-load-metrics) on every response, read from the shedder above (Envoy reads it).
+  await app.register(balancerFeedbackPlugin, { lifecycle, loadReport: true });
 
   // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
   const redis = config.redisUrl
