@@ -72,9 +72,13 @@ describe.runIf(requireService('chromium', existsSync(CHROMIUM), 'apt-get install
 
     afterAll(async () => {
       await browser?.close();
+      // After a failure the demo may still run: SIGTERM lets it stop its workers and its redis-server.
       if (demo && demo.exitCode === null && demo.signalCode === null) {
-        demo.kill('SIGKILL');
-        await once(demo, 'exit');
+        const exited = once(demo, 'exit');
+        demo.kill('SIGTERM');
+        const timer = setTimeout(() => demo.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
       }
     });
 
