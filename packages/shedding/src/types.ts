@@ -159,7 +159,7 @@ export interface LoadSheddingOptions {
    * Admitted work one event-loop turn may run, in milliseconds, before further requests wait in
    * the queue for the next turn (after the loop has read new requests and answered probes). Needs
    * no samples, so it bounds loop turns from the first request on. Ignored when `queue` is `false`.
-   * Default 10.
+   * Default 5.
    */
   readonly turnBudgetMs?: number;
   /** How the overload signals are sampled. */
