@@ -9,11 +9,18 @@ import type { SessionRedisClient } from './types.js';
 const NOT_SENDING = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
 const TRANSIENT_REPLY = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|NOREPLICAS)\b/;
 
-/** A command waiting for its answer; `expire` rejects it with LBKIT_SESSION_TIMEOUT. */
+/**
+ * A command waiting for its answer, linked into the queue of pending commands. A settled command
+ * unlinks itself at once, so nothing it references outlives it (a queue that kept settled entries
+ * until the next sweep kept every command's promise and arguments alive long enough to be
+ * promoted to the old generation, which made garbage collection the store's largest cost).
+ */
 interface Deadline {
   readonly at: number;
-  settled: boolean;
-  readonly expire: () => void;
+  prev: Deadline | undefined;
+  next: Deadline | undefined;
+  /** Rejects the command's promise; undefined once settled. */
+  fail: ((error: SessionStoreError) => void) | undefined;
 }
 
 /** Callbacks the command layer reports outcomes to (availability tracking). */
@@ -66,7 +73,8 @@ export class RedisCommands {
   readonly #timeoutMs: number;
   readonly #observer: CommandObserver;
   readonly #batch: ScriptBatch | undefined;
-  readonly #deadlines: Deadline[] = [];
+  #oldest: Deadline | undefined;
+  #newest: Deadline | undefined;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(client: SessionRedisClient, timeoutMs: number, observer: CommandObserver) {
@@ -90,32 +98,17 @@ export class RedisCommands {
       return Promise.reject(error);
     }
     return new Promise<T>((resolve, reject) => {
-      const deadline: Deadline = {
-        at: Date.now() + this.#timeoutMs,
-        settled: false,
-        expire: () => {
-          const error = new SessionStoreError(
-            'LBKIT_SESSION_TIMEOUT',
-            `Redis did not answer within ${this.#timeoutMs} ms`,
-            {
-              hint: 'Redis is overloaded, paused or unreachable; commandTimeoutMs bounds every session command.',
-            },
-          );
-          this.#observer.onUnavailable(error);
-          reject(error);
-        },
-      };
-      this.#watch(deadline);
+      const deadline = this.#watch(reject);
       send(node).then(
         (value) => {
-          if (deadline.settled) return this.#observer.onAnswered();
-          deadline.settled = true;
           this.#observer.onAnswered();
+          if (deadline.fail === undefined) return;
+          this.#settle(deadline);
           resolve(value);
         },
         (cause: unknown) => {
-          if (deadline.settled) return;
-          deadline.settled = true;
+          if (deadline.fail === undefined) return;
+          this.#settle(deadline);
           const error = classifyFailure(cause);
           if (error.code === 'LBKIT_SESSION_UNAVAILABLE' || error.code === 'LBKIT_SESSION_TIMEOUT') {
             this.#observer.onUnavailable(error);
@@ -128,32 +121,62 @@ export class RedisCommands {
 
   /**
    * Every command has the same timeout, so deadlines expire in the order they were set: one
-   * sweeping timer walks the queue from its head instead of one setTimeout per command (whose
-   * insertion and clearing showed up in profiles). A deadline fires up to 1/20 of the timeout late.
+   * sweeping timer walks the list from its oldest entry instead of one setTimeout per command
+   * (whose insertion and clearing showed up in profiles). A deadline fires up to 1/20 of the
+   * timeout late.
    */
-  #watch(deadline: Deadline): void {
-    this.#deadlines.push(deadline);
-    if (this.#sweeper) return;
-    this.#sweeper = setInterval(() => this.#sweep(), Math.max(5, Math.floor(this.#timeoutMs / 20)));
-    this.#sweeper.unref();
+  #watch(fail: (error: SessionStoreError) => void): Deadline {
+    const deadline: Deadline = {
+      at: Date.now() + this.#timeoutMs,
+      prev: this.#newest,
+      next: undefined,
+      fail,
+    };
+    if (this.#newest) this.#newest.next = deadline;
+    else this.#oldest = deadline;
+    this.#newest = deadline;
+    if (!this.#sweeper) {
+      this.#sweeper = setInterval(() => this.#sweep(), Math.max(5, Math.floor(this.#timeoutMs / 20)));
+      this.#sweeper.unref();
+    }
+    return deadline;
+  }
+
+  /** Unlinks a deadline whose command answered (or expired). */
+  #settle(deadline: Deadline): void {
+    deadline.fail = undefined;
+    const { prev, next } = deadline;
+    if (prev) prev.next = next;
+    else this.#oldest = next;
+    if (next) next.prev = prev;
+    else this.#newest = prev;
+    deadline.prev = undefined;
+    deadline.next = undefined;
   }
 
   #sweep(): void {
-    const queue = this.#deadlines;
     const now = Date.now();
-    let head = 0;
-    while (head < queue.length && (queue[head]!.settled || queue[head]!.at <= now)) {
-      const deadline = queue[head++]!;
-      if (!deadline.settled) {
-        deadline.settled = true;
-        deadline.expire();
-      }
+    for (let deadline = this.#oldest; deadline && deadline.at <= now; deadline = this.#oldest) {
+      const fail = deadline.fail;
+      this.#settle(deadline);
+      fail?.(this.#timeoutError());
     }
-    if (head > 0) queue.splice(0, head);
-    if (queue.length === 0) {
+    if (!this.#oldest) {
       clearInterval(this.#sweeper);
       this.#sweeper = undefined;
     }
+  }
+
+  #timeoutError(): SessionStoreError {
+    const error = new SessionStoreError(
+      'LBKIT_SESSION_TIMEOUT',
+      `Redis did not answer within ${this.#timeoutMs} ms`,
+      {
+        hint: 'Redis is overloaded, paused or unreachable; commandTimeoutMs bounds every session command.',
+      },
+    );
+    this.#observer.onUnavailable(error);
+    return error;
   }
 
   /** Runs a Lua script by hash, loading it with EVAL when the server does not know it (NOSCRIPT). */
