@@ -23,7 +23,9 @@ function script(name: string, numberOfKeys: number, lua: string): LuaScript {
  * Reads a session and, unless its expiry was refreshed within the freshness window (1% of the
  * period, 1 s to 60 s, as freshnessWindowMs in expiry.ts), extends it (the rolling touch), all in
  * one round trip. KEYS: session. ARGV: touch (1/0), now, maxLifetime (0 = none).
- * Reply: { '1' when touched or fresh | '0', field, value, … }.
+ * Reply: {} when there is no session, else { field, value, …, state } where state is '1' when
+ * touched or fresh, '0' otherwise (appended, not prepended: inserting at the front shifts the
+ * whole table, which showed in Redis's CPU per call).
  */
 export const readScript = script(
   'read',
@@ -31,11 +33,11 @@ export const readScript = script(
   `
 local h = redis.call('HGETALL', KEYS[1])
 local n = #h
-if n == 0 then return {'0'} end
+if n == 0 then return h end
 local touch = ARGV[1] == '1'
 local maxLife = tonumber(ARGV[3])
 if not touch and maxLife == 0 then
-  table.insert(h, 1, '0')
+  h[n + 1] = '0'
   return h
 end
 local now = tonumber(ARGV[2])
@@ -52,7 +54,7 @@ if maxLife > 0 and born then
   left = born + maxLife - now
   if left <= 0 then
     redis.call('DEL', KEYS[1])
-    return {'0'}
+    return {}
   end
 end
 local state = '0'
@@ -71,12 +73,12 @@ if touch and (ttl or ma) then
     if ma then
       local e = string.format('%.0f', now + ma)
       redis.call('HSET', KEYS[1], 'exp', e)
-      if expAt then h[expAt] = e else h[n + 1] = 'exp'; h[n + 2] = e end
+      if expAt then h[expAt] = e else h[n + 1] = 'exp'; h[n + 2] = e; n = n + 2 end
     end
   end
   state = '1'
 end
-table.insert(h, 1, state)
+h[n + 1] = state
 return h
 `,
 );
@@ -87,8 +89,12 @@ return h
  * tombstone says the id was destroyed. Strict mode compares each changed key with the value the
  * request read and writes nothing on a mismatch.
  * KEYS: session, tombstone. ARGV: mode, now, pttl (0 = lifetime only), maxLifetime, strict,
- * cookie, exp, ma, ttl ('' = unchanged, '-' = remove), then (op s|d, field, value, expected)*
- * where expected is 'a' (absent when read) or '=' .. the value read.
+ * S (count of field/value arguments), D (count of fields to delete), C (count of strict checks),
+ * then S arguments field, value, … (data and meta fields, HSET order), D fields, and C pairs
+ * field, expected where expected is 'a' (absent when read) or '=' .. the value read.
+ * The arguments arrive in the order the commands take them, so the script hands them to HSET and
+ * HDEL with unpack instead of building tables; the session's existence costs an EXISTS unless
+ * the creation time is needed (maxLifetime, or a full write that keeps the original one).
  * Reply: {'ok'} | {'gone'} | {'expired'} | {'conflict', field…}.
  */
 export const writeScript = script(
@@ -96,23 +102,26 @@ export const writeScript = script(
   2,
   `
 local key = KEYS[1]
-local mode = ARGV[1]
+local full = ARGV[1] ~= 'delta'
 local now = tonumber(ARGV[2])
-local strict = ARGV[5] == '1'
-local born = redis.call('HGET', key, 'born')
-if mode == 'delta' then
-  if not born then return {'gone'} end
-else
+local maxLife = tonumber(ARGV[4])
+local born
+if full then
   if redis.call('EXISTS', KEYS[2]) == 1 then return {'gone'} end
+  born = redis.call('HGET', key, 'born')
   if born then
-    if strict then return {'conflict'} end
+    if ARGV[5] == '1' then return {'conflict'} end
     redis.call('DEL', key)
   else
     born = ARGV[2]
   end
+elseif maxLife > 0 then
+  born = redis.call('HGET', key, 'born')
+  if not born then return {'gone'} end
+elseif redis.call('EXISTS', key) == 0 then
+  return {'gone'}
 end
 local pttl = tonumber(ARGV[3])
-local maxLife = tonumber(ARGV[4])
 if maxLife > 0 then
   local left = tonumber(born) + maxLife - now
   if left <= 0 then
@@ -121,52 +130,37 @@ if maxLife > 0 then
   end
   if pttl == 0 or left < pttl then pttl = left end
 end
-local sets, dels, fields = {}, {}, {}
-for i = 10, #ARGV, 4 do
-  local field = ARGV[i + 1]
-  fields[#fields + 1] = field
-  if ARGV[i] == 's' then
-    sets[#sets + 1] = field
-    sets[#sets + 1] = ARGV[i + 2]
-  else
-    dels[#dels + 1] = field
-  end
-end
-if strict and mode == 'delta' and #fields > 0 then
+local s = tonumber(ARGV[6])
+local d = tonumber(ARGV[7])
+local c = tonumber(ARGV[8])
+local first = 9
+if c > 0 then
+  local at = first + s + d
   local conflicts = {'conflict'}
-  for s = 1, #fields, 500 do
-    local e = math.min(s + 499, #fields)
-    local current = redis.call('HMGET', key, unpack(fields, s, e))
-    for j = s, e do
-      local expected = ARGV[10 + (j - 1) * 4 + 3]
-      local cur = current[j - s + 1]
+  for j = 0, c - 1, 500 do
+    local m = math.min(c - j, 500)
+    local fields = {}
+    for i = 1, m do fields[i] = ARGV[at + (j + i - 1) * 2] end
+    local current = redis.call('HMGET', key, unpack(fields))
+    for i = 1, m do
+      local expected = ARGV[at + (j + i - 1) * 2 + 1]
+      local cur = current[i]
       if expected == 'a' then
-        if cur then conflicts[#conflicts + 1] = fields[j] end
+        if cur then conflicts[#conflicts + 1] = fields[i] end
       elseif cur ~= string.sub(expected, 2) then
-        conflicts[#conflicts + 1] = fields[j]
+        conflicts[#conflicts + 1] = fields[i]
       end
     end
   end
   if #conflicts > 1 then return conflicts end
 end
-local meta = { 'cookie', 'exp', 'ma', 'ttl' }
-for j = 1, 4 do
-  local v = ARGV[5 + j]
-  if v == '-' then dels[#dels + 1] = meta[j]
-  elseif v ~= '' then
-    sets[#sets + 1] = meta[j]
-    sets[#sets + 1] = v
-  end
+-- unpack is bounded by Lua's C stack (8000 values): large sessions go in chunks.
+for i = first, first + s - 1, 200 do
+  redis.call('HSET', key, unpack(ARGV, i, math.min(i + 199, first + s - 1)))
 end
-if mode ~= 'delta' then
-  sets[#sets + 1] = 'born'
-  sets[#sets + 1] = born
-end
-for i = 1, #sets, 200 do
-  redis.call('HSET', key, unpack(sets, i, math.min(i + 199, #sets)))
-end
-for i = 1, #dels, 100 do
-  redis.call('HDEL', key, unpack(dels, i, math.min(i + 99, #dels)))
+if full then redis.call('HSET', key, 'born', born) end
+for i = first + s, first + s + d - 1, 100 do
+  redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 99, first + s + d - 1)))
 end
 redis.call('PEXPIRE', key, pttl)
 return {'ok'}

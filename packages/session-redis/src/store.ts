@@ -278,10 +278,11 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     } catch (error) {
       return this.#readFailed(error);
     }
+    // An empty reply is no session; otherwise the pairs end with the touch state.
     if (reply.length <= 1) return options.legacyPrefix === undefined ? null : this.#getLegacy(id);
     try {
-      const decoded = await decodeSession(reply, 1, id, this.#decode);
-      if (reply[0] === '1') decoded.record.refreshedAt = now;
+      const decoded = await decodeSession(reply, 0, id, this.#decode);
+      if (reply[reply.length - 1] === '1') decoded.record.refreshedAt = now;
       if (decoded.warning) this.#report(decoded.warning);
       return decoded.session;
     } catch (error) {
@@ -319,15 +320,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (!options.disableTTL && expiry.pttl <= 0) return this.#destroy(id);
     let record = findRecord(session, id);
     const plan = planWrite(session, id, record, cookie, expiry, this.#plan);
-    const [cookieArg, , maArg, ttlArg] = plan.metaArgs;
-    if (
-      record &&
-      plan.mode === 'delta' &&
-      plan.changes.length === 0 &&
-      cookieArg === '' &&
-      maArg === '' &&
-      ttlArg === ''
-    ) {
+    if (record && plan.onlyExpiry) {
       // Nothing but the expiry moved (a rolling save of an unmodified session): that is a touch.
       return this.#touchWith(id, record, cookie, expiry, now);
     }
@@ -336,15 +329,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       reply = (await this.#commands.script(
         writeScript,
         [this.#keys.session(id), this.#keys.tombstone(id)],
-        [
-          plan.mode,
-          now,
-          expiry.pttl,
-          options.maxLifetimeMs,
-          options.strict ? '1' : '0',
-          ...plan.metaArgs,
-          ...plan.opArgs,
-        ],
+        [plan.mode, now, expiry.pttl, options.maxLifetimeMs, options.strict ? '1' : '0', ...plan.args],
       )) as string[];
     } catch (error) {
       return this.#writeFailed(id, error);

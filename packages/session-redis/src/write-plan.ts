@@ -24,16 +24,30 @@ interface Change {
 export interface WritePlan {
   readonly mode: 'full' | 'delta';
   readonly changes: readonly Change[];
-  /** Stored meta fields after the write, and what to send ('' = unchanged, '-' = remove). */
+  /** Stored meta fields after the write. */
   readonly meta: { cookie: string; exp: string; ma: string; ttl: string };
-  readonly metaArgs: readonly [string, string, string, string];
-  /** (op, field, value, expected) groups for the script. */
-  readonly opArgs: readonly string[];
+  /** True when nothing but the cookie's expiry differs from the record (a touch would do). */
+  readonly onlyExpiry: boolean;
+  /**
+   * The write script's ARGV after its five leading arguments: the counts S, D, C, then S
+   * field/value arguments, D fields to delete and C field/expected pairs (strict mode).
+   */
+  readonly args: readonly string[];
 }
 
-function metaArg(next: string, previous: string | undefined): string {
-  if (previous !== undefined && next === previous) return '';
-  return next === '' ? (previous === undefined ? '' : '-') : next;
+/** Adds a meta field to the sets (changed) or dels (removed); returns whether it is sent. */
+function metaArg(
+  sets: string[],
+  dels: string[],
+  field: string,
+  next: string,
+  previous: string | undefined,
+): boolean {
+  if (previous !== undefined && next === previous) return false;
+  if (next !== '') sets.push(field, next);
+  else if (previous === undefined) return false;
+  else dels.push(field);
+  return true;
 }
 
 /**
@@ -87,22 +101,36 @@ export function planWrite(
     ma: cookie.ma === null ? '' : String(cookie.ma),
     ttl: expiry.ttl,
   };
-  const metaArgs = [
-    metaArg(meta.cookie, base?.cookie),
-    metaArg(meta.exp, base?.exp),
-    metaArg(meta.ma, base?.ma),
-    metaArg(meta.ttl, base?.ttl),
-  ] as const;
-  const opArgs: string[] = [];
+  // Built in the order the script hands them to HSET/HDEL: counts first (filled in at the end).
+  const sets: string[] = ['', '', ''];
+  const dels: string[] = [];
+  const checks: string[] = [];
+  const cookieChanged = metaArg(sets, dels, 'cookie', meta.cookie, base?.cookie);
+  metaArg(sets, dels, 'exp', meta.exp, base?.exp);
+  const maChanged = metaArg(sets, dels, 'ma', meta.ma, base?.ma);
+  const ttlChanged = metaArg(sets, dels, 'ttl', meta.ttl, base?.ttl);
+  const strict = ctx.strict && base !== undefined;
   for (const change of changes) {
-    let expected = '';
-    if (ctx.strict && base) {
+    const field = `.${change.key}`;
+    if (change.stored === undefined) dels.push(field);
+    else sets.push(field, change.stored);
+    if (strict) {
       const read = base.stored.get(change.key);
-      expected = read === undefined ? 'a' : `=${read}`;
+      checks.push(field, read === undefined ? 'a' : `=${read}`);
     }
-    opArgs.push(change.stored === undefined ? 'd' : 's', `.${change.key}`, change.stored ?? '', expected);
   }
-  return { mode: base ? 'delta' : 'full', changes, meta, metaArgs, opArgs };
+  sets[0] = String(sets.length - 3);
+  sets[1] = String(dels.length);
+  sets[2] = String(checks.length / 2);
+  for (const field of dels) sets.push(field);
+  for (const arg of checks) sets.push(arg);
+  return {
+    mode: base ? 'delta' : 'full',
+    changes,
+    meta,
+    onlyExpiry: base !== undefined && changes.length === 0 && !cookieChanged && !maChanged && !ttlChanged,
+    args: sets,
+  };
 }
 
 /** Brings the record up to date after the plan was written. */

@@ -1,0 +1,84 @@
+// The write script's edges: hundreds of keys in one save (chunked HSET/HDEL/HMGET), and full writes over an existing id.
+import { randomBytes } from 'node:crypto';
+import { RedisSessionStore, type StoredSession } from '@lbkit/session-redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
+
+const newId = (): string => randomBytes(24).toString('base64url');
+
+function sessionWith(data: Record<string, unknown>): StoredSession {
+  return {
+    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
+    ...data,
+  };
+}
+
+/** The session's data keys, without the cookie. */
+function dataOf(session: StoredSession | null): Record<string, unknown> {
+  const { cookie: _cookie, ...data } = session ?? {};
+  return data;
+}
+
+describe.runIf(hasRedis())('write script', () => {
+  let redis: PrivateRedis;
+  let client: Redis;
+  const stores: RedisSessionStore[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.port, redis.host, { maxRetriesPerRequest: 1 });
+  });
+
+  afterAll(async () => {
+    for (const store of stores) store.close();
+    client.disconnect();
+    await redis.close();
+  });
+
+  function store(options: Omit<ConstructorParameters<typeof RedisSessionStore>[0], 'client'> = {}) {
+    const created = new RedisSessionStore({ client, ...options });
+    stores.push(created);
+    return created;
+  }
+
+  it.each([false, true])('saves, changes and deletes 700 keys in one save (strict: %s)', async (strict) => {
+    const sessions = store({ strict });
+    const id = newId();
+    const data: Record<string, unknown> = {};
+    for (let i = 0; i < 700; i++) data[`k${i}`] = { i };
+    await sessions.set(id, sessionWith(data));
+    const read = (await sessions.get(id))!;
+    expect(dataOf(read)).toEqual(data);
+
+    // 600 changes (more than one HMGET chunk in strict mode) and 650 removals in one delta write.
+    for (let i = 0; i < 650; i++) delete read[`k${i}`];
+    for (let i = 650; i < 700; i++) read[`k${i}`] = { i, changed: true };
+    for (let i = 700; i < 1250; i++) read[`k${i}`] = i;
+    await sessions.set(id, read);
+    const expected = dataOf(read);
+    expect(Object.keys(expected)).toHaveLength(600);
+    expect(dataOf(await sessions.get(id))).toEqual(expected);
+    expect(await client.hlen(`sess:{${id}}`)).toBe(600 + 4); // + cookie, exp, ma, born
+    expect(await client.pttl(`sess:{${id}}`)).toBeGreaterThan(0);
+  });
+
+  it('a full write over an existing id keeps its creation time; strict mode refuses it', async () => {
+    const id = newId();
+    const key = `sess:{${id}}`;
+    await store().set(id, sessionWith({ a: 1 }));
+    const born = String(Date.now() - 10_000);
+    await client.hset(key, 'born', born);
+
+    // A session object the store never read has no record: the save is a full write.
+    await expect(store({ strict: true }).set(id, sessionWith({ b: 2 }))).rejects.toMatchObject({
+      code: 'LBKIT_SESSION_CONFLICT',
+    });
+    expect(dataOf(await store().get(id))).toEqual({ a: 1 });
+
+    await store({ maxLifetimeMs: 3_600_000 }).set(id, sessionWith({ b: 2 }));
+    expect(dataOf(await store().get(id))).toEqual({ b: 2 });
+    expect(await client.hget(key, 'born')).toBe(born);
+    expect(await client.pttl(key)).toBeGreaterThan(0);
+  });
+});
