@@ -37,6 +37,7 @@ export const ADAPTIVE_DEFAULTS: AdaptiveLimitSettings = {
   windowMs: 100,
   minSamples: 10,
   saturatedDelayMs: 10,
+  latencySignal: 'when-busy',
 };
 
 // Samples kept per window: the latest ones win, which is what a median of "now" wants.
@@ -59,7 +60,8 @@ const MAX_BACKOFF = 0.9;
  * Every `windowMs` (once `minSamples` requests finished) it looks at three medians of the window:
  * - queueing delay (`waitMs`): the instance is saturated when it exceeds `toleranceMs`;
  * - service time against its long-term baseline: saturated when it exceeds the baseline by more
- *   than both `toleranceMs` and (`tolerance` − 1) × baseline (a dependency or the CPU is queueing);
+ *   than both `toleranceMs` and (`tolerance` − 1) × baseline (a dependency or the CPU is queueing),
+ *   counted only while the loop shows queueing unless `latencySignal` is `'always'`;
  * - the standing event-loop delay: saturated above `saturatedDelayMs`.
  * Saturated, the limit is cut multiplicatively (by the gradient tolerated ÷ measured, within
  * 0.5–0.9). Comfortably below all thresholds (half the tolerated excess, `growBelow`), and only if
@@ -150,17 +152,23 @@ export class AdaptiveConcurrencyLimit implements ConcurrencyLimit {
       this.#resetWindow(now);
       return true;
     }
-    this.#adapt(service, wait, delaySaturated);
+    // The loop shows queueing: requests wait for it, or it stands delayed. Only then does a slower
+    // median service time mean this instance is the bottleneck (with 'when-busy'); otherwise it is
+    // I/O or a change in the mix of routes, and cutting the limit would shed for nothing.
+    const busy =
+      wait > this.#settings.toleranceMs / 2 ||
+      (this.#minDelay !== Number.POSITIVE_INFINITY && this.#minDelay > saturatedDelayMs / 2);
+    this.#adapt(service, wait, delaySaturated, busy || this.#settings.latencySignal === 'always');
     this.#resetWindow(now);
     return true;
   }
 
-  #adapt(service: number | undefined, wait: number, delaySaturated: boolean): void {
+  #adapt(service: number | undefined, wait: number, delaySaturated: boolean, latencyCounts: boolean): void {
     const { tolerance, growBelow, toleranceMs } = this.#settings;
     const bound = this.#peakInFlight >= this.limit;
     if (service !== undefined && this.#baseline === undefined) this.#baseline = service;
     const baseline = this.#baseline ?? 0;
-    const excess = service === undefined ? 0 : service - baseline;
+    const excess = service === undefined || !latencyCounts ? 0 : service - baseline;
     // Tolerated: a ratio of the baseline for slow requests, an absolute floor for fast ones (a few
     // milliseconds of standing queue keep a CPU-bound loop busy; cutting below that only trades
     // throughput away).

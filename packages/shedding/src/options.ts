@@ -145,6 +145,7 @@ function resolveLimit(value: LoadSheddingOptions['concurrencyLimit']): number | 
       code,
       { above: 0 },
     ),
+    latencySignal: latencySignal(o.latencySignal, code),
   };
   if (s.min > s.max) fail(code, `concurrencyLimit.min (${s.min}) is above max (${s.max})`, 'Make min ≤ max.');
   if (o.initial !== undefined && (s.initial < s.min || s.initial > s.max)) {
@@ -162,6 +163,16 @@ function resolveLimit(value: LoadSheddingOptions['concurrencyLimit']): number | 
     );
   }
   return { ...s, initial: Math.min(s.max, Math.max(s.min, s.initial)) };
+}
+
+function latencySignal(value: unknown, code: string): 'when-busy' | 'always' {
+  if (value === undefined) return ADAPTIVE_DEFAULTS.latencySignal;
+  if (value === 'when-busy' || value === 'always') return value;
+  return fail(
+    code,
+    `concurrencyLimit.latencySignal must be 'when-busy' or 'always', got ${JSON.stringify(value)}`,
+    "Use 'when-busy' (the default) unless one downstream dependency is the bottleneck.",
+  );
 }
 
 function resolveQueue(value: LoadSheddingOptions['queue']): QueueSettings | false {

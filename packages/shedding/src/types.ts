@@ -57,6 +57,16 @@ export interface AdaptiveLimitOptions {
    * whatever the latency says. Default 10 ms.
    */
   readonly saturatedDelayMs?: number;
+  /**
+   * When service time above its baseline counts as saturation:
+   * - `'when-busy'` (default): only while the event loop also shows queueing (median wait above
+   *   half of `toleranceMs`, or a standing loop delay above half of `saturatedDelayMs`). Requests
+   *   that are slow because they wait on I/O (a slow route, a slow dependency, a changed mix of
+   *   routes) do not shed anything while the instance itself has room;
+   * - `'always'`: Gradient-style, also when the loop is idle, to protect one downstream dependency
+   *   that slows down as the instance sends it more (uniform requests to one backend).
+   */
+  readonly latencySignal?: 'when-busy' | 'always';
 }
 
 /** The CoDel-style admission queue in front of the concurrency limit. */

@@ -68,7 +68,56 @@ function directionChanges(trace: number[]): number {
   return changes;
 }
 
+/** A latency gradient for one downstream dependency that slows as the instance sends it more. */
+const DEPENDENCY: AdaptiveLimitOptions = { latencySignal: 'always' };
+
 describe('AdaptiveConcurrencyLimit', () => {
+  it('by default never cuts for slow I/O-bound requests while the event loop is idle (a mix of slow and fast routes)', () => {
+    const { limit, clock } = setup();
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const trace: number[] = [];
+    for (let t = 0; t < 20_000; t += 10) {
+      // Four clients: half the requests wait 0–500 ms on I/O, half answer in about a millisecond.
+      for (let i = 0; i < 4; i++) {
+        limit.onStart(4);
+        limit.onSample(random() < 0.5 ? random() * 500 : 1 + random(), 0);
+      }
+      limit.onEventLoopDelay(random());
+      clock.now += 10;
+      limit.update();
+      trace.push(limit.limit);
+    }
+    expect(limit.warm).toBe(true);
+    expect(Math.min(...trace)).toBeGreaterThanOrEqual(20);
+  });
+
+  it('by default still counts latency once the event loop shows queueing', () => {
+    const { limit, clock } = setup();
+    // Warm up on fast requests, then the same requests get slower while each waits 4 ms for the loop.
+    for (let t = 0; t < 300; t += 10) {
+      for (let i = 0; i < 20; i++) {
+        limit.onStart(10);
+        limit.onSample(2, 0);
+      }
+      clock.now += 10;
+      limit.update();
+    }
+    const before = limit.limit;
+    for (let t = 0; t < 1_000; t += 10) {
+      for (let i = 0; i < 20; i++) {
+        limit.onStart(before);
+        limit.onSample(40, 4);
+      }
+      clock.now += 10;
+      limit.update();
+    }
+    expect(limit.limit).toBeLessThan(before);
+  });
+
   it('limits nothing before its first window of samples, so a cold start never sheds', () => {
     const { limit, clock } = setup({ max: 500 });
     expect(limit.warm).toBe(false);
@@ -80,8 +129,8 @@ describe('AdaptiveConcurrencyLimit', () => {
     expect(limit.warm).toBe(false);
   });
 
-  it('converges near the capacity of the simulated server', () => {
-    const { limit, clock } = setup();
+  it('converges near the capacity of a saturating dependency (latencySignal: always)', () => {
+    const { limit, clock } = setup(DEPENDENCY);
     const model: Model = { kind: 'io', base: 20, capacity: 50, demand: 10_000 };
     warmUp(limit, clock, model);
     run(limit, clock, model, 20_000);
@@ -90,8 +139,8 @@ describe('AdaptiveConcurrencyLimit', () => {
     expect(limit.limit).toBeLessThanOrEqual(100);
   });
 
-  it('does not oscillate at a steady load once converged', () => {
-    const { limit, clock } = setup();
+  it('does not oscillate at a steady load once converged (latencySignal: always)', () => {
+    const { limit, clock } = setup(DEPENDENCY);
     const model: Model = { kind: 'io', base: 20, capacity: 50, demand: 10_000 };
     warmUp(limit, clock, model);
     run(limit, clock, model, 20_000);
@@ -102,8 +151,8 @@ describe('AdaptiveConcurrencyLimit', () => {
     expect(directionChanges(steady)).toBeLessThanOrEqual(4);
   });
 
-  it('backs off multiplicatively when latency says the server is saturated', () => {
-    const { limit, clock } = setup();
+  it('backs off multiplicatively when latency says the dependency is saturated (latencySignal: always)', () => {
+    const { limit, clock } = setup(DEPENDENCY);
     const model: Model = { kind: 'io', base: 20, capacity: 50, demand: 10_000 };
     warmUp(limit, clock, model);
     run(limit, clock, model, 20_000);
@@ -116,8 +165,8 @@ describe('AdaptiveConcurrencyLimit', () => {
     expect(limit.slowStart).toBe(false);
   });
 
-  it('recovers when the capacity comes back', () => {
-    const { limit, clock } = setup();
+  it('recovers when the capacity comes back (latencySignal: always)', () => {
+    const { limit, clock } = setup(DEPENDENCY);
     const model: Model = { kind: 'io', base: 20, capacity: 50, demand: 10_000 };
     warmUp(limit, clock, model);
     run(limit, clock, model, 10_000);
@@ -128,8 +177,8 @@ describe('AdaptiveConcurrencyLimit', () => {
     expect(limit.limit).toBeGreaterThanOrEqual(50);
   });
 
-  it('learns a new baseline when the requests themselves get slower, instead of staying cut', () => {
-    const { limit, clock } = setup();
+  it('learns a new baseline when the requests themselves get slower, instead of staying cut (latencySignal: always)', () => {
+    const { limit, clock } = setup(DEPENDENCY);
     const model: Model = { kind: 'io', base: 20, capacity: 50, demand: 10_000 };
     warmUp(limit, clock, model);
     run(limit, clock, model, 10_000);
