@@ -8,7 +8,7 @@ import { requireService } from '../helpers/services.js';
 import { binary, type RollingRestartResult, rollingRestart } from './lib/rolling-restart.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const demo = `${root}test/e2e/fixtures/demo-express.mjs`;
+const demo = `${root}examples/express/dist/main.js`;
 const naive = `${root}test/e2e/fixtures/naive-express.mjs`;
 const haproxy = binary('haproxy');
 const nginx = binary('nginx');
