@@ -276,6 +276,30 @@ describe.runIf(hasRedis())('health contract', () => {
       }
     });
 
+    it('hides details from public traffic a balancer on this host forwards, and shows them to a direct local caller', async () => {
+      const lifecycle = new Lifecycle();
+      const server = await factory({ config: config({ REDIS_URL: redis.url }), lifecycle });
+      try {
+        lifecycle.markReady();
+        // nginx on this host connects from 127.0.0.1 and appends the public client's address.
+        const forwarded = await call(`${server.url}/health`, {
+          from: '127.0.0.1',
+          headers: { 'x-forwarded-for': '203.0.113.9' },
+        });
+        expect(Object.keys(JSON.parse(forwarded.body))).toEqual(['status']);
+        // A public client claiming to be local: the balancer appends its real address after the claim.
+        const spoofed = await call(`${server.url}/health`, {
+          from: '127.0.0.1',
+          headers: { 'x-forwarded-for': '127.0.0.1, 203.0.113.9' },
+        });
+        expect(Object.keys(JSON.parse(spoofed.body))).toEqual(['status']);
+        const direct = await call(`${server.url}/health`, { from: '127.0.0.1' });
+        expect(JSON.parse(direct.body)).toHaveProperty('checks');
+      } finally {
+        await server.close();
+      }
+    });
+
     it.runIf(postgresAvailable)(
       'checks PostgreSQL from DATABASE_URL and fails readiness once the database is gone',
       async () => {

@@ -20,7 +20,7 @@ import {
 } from '@lbkit/health';
 import { RedisSessionStore } from '@lbkit/session-redis';
 import { type LoadSheddingOptions, overloadCheck } from '@lbkit/shedding';
-import { burnCpu, type DemoConfig, parseMs, wait } from '@lbkit-examples/shared';
+import { burnCpu, type DemoConfig, localCallersOnly, parseMs, wait } from '@lbkit-examples/shared';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import { Redis } from 'ioredis';
@@ -109,8 +109,10 @@ export async function createApp({
       ...(shedding ? [overloadCheck(shedding.shedder)] : []),
       ...(healthOptions?.extraChecks ?? []),
     ],
-    // Details for callers on this host's own loopback address only: behind a proxy on the same host, use a token.
-    trustedNetworks: healthOptions?.trustedNetworks ?? ['127.0.0.1', '::1'],
+    // Details for callers on this host only, judged on the resolved client address (a balancer on
+    // this host forwards public traffic from loopback too), or for callers sending the token.
+    trustedNetworks: healthOptions?.trustedNetworks ?? [],
+    allowDetails: healthOptions?.trustedNetworks ? undefined : localCallersOnly(config),
     token: healthOptions?.token,
     cacheMs: healthOptions?.cacheMs,
     serviceId: config.instanceId,
