@@ -248,8 +248,10 @@ const markdown = `## session: RedisSessionStore vs connect-redis 9 behind expres
 Reproduce: \`npx tsc -b && node bench/session/run.mjs\` (env \`ROUNDS\`, \`DURATION_S\`, \`CONNECTIONS\`).
 
 One private redis-server (no persistence); each store runs in its own express-session server process
-(autocannon in the parent process): \`lbkit\` is RedisSessionStore on ioredis 5 (\`commandTimeout\` 1000,
-\`maxRetriesPerRequest\` 1), \`connect-redis\` is connect-redis 9.0.0 on node-redis 5, the client it requires.
+(autocannon in the parent process): \`lbkit\` is RedisSessionStore on ioredis 5 with the options its README
+recommends (\`maxRetriesPerRequest\` 1; every store command bounded by the store's \`commandTimeoutMs\` 1000, so no
+ioredis \`commandTimeout\`), \`connect-redis\` is connect-redis 9.0.0 on node-redis 5 (the client it requires, its
+defaults: no command timeout).
 ${CONNECTIONS} connections on loopback, each with its own
 session (seeded with two top-level keys), ${ROUNDS} interleaved rounds of ${DURATION_S} s per workload after a 1 s
 warm-up; figures are medians of the rounds. CPU per request is the server process's \`process.cpuUsage()\` and
@@ -268,11 +270,14 @@ ${verdicts.join('; ')}.
 
 Why: an unmodified read costs lbkit one EVALSHA (read plus rolling touch in one script; the touch is skipped
 when Redis extended the session less than 1% of its lifetime ago) where connect-redis sends GET then EXPIRE. A
-modified session costs both stores two commands (read, then write). lbkit's scripts cost Redis more CPU per
-request than plain GET/SET (Redis CPU column): the price of writing only the changed keys and checking the
-tombstone and expiry atomically inside Redis, which is what keeps concurrent writes and logouts intact. Here
-Redis, the server and autocannon share two cores, so Redis's CPU comes out of the server's share; with Redis on
-its own host that cost does not reduce the application's throughput.
+modified session costs both stores two commands (read, then write), the minimum for a read at the start of the
+request and a write at its end, so "fewer" cannot be met there. lbkit's scripts cost Redis several times the CPU
+of plain GET/SET (Redis CPU column): each EVALSHA pays Lua's per-call overhead, the read moves the hash through a
+Lua table, and the write runs EXISTS, HSET and PEXPIRE — the price of writing only the changed keys and refusing
+resurrections atomically inside Redis, which is what keeps concurrent writes and logouts intact. Here Redis, the
+server and autocannon share two cores (with whatever else runs on the machine), so Redis's CPU, and the context
+switches that come with it, come out of the server's share; with Redis on its own host that cost does not reduce
+the application's throughput.
 
 ${machine()}. Load average at start ${loadAtStart}; the machine is shared with other work while benchmarks run, so compare
 the ratios within this run, not the absolute figures.
