@@ -299,8 +299,11 @@ export async function rollingRestart({
     await pool.close().catch(() => {});
     for (const instance of instances) instance.child.kill('SIGKILL');
     if (lb) {
-      lb.child.kill('SIGKILL');
+      // SIGTERM, not SIGKILL: a killed nginx master leaves its workers behind, holding the port.
+      lb.child.kill('SIGTERM');
+      const force = setTimeout(() => lb.child.kill('SIGKILL'), 5000);
       await lb.exited;
+      clearTimeout(force);
     }
     await Promise.all(instances.map((instance) => instance.exited));
     rmSync(dir, { recursive: true, force: true });
