@@ -1,6 +1,5 @@
 // The demo application on Express: the routes of shared/CONTRACT.md wired to every lbkit package.
 
-import type { Lifecycle } from '@lbkit/core';
 import {
   clientIp,
   healthcheck,
@@ -9,22 +8,18 @@ import {
   metricsHandler,
   orcaLoadReport,
 } from '@lbkit/express';
+import { createHealth, eventLoopDelayCheck, type Health, heapCheck } from '@lbkit/health';
+import { overloadCheck } from '@lbkit/shedding';
 import {
-  createHealth,
-  eventLoopDelayCheck,
-  type Health,
-  type HealthCheckInput,
-  heapCheck,
-  postgresCheck,
-  redisCheck,
-} from '@lbkit/health';
-import { RedisSessionStore } from '@lbkit/session-redis';
-import { type LoadSheddingOptions, overloadCheck } from '@lbkit/shedding';
-import { burnCpu, type DemoConfig, localCallersOnly, parseMs, wait } from '@lbkit-examples/shared';
+  burnCpu,
+  connectBackends,
+  type DemoAppOptions,
+  localCallersOnly,
+  parseMs,
+  wait,
+} from '@lbkit-examples/shared';
 import express, { type Express } from 'express';
 import session from 'express-session';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { Registry } from 'prom-client';
 
 declare module 'express-session' {
@@ -34,24 +29,7 @@ declare module 'express-session' {
   }
 }
 
-/** What a demo instance needs: its configuration and the lifecycle of its process. */
-export interface DemoAppOptions {
-  readonly config: DemoConfig;
-  readonly lifecycle: Lifecycle;
-  /** Health settings beyond the environment, for tests and embedding. */
-  readonly health?: DemoHealthOptions;
-  /** Load-shedding options (the lifecycle is filled in), or `false` for none (benchmarks compare). */
-  readonly shedding?: Omit<LoadSheddingOptions, 'lifecycle'> | false;
-}
-
-/** Extra health checks and who may read the detailed report (default: this host's own loopback address). */
-export interface DemoHealthOptions {
-  readonly extraChecks?: readonly HealthCheckInput[];
-  /** How long check results are reused (default 1000 ms). */
-  readonly cacheMs?: number;
-  readonly token?: string;
-  readonly trustedNetworks?: readonly string[];
-}
+export type { DemoAppOptions, DemoHealthOptions } from '@lbkit-examples/shared';
 
 /** A built demo app and the resources it holds, closed by `close()`. */
 export interface DemoApp {
@@ -79,30 +57,13 @@ export async function createApp({
   // ORCA load report (endpoint-load-metrics) on every response, for balancers that read it (Envoy).
   app.use(orcaLoadReport({ lifecycle, shedder: shedding?.shedder }));
 
-  // Shared Redis client (sessions and the health check); lazyConnect so a Redis outage never blocks startup.
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        lazyConnect: true,
-        connectTimeout: 2000,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 1000,
-      })
-    : undefined;
-  // Sessions shared by every instance; while Redis is down, session routes answer 503 (failMode 'closed').
-  const sessionStore = redis ? new RedisSessionStore({ client: redis, commandTimeoutMs: 1000 }) : undefined;
-  // Connection errors surface through the readiness check; without a listener ioredis would log each one.
-  redis?.on('error', () => {});
-  const database = config.databaseUrl
-    ? new pg.Pool({ connectionString: config.databaseUrl, max: 4, connectionTimeoutMillis: 2000 })
-    : undefined;
-  // An idle client losing its connection emits 'error' on the pool, which would otherwise crash the process.
-  database?.on('error', () => {});
+  const backends = connectBackends(config);
+  const { sessionStore } = backends;
 
   const health = createHealth({
     lifecycle,
     checks: [
-      ...(redis ? [redisCheck(redis)] : []),
-      ...(database ? [postgresCheck(database)] : []),
+      ...backends.checks,
       heapCheck(),
       eventLoopDelayCheck(),
       // Shedding sustained for 10 s turns readiness to warn (HTTP stays 200); liveness never runs checks.
@@ -131,7 +92,6 @@ export async function createApp({
   // Trust and source come from LBKIT_TRUST / LBKIT_IP_SOURCE; misconfiguration throws here, at startup.
   app.use(clientIp({ trust: config.trust, source: config.ipSource }));
 
-  if (!config.redisUrl) console.warn('REDIS_URL is not set: sessions are kept in memory, per instance');
   app.use(
     session({
       secret: config.sessionSecret,
@@ -204,9 +164,7 @@ export async function createApp({
       scrape.metrics.close();
       shedding?.shedder.close();
       await health.close();
-      sessionStore?.close();
-      redis?.disconnect();
-      await database?.end();
+      await backends.close();
     },
   };
 }
