@@ -1,54 +1,21 @@
 // The health contract, run against both demo apps (Express and Fastify) through one server factory each.
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp as createExpressApp, type DemoHealthOptions } from '../../examples/express/src/app.js';
-import { createApp as createFastifyApp } from '../../examples/fastify/src/app.js';
-import { type DemoConfig, readConfig } from '../../examples/shared/src/index.js';
+import { type DemoAppOptions, readConfig } from '../../examples/shared/src/index.js';
+import { demoServers } from '../helpers/demo-servers.js';
 import { freshDatabase, hasPostgres } from '../helpers/postgres.js';
 import { hasRedis, type PrivateRedis, startRedis } from '../helpers/redis.js';
-
-/** What the suite needs from a framework: the demo app built from config + lifecycle, listening on port 0. */
-type ServerFactory = (options: {
-  config: DemoConfig;
-  lifecycle: Lifecycle;
-  health?: DemoHealthOptions;
-}) => Promise<{ url: string; close(): Promise<void> }>;
 
 // A large backlog: 1,000 simultaneous connects would overflow the default 511 and wait for SYN retries.
 const BACKLOG = 2048;
 
-const factories: Record<string, ServerFactory> = {
-  express: async (options) => {
-    const { app, close } = await createExpressApp(options);
-    const server = createServer(app);
-    server.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG });
-    await once(server, 'listening');
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: async () => {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-        await close();
-      },
-    };
-  },
-  fastify: async (options) => {
-    const { app, close } = await createFastifyApp(options);
-    await app.listen({ port: 0, host: '127.0.0.1', backlog: BACKLOG });
-    return {
-      url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-      close: async () => {
-        app.server.closeAllConnections();
-        await close();
-      },
-    };
-  },
+const factories = {
+  express: (options: DemoAppOptions) => demoServers.express(options, { backlog: BACKLOG }),
+  fastify: (options: DemoAppOptions) => demoServers.fastify(options, { backlog: BACKLOG }),
 };
 
 interface Answer {

@@ -1,38 +1,15 @@
 // GET /metrics on both demo apps: Prometheus text from a real prom-client registry, lbkit_ names and conventions.
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Lifecycle } from '@lbkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp as createExpressApp } from '../../examples/express/src/app.js';
-import { createApp as createFastifyApp } from '../../examples/fastify/src/app.js';
 import { type DemoConfig, readConfig } from '../../examples/shared/src/index.js';
 import { parseSamples, sampleValue, typesOf } from '../../packages/metrics/test/scrape.js';
+import { type DemoServer, demoServers } from '../helpers/demo-servers.js';
 import { hasRedis, type PrivateRedis, startRedis } from '../helpers/redis.js';
 
-type Start = (config: DemoConfig, lifecycle: Lifecycle) => Promise<{ url: string; close(): Promise<void> }>;
-
-const apps: Record<string, Start> = {
-  express: async (config, lifecycle) => {
-    const { app, close } = await createExpressApp({ config, lifecycle });
-    const server = createServer(app).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    lifecycle.inFlight.attach(server);
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: async () => {
-        server.closeAllConnections();
-        await new Promise((r) => server.close(r));
-        await close();
-      },
-    };
-  },
-  fastify: async (config, lifecycle) => {
-    const { app, close } = await createFastifyApp({ config, lifecycle });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    lifecycle.inFlight.attach(app.server);
-    return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close };
-  },
+/** Starts a demo app on a loopback port. */
+const apps: Record<string, (config: DemoConfig, lifecycle: Lifecycle) => Promise<DemoServer>> = {
+  express: (config, lifecycle) => demoServers.express({ config, lifecycle }),
+  fastify: (config, lifecycle) => demoServers.fastify({ config, lifecycle }),
 };
 
 /** Families every demo app exposes, whatever is configured. */

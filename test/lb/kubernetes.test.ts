@@ -1,14 +1,10 @@
 // examples/lb/kubernetes/deployment.yaml: its probes answer in both demo apps and its grace period covers the shutdown.
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Lifecycle } from '@lbkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { createApp as createExpressApp } from '../../examples/express/src/app.js';
-import { createApp as createFastifyApp } from '../../examples/fastify/src/app.js';
 import { type DemoConfig, readConfig } from '../../examples/shared/src/index.js';
+import { type DemoServer, demoServers } from '../helpers/demo-servers.js';
 import { shutdownBudget } from './shutdown-budget.js';
 
 /** @lbkit/health's default check timeout: probes must wait longer than the checks. */
@@ -104,27 +100,10 @@ describe('Kubernetes manifest', () => {
   });
 });
 
-/** Starts a demo app from the manifest's environment on a loopback port (the kubelet would use the pod IP). */
-type Start = (config: DemoConfig, lifecycle: Lifecycle) => Promise<{ url: string; close(): Promise<void> }>;
-const apps: Record<string, Start> = {
-  express: async (config, lifecycle) => {
-    const { app, close } = await createExpressApp({ config, lifecycle });
-    const server = createServer(app).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: async () => {
-        server.closeAllConnections();
-        await new Promise((r) => server.close(r));
-        await close();
-      },
-    };
-  },
-  fastify: async (config, lifecycle) => {
-    const { app, close } = await createFastifyApp({ config, lifecycle });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close };
-  },
+/** Starts a demo app on a loopback port (the kubelet would use the pod IP). */
+const apps: Record<string, (config: DemoConfig, lifecycle: Lifecycle) => Promise<DemoServer>> = {
+  express: (config, lifecycle) => demoServers.express({ config, lifecycle }),
+  fastify: (config, lifecycle) => demoServers.fastify({ config, lifecycle }),
 };
 
 describe.each(Object.keys(apps))('the manifest probes on the %s demo app', (name) => {

@@ -1,47 +1,18 @@
 // I/O-bound traffic never sheds: slow routes that wait (not burn CPU) mixed with fast ones, through both demo apps.
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Lifecycle } from '@lbkit/core';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { createApp as createExpressApp } from '../../examples/express/src/app.js';
-import { createApp as createFastifyApp } from '../../examples/fastify/src/app.js';
 import { readConfig } from '../../examples/shared/src/index.js';
-
-async function listen(framework: 'express' | 'fastify', lifecycle: Lifecycle) {
-  const config = readConfig({ INSTANCE_ID: `io-${framework}` });
-  if (framework === 'express') {
-    const { app, close } = await createExpressApp({ config, lifecycle });
-    const server = createServer(app);
-    server.listen({ port: 0, host: '127.0.0.1' });
-    await once(server, 'listening');
-    lifecycle.markReady();
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: async () => {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-        await close();
-      },
-    };
-  }
-  const { app, close } = await createFastifyApp({ config, lifecycle });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  lifecycle.markReady();
-  return {
-    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-    close: async () => {
-      app.server.closeAllConnections();
-      await close();
-    },
-  };
-}
+import { demoServers } from '../helpers/demo-servers.js';
 
 describe.each(['express', 'fastify'] as const)('%s demo with its default load shedding', (framework) => {
   it('answers every request of a mix of /slow (0–300 ms of waiting) and fast routes from 4 clients', async () => {
     const lifecycle = new Lifecycle();
-    const app = await listen(framework, lifecycle);
+    const app = await demoServers[framework]({
+      config: readConfig({ INSTANCE_ID: `io-${framework}` }),
+      lifecycle,
+    });
+    lifecycle.markReady();
     const agent = new Agent({ connections: 4 });
     const statuses = new Map<number, number>();
     let seed = 11;

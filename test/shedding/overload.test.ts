@@ -1,50 +1,16 @@
 // Both demo apps driven above capacity on /work: shedding happens, probes answer quickly, liveness is never shed.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Lifecycle } from '@lbkit/core';
 import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { createApp as createExpressApp } from '../../examples/express/src/app.js';
-import { createApp as createFastifyApp } from '../../examples/fastify/src/app.js';
-import { type DemoConfig, readConfig } from '../../examples/shared/src/index.js';
+import { readConfig } from '../../examples/shared/src/index.js';
+import { type DemoServerFactory, demoServers } from '../helpers/demo-servers.js';
 
-type Factory = (options: {
-  config: DemoConfig;
-  lifecycle: Lifecycle;
-}) => Promise<{ url: string; close(): Promise<void> }>;
-
-const factories: Record<string, Factory> = {
-  express: async (options) => {
-    const { app, close } = await createExpressApp(options);
-    const server = createServer(app);
-    server.listen({ port: 0, host: '127.0.0.1' });
-    await once(server, 'listening');
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: async () => {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-        await close();
-      },
-    };
-  },
-  fastify: async (options) => {
-    const { app, close } = await createFastifyApp(options);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    return {
-      url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-      close: async () => {
-        app.server.closeAllConnections();
-        await close();
-      },
-    };
-  },
-};
+const factories: Record<string, DemoServerFactory> = demoServers;
 
 // Each /work request burns 10 ms of CPU, so one process serves at most ~100 a second; the load
 // process offers three times that, on a fixed schedule (open loop), from its own process and core.
