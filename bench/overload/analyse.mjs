@@ -29,18 +29,24 @@ export function window(records, from, to, capacity, deadlineMs = 1000) {
 }
 
 /**
- * Time from `dropAt` (load falls back to normal) until the start of the first `bucketMs` bucket
- * from which on, to `end`, every request is a 2xx answered within `okMs`. Infinity when that never
- * happens before `end`.
+ * Time from `dropAt` (load falls back to normal) to the end of the last `bucketMs` bucket before
+ * `end` in which more than 1% of the requests (by scheduled time) were bad: shed, failed, or
+ * answered later than `okMs`. 0 when no bucket was; Infinity when the last bucket still is. One
+ * slow request (a GC pause) does not make a bucket bad; a backlog or a shedding queue does.
  */
-export function recoveryMs(records, dropAt, end, okMs, bucketMs = 50) {
-  const after = records.filter((r) => r.due >= dropAt && r.due < end);
-  let lastBad = -1;
-  for (const r of after) {
-    const good = r.status >= 200 && r.status < 300 && r.latency <= okMs;
-    if (!good && r.due > lastBad) lastBad = r.due;
+export function recoveryMs(records, dropAt, end, okMs, bucketMs = 100) {
+  const buckets = new Map();
+  for (const r of records) {
+    if (r.due < dropAt || r.due >= end) continue;
+    const b = Math.floor((r.due - dropAt) / bucketMs);
+    const entry = buckets.get(b) ?? { total: 0, bad: 0 };
+    entry.total++;
+    if (!(r.status >= 200 && r.status < 300 && r.latency <= okMs)) entry.bad++;
+    buckets.set(b, entry);
   }
+  let lastBad = -1;
+  for (const [b, { total, bad }] of buckets) if (bad > 0.01 * total && b > lastBad) lastBad = b;
   if (lastBad < 0) return 0;
-  const recoveredAt = dropAt + (Math.floor((lastBad - dropAt) / bucketMs) + 1) * bucketMs;
-  return recoveredAt >= end ? Number.POSITIVE_INFINITY : recoveredAt - dropAt;
+  const recovered = (lastBad + 1) * bucketMs;
+  return dropAt + recovered >= end ? Number.POSITIVE_INFINITY : recovered;
 }

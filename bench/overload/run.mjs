@@ -36,7 +36,13 @@ const CONFIGS = [
     key: 'fastify-under-pressure',
     framework: 'fastify',
     variant: 'under-pressure',
-    label: 'Fastify, under-pressure',
+    label: 'Fastify, under-pressure (README example)',
+  },
+  {
+    key: 'fastify-under-pressure-loop',
+    framework: 'fastify',
+    variant: 'under-pressure-loop',
+    label: 'Fastify, under-pressure (event loop only)',
   },
   { key: 'fastify-lbkit', framework: 'fastify', variant: 'lbkit', label: 'Fastify, lbkit' },
 ].filter((c) => !ONLY || ONLY.includes(c.key));
@@ -117,19 +123,6 @@ async function capacityOf(framework) {
   }
 }
 
-async function ladder(config, capacity) {
-  const cells = [];
-  let okMs = 100;
-  for (const load of LOADS) {
-    const c = await cell(config, load, capacity, okMs);
-    // Recovered means: answered as at half load again (2 × its p99, at least 50 ms).
-    if (load === 0.5) okMs = Math.max(50, 2 * c.p99);
-    cells.push(c);
-    console.log(`${config.key.padEnd(24)} ${String(load).padStart(4)}× ${describe(c)}`);
-  }
-  return cells;
-}
-
 const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 const ms = (v) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
 const pct = (v) => `${(100 * v).toFixed(v > 0 && v < 0.01 ? 1 : 0)}%`;
@@ -143,6 +136,7 @@ const started = performance.now();
 const loadAtStart = loadavg()
   .map((v) => v.toFixed(2))
   .join(' ');
+const capacityAtEnd = {};
 // CAPACITY=express:420,fastify:450 skips the measurement (tuning runs).
 const capacity = Object.fromEntries(
   (process.env.CAPACITY ?? '')
@@ -174,9 +168,27 @@ if (fixedConfig) {
   fixedConfig.label = `Express, fixed limit ${sweep[0].n}`;
 }
 
-const results = [];
-for (const config of CONFIGS)
-  results.push({ ...config, cells: await ladder(config, capacity[config.framework]) });
+// Load-major order: every configuration runs its cell at one load before any runs the next, so a
+// burst of activity from other processes on the machine spreads over configurations instead of
+// spoiling one of them.
+const results = CONFIGS.map((config) => ({ ...config, cells: [] }));
+const okMs = new Map();
+for (const load of LOADS) {
+  for (const r of results) {
+    const c = await cell(r, load, capacity[r.framework], okMs.get(r.key) ?? 100);
+    // Recovered means: answered as at half load again (2 × its p99 there, at least 50 ms).
+    if (load === 0.5) okMs.set(r.key, Math.max(50, 2 * c.p99));
+    r.cells.push(c);
+    console.log(`${r.key.padEnd(28)} ${String(load).padStart(4)}× ${describe(c)}`);
+  }
+}
+// Capacity again at the end, as a noise indicator (offered loads and goodput stay relative to the
+// reading at the start, which set them).
+for (const framework of Object.keys(capacity)) {
+  const again = await capacityOf(framework);
+  console.log(`capacity ${framework} at the end: ${again.toFixed(0)} req/s`);
+  capacityAtEnd[framework] = again;
+}
 const minutes = ((performance.now() - started) / 60_000).toFixed(1);
 const loadAtEnd = loadavg()
   .map((v) => v.toFixed(2))
@@ -185,7 +197,7 @@ const loadAtEnd = loadavg()
 mkdirSync(new URL('../.out/', import.meta.url), { recursive: true });
 writeFileSync(
   new URL('../.out/overload.json', import.meta.url),
-  JSON.stringify({ capacity, sweep, results, loadAtStart, loadAtEnd }, null, 2),
+  JSON.stringify({ capacity, capacityAtEnd, sweep, results, loadAtStart, loadAtEnd }, null, 2),
 );
 if (!process.env.DRY)
   writeFileSync(
@@ -232,16 +244,21 @@ in another. Arrivals follow a fixed schedule whatever the responses do, and late
 scheduled time, so a slow server cannot slow the generator down and hide its own queue.
 
 - **Capacity** (closed loop, 32 connections, no shedding, best of three 2 s runs): Express ${capacity.express?.toFixed(0) ?? '–'} req/s,
-  Fastify ${capacity.fastify?.toFixed(0) ?? '–'} req/s. Offered load is a multiple of the framework's own capacity.
-- **Each cell**: a fresh server; ${WARM_MS / 1000} s at 0.5×, then ${STEP_MS / 1000} s at the offered load (figures over its last
+  Fastify ${capacity.fastify?.toFixed(0) ?? '–'} req/s (measured again at the end: ${capacityAtEnd.express?.toFixed(0) ?? '–'} and
+  ${capacityAtEnd.fastify?.toFixed(0) ?? '–'}). Offered load is a multiple of the framework's capacity measured at the start.
+  Open-loop arrivals batch less than a closed loop, so each request costs more: 0.8× already keeps the server busy
+  about 90% of the time (see the CPU figures below).
+- **Each cell**: a fresh server (cells run load by load, every configuration at one load before the next load); ${WARM_MS / 1000} s at 0.5×, then ${STEP_MS / 1000} s at the offered load (figures over its last
   ${(STEP_MS - SKIP_MS) / 1000} s), then, above 1×, ${RECOVERY_MS / 1000} s back at 0.5×.
 - **Goodput**: 2xx answered within 1 s of the scheduled time, per second, as a fraction of capacity. **p50/p99**: of
-  admitted (2xx) requests. **Shed**: share answered 503. **Recovery**: time after the load drops back to 0.5× until
-  every request is a 2xx within twice the configuration's p99 at 0.5× (at least 50 ms).
+  admitted (2xx) requests. **Shed**: share answered 503. **Recovery**: time after the load drops back to 0.5× to the
+  end of the last 100 ms in which more than 1% of requests were shed, failed or slower than twice the configuration's
+  p99 at 0.5× (at least 50 ms).
 - **Configurations**: no shedding; lbkit with a fixed limit at its best value (swept over ${SWEEP.join(', ')} at 2×,
   best: ${sweep[0]?.n ?? '–'}); toobusy-js as its README shows it (defaults: maxLag 70 ms, interval 500 ms);
   @fastify/under-pressure with its README example settings (maxEventLoopDelay 1000, maxHeapUsedBytes and
-  maxRssBytes 100 MB, maxEventLoopUtilization 0.98); lbkit with its defaults, as the demo apps use it
+  maxRssBytes 100 MB, maxEventLoopUtilization 0.98), and with only that example's two event-loop thresholds (its
+  100 MB RSS limit alone sheds everything once the demo's RSS passes 100 MB); lbkit with its defaults, as the demo apps use it
   (\`loadShedding()\` mounted first / \`sheddingPlugin\`); and, for reference, the same Express app behind lbkit at the
   node:http level (the README's node:http recipe), where a shed request never enters Express.
 
@@ -273,7 +290,9 @@ ${results
 
 ### Noise
 
-Server CPU share during overloaded steps (1.0 = a whole core): ${
+${table('Server CPU / other processes (cores)', (c) => `${fmt(c.serverShare, 2)} / ${fmt(c.others, 2)}`)}
+
+Server CPU share during overloaded steps (1.0 = a whole core; a little above 1 is GC and libuv threads): ${
   noisy.length ? `below 0.9 in ${noisy.join(', ')}` : 'at least 0.9 in every cell at 1× and above'
 }. Other processes on the machine used up to ${fmt(maxOthers, 2)} cores during a step (load average ${loadAtStart} at the
 start, ${loadAtEnd} at the end); this machine is shared, so absolute figures move between runs; compare within a run.

@@ -62,6 +62,12 @@ if (framework === 'express') {
       maxEventLoopUtilization: 0.98,
     });
   }
+  if (variant === 'under-pressure-loop') {
+    // The same example's event-loop thresholds only: its 100 MB RSS limit alone sheds everything
+    // once this demo's RSS passes 100 MB, which says nothing about its overload control.
+    const { default: underPressure } = await import('@fastify/under-pressure');
+    await app.register(underPressure, { maxEventLoopDelay: 1000, maxEventLoopUtilization: 0.98 });
+  }
   await app.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
   server = app.server;
 }

@@ -1,5 +1,6 @@
 // The load shedder: admits, queues or rejects each request under an adaptive concurrency limit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Lifecycle } from '@lbkit/core';
 import { AdmissionQueue, type QueueEntry } from './admission-queue.js';
 import { Backstops } from './backstops.js';
@@ -56,9 +57,11 @@ const BUCKET_MS = 1000;
  * so a plain in-flight count stays at 1 while the real queue builds up in the sockets, out of
  * sight; holding the slot until the loop yields turns the limit into "requests served per loop
  * turn", which bounds how long the requests read in the next turn have to wait, and moves the
- * queue into the admission queue, where it can be measured, reordered and cut. A time budget per
- * turn (`turnBudgetMs`) does the same before the limit has samples to adapt from, and whenever
- * request costs jump faster than the limit follows.
+ * queue into the admission queue, where it can be measured, reordered and cut. A budget of handler
+ * time per turn (`turnBudgetMs`) does the same before the limit has samples to adapt from, and
+ * whenever request costs jump faster than the limit follows. While the queue is overloaded, it is
+ * served at the end of each turn (a `setImmediate`, after the poll phase has read everything that
+ * arrived), newest first.
  */
 export class LoadShedder {
   /** The lifecycle whose in-flight tracking this shedder feeds. */
@@ -76,6 +79,10 @@ export class LoadShedder {
   #active = 0;
   #turnHeld = 0;
   #turnStart: number | undefined;
+  /** Event-loop idle time (ms, cumulative) when the turn started: waiting for I/O is not work. */
+  #idleAtTurnStart = 0;
+  /** Milliseconds spent in admitted requests' synchronous handlers during this turn. */
+  #turnWork = 0;
   #turnEnd: NodeJS.Immediate | undefined;
   #expiry: NodeJS.Timeout | undefined;
   #expiryAt = Number.POSITIVE_INFINITY;
@@ -170,7 +177,7 @@ export class LoadShedder {
       startNow =
         (queue === undefined || queue.size === 0) &&
         this.inFlight < this.#limit.limit &&
-        (queue === undefined || now - this.#turnStart! < this.#options.turnBudgetMs);
+        (queue === undefined || this.#turnWork < this.#options.turnBudgetMs);
       if (!startNow && (queue === undefined || (priority === 'sheddable' && queue.overloaded(now)))) {
         this.#reject(req, res, reject, 'overloaded', priority, now);
         return;
@@ -270,33 +277,60 @@ export class LoadShedder {
     return PRIORITIES.has(priority) ? priority : 'default';
   }
 
-  /** Marks the loop turn as busy and returns when it started: work before `now` in this turn delayed whoever comes next. */
-  #touchTurn(now: number): number {
-    if (this.#turnStart === undefined) {
-      this.#turnStart = now;
-      this.#turnEnd ??= setImmediate(() => this.#onTurnEnd());
-    }
-    return this.#turnStart;
+  /**
+   * Starts a turn if none is running. A turn is the work the loop does between two reads of new
+   * requests: one loop iteration's poll phase and the check phase after it (where the turn ends).
+   */
+  #touchTurn(now: number): void {
+    if (this.#turnStart !== undefined) return;
+    this.#turnStart = now;
+    this.#idleAtTurnStart = performance.eventLoopUtilization().idle;
+    this.#turnEnd ??= setImmediate(this.#onTurnEnd);
   }
 
-  #onTurnEnd(): void {
-    this.#turnEnd = undefined;
-    this.#turnStart = undefined;
-    this.#turnHeld = 0;
-    if (this.#closed) return;
-    this.#pump(this.#options.clock());
+  /** Milliseconds of work in the current turn so far: whoever starts now has waited that long for the loop. */
+  #turnBusy(now: number): number {
+    if (this.#turnStart === undefined) return 0;
+    // A turn begun by a response finishing late in the check phase spans the idle wait before the
+    // next poll; that wait is no work and must not count against the next requests.
+    return now - this.#turnStart - (performance.eventLoopUtilization().idle - this.#idleAtTurnStart);
   }
+
+  readonly #onTurnEnd = (): void => {
+    this.#turnEnd = undefined;
+    this.#turnHeld = 0;
+    if (this.#closed) {
+      this.#turnStart = undefined;
+      return;
+    }
+    // The end of the turn: every request the poll phase read is known, so an overloaded queue picks
+    // the newest now, with what the turn's budget has left.
+    this.#pump(this.#options.clock(), true);
+    this.#turnStart = undefined;
+    this.#turnWork = 0;
+    // What is still queued for lack of budget (not of slots: a finishing request pumps then) gets
+    // the next turn's budget, even if no new event starts that turn.
+    if ((this.#queue?.size ?? 0) > 0 && this.inFlight < this.#limit.limit) {
+      this.#turnEnd ??= setImmediate(this.#onTurnEnd);
+    }
+  };
 
   #start(ticket: Ticket): void {
     const now = this.#options.clock();
+    this.#touchTurn(now);
     ticket.startedAt = now;
-    ticket.waitMs = now - this.#touchTurn(now);
+    ticket.waitMs = this.#turnBusy(now);
     ticket.state = 'running';
     this.#active++;
     this.#admitted++;
     this.#bucket.admitted++;
     this.#limit.onStart(this.inFlight);
-    ticket.proceed();
+    try {
+      ticket.proceed();
+    } finally {
+      // Synchronous handler work (the whole of a CPU-bound handler) counts against the turn budget.
+      this.#turnWork += this.#options.clock() - now;
+    }
   }
 
   #onClose(ticket: Ticket): void {
@@ -320,17 +354,22 @@ export class LoadShedder {
     this.#pump(now);
   }
 
-  /** Drops what waited too long, then admits from the queue while slots are free. */
-  #pump(now: number): void {
+  /**
+   * Drops what waited too long, then admits from the queue while slots and the turn budget allow.
+   * While the queue is overloaded, admission waits for the end of the turn (`atTurnEnd`), when the
+   * newest request the turn has read is known: serving in the middle of a poll phase would pick the
+   * oldest of the requests read so far.
+   */
+  #pump(now: number, atTurnEnd = false): void {
     const queue = this.#queue;
     if (!queue || queue.size === 0) return;
     for (const expired of queue.expired(now) as Ticket[]) this.#drop(expired, 'queue-timeout', now);
+    if (!atTurnEnd && queue.overloaded(now)) {
+      if (queue.size > 0) this.#armExpiry(now);
+      return;
+    }
     const budget = this.#options.turnBudgetMs;
-    const clock = this.#options.clock;
-    while (queue.size > 0 && this.inFlight < this.#limit.limit) {
-      // The loop has run enough admitted work this turn: the rest waits for the next turn, after
-      // the loop has read new requests and answered probes.
-      if (this.#turnStart !== undefined && clock() - this.#turnStart >= budget) break;
+    while (queue.size > 0 && this.inFlight < this.#limit.limit && this.#turnWork < budget) {
       const ticket = queue.shift(now) as Ticket;
       try {
         this.#start(ticket);

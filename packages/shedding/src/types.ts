@@ -166,10 +166,12 @@ export interface LoadSheddingOptions {
   /** The admission queue; `false` sheds at once when the limit is reached. */
   readonly queue?: QueueOptions | false;
   /**
-   * Admitted work one event-loop turn may run, in milliseconds, before further requests wait in
-   * the queue for the next turn (after the loop has read new requests and answered probes). Needs
-   * no samples, so it bounds loop turns from the first request on. Ignored when `queue` is `false`.
-   * Default 5.
+   * Milliseconds of admitted work (time spent in the synchronous part of admitted requests'
+   * handlers) one event-loop turn — a poll phase and the check phase after it — may run before
+   * further requests wait for the next turn, after the loop has read new requests and answered
+   * probes. Needs no samples, so it bounds loop turns from the first request on; reading and
+   * rejecting requests does not count against it, so every turn admits at least one request.
+   * Ignored when `queue` is `false`. Default 3.
    */
   readonly turnBudgetMs?: number;
   /** How the overload signals are sampled. */
