@@ -17,6 +17,17 @@ describe.runIf(hasRedis())('RedisSessionStore through Redis Sentinel', () => {
   beforeAll(async () => {
     master = await startRedis();
     replica = await startRedis({ args: ['--replicaof', master.host, String(master.port)] });
+    // The replica's first full sync can take seconds on a loaded machine; until its link is up,
+    // WAIT below would count no replica and the failover would have nothing to promote.
+    const probe = new Redis(replica.port, replica.host);
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!(await probe.info('replication')).includes('master_link_status:up') && Date.now() < deadline) {
+        await sleep(100);
+      }
+    } finally {
+      probe.disconnect();
+    }
     sentinel = await startRedisSentinel(master.port, { downAfterMs: 1000 });
     client = new Redis({
       sentinels: [{ host: sentinel.host, port: sentinel.port }],
@@ -45,7 +56,7 @@ describe.runIf(hasRedis())('RedisSessionStore through Redis Sentinel', () => {
     // Redis replicates asynchronously; WAIT makes "acknowledged by the replica" explicit before the crash.
     const direct = new Redis(master.port, master.host);
     try {
-      expect(await direct.call('WAIT', '1', '5000')).toBe(1);
+      expect(await direct.call('WAIT', '1', '10000')).toBe(1);
     } finally {
       direct.disconnect();
     }
