@@ -81,8 +81,12 @@ export class LoadShedder {
   #turnStart: number | undefined;
   /** Event-loop idle time (ms, cumulative) when the turn started: waiting for I/O is not work. */
   #idleAtTurnStart = 0;
-  /** Milliseconds spent in admitted requests' synchronous handlers during this turn. */
+  /** Milliseconds spent running admitted requests' handlers during this turn. */
   #turnWork = 0;
+  /** True while a chain of admissions from the queue is under way (see `#admitNext`). */
+  #admitting = false;
+  /** True while that chain is the one the end of the turn started. */
+  #admittingAtTurnEnd = false;
   #turnEnd: NodeJS.Immediate | undefined;
   #expiry: NodeJS.Timeout | undefined;
   #expiryAt = Number.POSITIVE_INFINITY;
@@ -304,18 +308,24 @@ export class LoadShedder {
       return;
     }
     // The end of the turn: every request the poll phase read is known, so an overloaded queue picks
-    // the newest now, with what the turn's budget has left.
-    this.#pump(this.#options.clock(), true);
-    this.#turnStart = undefined;
-    this.#turnWork = 0;
-    // What is still queued for lack of budget (not of slots: a finishing request pumps then) gets
-    // the next turn's budget, even if no new event starts that turn.
-    if ((this.#queue?.size ?? 0) > 0 && this.inFlight < this.#limit.limit) {
-      this.#turnEnd ??= setImmediate(this.#onTurnEnd);
-    }
+    // the newest now, with what the turn's budget has left. The turn closes when that is done.
+    if (!this.#pump(this.#options.clock(), true)) this.#closeTurn();
   };
 
-  #start(ticket: Ticket): void {
+  #closeTurn(): void {
+    this.#turnStart = undefined;
+    this.#turnWork = 0;
+    if (this.#closed) return;
+    // Slots held by requests that finished in this turn are released at the next turn's end; what
+    // is still queued for lack of budget (not of slots: a finishing request pumps then) gets the
+    // next turn's budget, even if no new event starts that turn.
+    if (this.#turnHeld > 0 || ((this.#queue?.size ?? 0) > 0 && this.inFlight < this.#limit.limit)) {
+      this.#turnEnd ??= setImmediate(this.#onTurnEnd);
+    }
+  }
+
+  /** Hands `ticket` on; returns the milliseconds its handler ran synchronously. */
+  #start(ticket: Ticket): number {
     const now = this.#options.clock();
     this.#touchTurn(now);
     ticket.startedAt = now;
@@ -331,6 +341,7 @@ export class LoadShedder {
       // Synchronous handler work (the whole of a CPU-bound handler) counts against the turn budget.
       this.#turnWork += this.#options.clock() - now;
     }
+    return this.#options.clock() - now;
   }
 
   #onClose(ticket: Ticket): void {
@@ -358,29 +369,70 @@ export class LoadShedder {
    * Drops what waited too long, then admits from the queue while slots and the turn budget allow.
    * While the queue is overloaded, admission waits for the end of the turn (`atTurnEnd`), when the
    * newest request the turn has read is known: serving in the middle of a poll phase would pick the
-   * oldest of the requests read so far.
+   * oldest of the requests read so far. Returns true when a chain of admissions started.
    */
-  #pump(now: number, atTurnEnd = false): void {
+  #pump(now: number, atTurnEnd = false): boolean {
     const queue = this.#queue;
-    if (!queue || queue.size === 0) return;
+    if (!queue || queue.size === 0 || this.#admitting) return false;
     for (const expired of queue.expired(now) as Ticket[]) this.#drop(expired, 'queue-timeout', now);
     if (!atTurnEnd && queue.overloaded(now)) {
       if (queue.size > 0) this.#armExpiry(now);
-      return;
+      return false;
     }
-    const budget = this.#options.turnBudgetMs;
-    while (queue.size > 0 && this.inFlight < this.#limit.limit && this.#turnWork < budget) {
-      const ticket = queue.shift(now) as Ticket;
-      try {
-        this.#start(ticket);
-      } catch (error) {
-        // A throwing handler must not strand the rest of the queue; it still surfaces.
-        process.nextTick(() => {
-          throw error;
-        });
-      }
+    if (!this.#canAdmit()) {
+      if (queue.size > 0) this.#armExpiry(now);
+      return false;
     }
-    if (queue.size > 0) this.#armExpiry(now);
+    this.#admitting = true;
+    this.#admittingAtTurnEnd = atTurnEnd;
+    this.#admitNext();
+    return true;
+  }
+
+  #canAdmit(): boolean {
+    const queue = this.#queue;
+    return (
+      !this.#closed &&
+      queue !== undefined &&
+      queue.size > 0 &&
+      this.inFlight < this.#limit.limit &&
+      this.#turnWork < this.#options.turnBudgetMs
+    );
+  }
+
+  /**
+   * Admits one request from the queue, then the next once its handler's promise callbacks have
+   * run: an async route (and Fastify's reply) writes the response in a microtask, which must not
+   * wait behind the next request's CPU work. A `process.nextTick` queued from a microtask runs once
+   * the microtask queue is empty, still in the same phase of the same loop iteration.
+   */
+  #admitNext(): void {
+    const clock = this.#options.clock;
+    const ticket = this.#queue!.shift(clock()) as Ticket;
+    const started = clock();
+    let synchronous = 0;
+    try {
+      synchronous = this.#start(ticket);
+    } catch (error) {
+      // A throwing handler must not strand the rest of the queue; it still surfaces.
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+    queueMicrotask(() =>
+      process.nextTick(() => {
+        // The microtasks (response writing) belong to the handler's work too.
+        this.#turnWork += Math.max(0, clock() - started - synchronous);
+        if (this.#canAdmit()) {
+          this.#admitNext();
+          return;
+        }
+        this.#admitting = false;
+        const now = clock();
+        if ((this.#queue?.size ?? 0) > 0) this.#armExpiry(now);
+        if (this.#admittingAtTurnEnd) this.#closeTurn();
+      }),
+    );
   }
 
   #armExpiry(now: number): void {

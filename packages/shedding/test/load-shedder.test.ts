@@ -368,6 +368,34 @@ describe('LoadShedder on node:http', () => {
     expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(3);
   });
 
+  it('lets an async handler write its response before the next queued request runs', async () => {
+    const events: string[] = [];
+    const burn = (ms: number): void => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const { url, shedder } = await serve({ concurrencyLimit: 10, turnBudgetMs: 50 }, async (req, res) => {
+      if (req.url === '/health/live') return ok(res);
+      // The first request uses up the turn's budget, so the others are read into the queue and
+      // admitted together at the next turn.
+      burn(req.url === '/first' ? 80 : 5);
+      events.push(`ran ${req.url}`);
+      await null;
+      ok(res);
+      events.push(`answered ${req.url}`);
+    });
+    // Four warm connections, then four requests written in one go: the server reads them in one poll.
+    await Promise.all(Array.from({ length: 4 }, () => get(`${url}/health/live`)));
+    await Promise.all([get(`${url}/first`), get(`${url}/a`), get(`${url}/b`), get(`${url}/c`)]);
+    expect(shedder.snapshot().admitted).toBe(4);
+    const queued = events.filter((e) => !e.endsWith('/first'));
+    expect(queued).toHaveLength(6);
+    for (let i = 0; i < queued.length; i += 2) {
+      expect(queued[i]).toMatch(/^ran /);
+      expect(queued[i + 1]).toBe(queued[i]!.replace('ran', 'answered'));
+    }
+  });
+
   it('admits what is queued when closed, and passes everything through afterwards', async () => {
     const events: string[] = [];
     const { url, shedder } = await serve({ concurrencyLimit: 1 }, async (req, res) => {
