@@ -35,7 +35,7 @@ export interface ResolvedOptions {
 }
 
 /** Default of `turnBudgetMs`. */
-export const TURN_BUDGET_DEFAULT = 3;
+export const TURN_BUDGET_DEFAULT = 5;
 
 const KNOWN = new Set([
   'lifecycle',

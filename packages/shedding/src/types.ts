@@ -171,7 +171,7 @@ export interface LoadSheddingOptions {
    * further requests wait for the next turn, after the loop has read new requests and answered
    * probes. Needs no samples, so it bounds loop turns from the first request on; reading and
    * rejecting requests does not count against it, so every turn admits at least one request.
-   * Ignored when `queue` is `false`. Default 3.
+   * Ignored when `queue` is `false`. Default 5.
    */
   readonly turnBudgetMs?: number;
   /** How the overload signals are sampled. */
