@@ -7,14 +7,20 @@ export function quantile(sorted, q) {
 }
 
 /**
- * Figures over the requests scheduled in [from, to) ms: goodput (2xx within `deadlineMs`, per
- * second, as a fraction of `capacity`), p50/p99 of admitted (2xx) requests, shed (503) and error
- * (anything else, including unanswered) rates.
+ * Figures for the window [from, to) ms. Goodput: 2xx answered within `deadlineMs` of their scheduled
+ * time and *completed* inside the window, per second, as a fraction of `capacity` (a rate of useful
+ * work, so a backlog served after the window cannot count). p50/p99 of admitted (2xx) requests,
+ * shed (503) and error (anything else, including unanswered) rates: over the requests scheduled in
+ * the window.
  */
 export function window(records, from, to, capacity, deadlineMs = 1000) {
   const inside = records.filter((r) => r.due >= from && r.due < to);
   const ok = inside.filter((r) => r.status >= 200 && r.status < 300);
-  const good = ok.filter((r) => r.latency <= deadlineMs).length;
+  const good = records.filter((r) => {
+    if (!(r.status >= 200 && r.status < 300) || r.latency > deadlineMs) return false;
+    const done = r.due + r.latency;
+    return done >= from && done < to;
+  }).length;
   const shed = inside.filter((r) => r.status === 503).length;
   const latencies = ok.map((r) => r.latency).sort((a, b) => a - b);
   const seconds = (to - from) / 1000;

@@ -35,7 +35,7 @@ function panel({ x0, title, yLabel, yTicks, yOf, series, extra = '' }) {
     if (points.length === 0) continue;
     const d = points.map((p) => `${xOf(p.x).toFixed(1)},${yOf(p.y).toFixed(1)}`).join(' ');
     out.push(
-      `<polyline points="${d}" fill="none" stroke="${s.colour}" stroke-width="2" ${s.dash ? 'stroke-dasharray="5,3"' : ''}/>`,
+      `<polyline points="${d}" fill="none" stroke="${s.colour}" stroke-width="${s.key?.includes('lbkit') ? 3 : 1.5}" ${s.dash ? 'stroke-dasharray="5,3"' : ''}/>`,
     );
     for (const p of points)
       out.push(
@@ -54,7 +54,7 @@ function panel({ x0, title, yLabel, yTicks, yOf, series, extra = '' }) {
  * capacity, with the ideal min(load, 1) dotted); p99 on a log axis (1 ms – 30 s).
  */
 export function plot(results, caption) {
-  const series = results.map((r, i) => ({ ...r, colour: COLOURS[i % COLOURS.length] }));
+  const series = results.map((r, i) => ({ ...r, colour: r.colour ?? COLOURS[i % COLOURS.length] }));
   const plotH = H - M.top - M.bottom;
   const gY = (v) => M.top + (1 - Math.min(v, 1.2) / 1.2) * plotH;
   const LOG_MIN = 0;
@@ -87,12 +87,12 @@ export function plot(results, caption) {
   const legendY = H + 10;
   const legend = series
     .map((s, i) => {
-      const x = 20 + (i % 4) * 230;
-      const y = legendY + Math.floor(i / 4) * 18;
-      return `<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${s.colour}" stroke-width="2" ${s.dash ? 'stroke-dasharray="5,3"' : ''}/><text x="${x + 28}" y="${y + 4}">${esc(s.label)}</text>`;
+      const x = 20 + (i % 3) * 300;
+      const y = legendY + Math.floor(i / 3) * 18;
+      return `<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${s.colour}" stroke-width="${s.key?.includes('lbkit') ? 3 : 1.5}" ${s.dash ? 'stroke-dasharray="5,3"' : ''}/><text x="${x + 28}" y="${y + 4}">${esc(s.label)}</text>`;
     })
     .join('\n');
-  const rows = Math.ceil(series.length / 4);
+  const rows = Math.ceil(series.length / 3);
   const total = legendY + rows * 18 + 22;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${total}" viewBox="0 0 ${2 * W} ${total}" font-family="sans-serif" font-size="11">
 <title>Goodput and admitted p99 latency against offered load, one line per configuration</title>
