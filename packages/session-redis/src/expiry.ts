@@ -49,6 +49,8 @@ export interface Expiry {
   readonly pttl: number;
   /** Stored `ttl` field: the refresh period when it does not come from the cookie, else ''. */
   readonly ttl: string;
+  /** Stored `at` field of a `ttl` session: when this write sets its expiry ('' when cookie-based). */
+  readonly at: string;
 }
 
 /**
@@ -61,14 +63,14 @@ export function expiryOf(
   rules: ExpiryRules,
   now: number,
 ): Expiry {
-  if (rules.disableTTL) return { pttl: 0, ttl: '' };
+  if (rules.disableTTL) return { pttl: 0, ttl: '', at: '' };
   if (rules.ttlFunction) {
     const ms = Math.round(Number(rules.ttlFunction(session)) * 1000);
-    return { pttl: Number.isFinite(ms) ? ms : 0, ttl: String(ms) };
+    return { pttl: Number.isFinite(ms) ? ms : 0, ttl: String(ms), at: String(now) };
   }
-  if (cookie.exp !== null) return { pttl: cookie.exp - now, ttl: '' };
+  if (cookie.exp !== null) return { pttl: cookie.exp - now, ttl: '', at: '' };
   const ms = Math.round(rules.ttlSeconds * 1000);
-  return { pttl: ms, ttl: String(ms) };
+  return { pttl: ms, ttl: String(ms), at: String(now) };
 }
 
 /**

@@ -12,13 +12,17 @@ export interface ReadRecord {
   readonly texts: Map<string, string>;
   /** Stored form of each key (the same strings as `texts` without compression or encryption). */
   readonly stored: Map<string, string>;
-  /** Stored `cookie`, `exp`, `ma`, `ttl` fields ('' when absent). */
+  /** Stored `cookie`, `exp`, `ma`, `ttl`, `at`, `born` fields ('' when absent). */
   cookie: string;
   exp: string;
   ma: string;
   ttl: string;
+  at: string;
+  born: string;
   /** `Date.now()` when Redis last extended this session's expiry, if this request saw it. */
   refreshedAt: number | undefined;
+  /** The touch a read found due, while it runs (the request's own touch waits for it). */
+  touching: Promise<void> | undefined;
   /** Read from connect-redis's layout: the next save writes everything and removes the old key. */
   legacy: boolean;
 }
@@ -32,21 +36,53 @@ export interface ReadRecord {
  *   symbols included, so it is found on one of the session's own symbol-keyed objects.
  * Symbols are invisible to JSON, to both frameworks' change hashes and to `for…in` copies.
  */
+/** A record with nothing read yet: a new session, or one read from connect-redis's layout. */
+export function emptyRecord(id: string, legacy = false): ReadRecord {
+  return {
+    id,
+    texts: new Map(),
+    stored: new Map(),
+    cookie: '',
+    exp: '',
+    ma: '',
+    ttl: '',
+    at: '',
+    born: '',
+    refreshedAt: undefined,
+    touching: undefined,
+    legacy,
+  };
+}
+
 export const READ_RECORD: unique symbol = Symbol('lbkit.session-redis.read');
 
 type WithRecord = { [READ_RECORD]?: ReadRecord };
 
-/** Session object → its record. A WeakMap rather than a property: no shape change on hot objects. */
-const bySession = new WeakMap<object, ReadRecord>();
+/** Where a session object carries its own record: a non-enumerable symbol, invisible to JSON and copies. */
+const OWN_RECORD: unique symbol = Symbol('lbkit.session-redis.own');
 
-/** Registers `record` as the one of `session` (the framework's session object). */
+type WithOwnRecord = { [OWN_RECORD]?: ReadRecord };
+
+/**
+ * Registers `record` as the one of `session` (the framework's session object). A property rather
+ * than a WeakMap: every request registers one or two, and a WeakMap's entries are ephemerons the
+ * garbage collector processes one by one, which showed in profiles; the property's shape change is
+ * the same for every session object of a framework.
+ */
 export function attachRecord(session: object, record: ReadRecord): void {
-  bySession.set(session, record);
+  const carrier = session as WithOwnRecord;
+  if (Object.hasOwn(carrier, OWN_RECORD)) carrier[OWN_RECORD] = record;
+  else if (Object.isExtensible(carrier)) {
+    Object.defineProperty(carrier, OWN_RECORD, { value: record, writable: true, configurable: true });
+  } else frozen.set(carrier, record);
 }
+
+/** Records of session objects that cannot take a property (frozen or sealed by the caller). */
+const frozen = new WeakMap<object, ReadRecord>();
 
 /** The record of session `id` carried by `session`, if any. */
 export function findRecord(session: object, id: string): ReadRecord | undefined {
-  const own = bySession.get(session);
+  const own = (session as WithOwnRecord)[OWN_RECORD] ?? frozen.get(session);
   if (own) return own.id === id ? own : undefined;
   const cookie = (session as { cookie?: unknown }).cookie;
   if (cookie !== null && typeof cookie === 'object') {

@@ -1,7 +1,7 @@
 // Every Redis command of the store goes through here: bounded by a deadline, never parked in an offline queue.
 import type { Redis } from 'ioredis';
+import { CommandBatch } from './command-batch.js';
 import { SessionStoreError } from './errors.js';
-import { evalScript, ScriptBatch } from './script-batch.js';
 import type { LuaScript } from './scripts.js';
 import type { SessionRedisClient } from './types.js';
 
@@ -27,6 +27,25 @@ interface Deadline {
 export interface CommandObserver {
   onUnavailable(error: SessionStoreError): void;
   onAnswered(): void;
+}
+
+/** EVALSHA, then EVAL when the server does not know the script yet (NOSCRIPT). */
+async function evalScript(
+  client: Pick<Redis, 'evalsha' | 'eval'>,
+  script: LuaScript,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<unknown> {
+  try {
+    return await client.evalsha(script.sha, script.numberOfKeys, ...keys, ...args);
+  } catch (error) {
+    if (isNoScript(error)) return client.eval(script.lua, script.numberOfKeys, ...keys, ...args);
+    throw error;
+  }
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
 /** Turns any failure of a command into the store's error with a stable code. */
@@ -72,7 +91,7 @@ export class RedisCommands {
   readonly #client: SessionRedisClient;
   readonly #timeoutMs: number;
   readonly #observer: CommandObserver;
-  readonly #batch: ScriptBatch | undefined;
+  readonly #batch: CommandBatch | undefined;
   #oldest: Deadline | undefined;
   #newest: Deadline | undefined;
   #sweeper: NodeJS.Timeout | undefined;
@@ -81,7 +100,7 @@ export class RedisCommands {
     this.#client = client;
     this.#timeoutMs = timeoutMs;
     this.#observer = observer;
-    this.#batch = client.isCluster ? undefined : new ScriptBatch(client as Redis);
+    this.#batch = client.isCluster ? undefined : new CommandBatch(client as Redis);
   }
 
   /**
@@ -182,7 +201,24 @@ export class RedisCommands {
   /** Runs a Lua script by hash, loading it with EVAL when the server does not know it (NOSCRIPT). */
   script(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     const batch = this.#batch;
-    if (batch) return this.run(() => batch.send(script, keys, args));
+    if (batch) return this.run(() => batch.send((client) => evalScript(client, script, keys, args)));
     return this.run((client) => evalScript(client, script, keys, args));
   }
+
+  /**
+   * HGETALL (field, value, … pairs; pass the reply through {@link asPairs}). Sent as `call('HGETALL')`: ioredis turns the reply of its
+   * `hgetall` method into an object (its reply transformers are keyed by the lower-case name),
+   * which costs an object in dictionary mode per read; the Cluster still routes by the key.
+   */
+  hashPairs(key: string): Promise<string[]> {
+    const batch = this.#batch;
+    const send = (client: SessionRedisClient | Redis) => client.call('HGETALL', key) as Promise<unknown>;
+    return this.run(batch ? () => batch.send(send) : send) as Promise<string[]>;
+  }
+}
+
+/** HGETALL's reply as pairs even from an ioredis whose reply transformer made it an object. */
+export function asPairs(reply: unknown): string[] {
+  if (Array.isArray(reply)) return reply as string[];
+  return reply !== null && typeof reply === 'object' ? Object.entries(reply).flat() : [];
 }

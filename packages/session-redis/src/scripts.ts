@@ -16,7 +16,13 @@ function script(name: string, numberOfKeys: number, lua: string): LuaScript {
 /*
  * Hash layout of a session: `cookie` (cookie JSON without its expiry), `exp` (cookie expiry, ms
  * since epoch), `ma` (cookie originalMaxAge, ms), `ttl` (expiry in ms when it does not come from
- * the cookie), `born` (creation, ms since epoch), and `.<key>` for each top-level session key.
+ * the cookie), `at` (when a `ttl` session's expiry was last set, ms since epoch; absent in
+ * sessions written before it existed), `born` (creation, ms since epoch), and `.<key>` for each
+ * top-level session key.
+ *
+ * A plain read is HGETALL, without a script: the store decides from `exp`/`ma` or `ttl`/`at`
+ * whether the rolling touch is due (touch-schedule.ts). This script is for the reads the store
+ * already knows are due.
  */
 
 /**
@@ -41,13 +47,14 @@ if not touch and maxLife == 0 then
   return h
 end
 local now = tonumber(ARGV[2])
-local ttl, ma, born, exp, expAt
+local ttl, ma, born, exp, expAt, at, atAt
 for i = 1, n, 2 do
   local f = h[i]
   if f == 'ttl' then ttl = tonumber(h[i + 1])
   elseif f == 'ma' then ma = tonumber(h[i + 1])
   elseif f == 'born' then born = tonumber(h[i + 1])
-  elseif f == 'exp' then exp = tonumber(h[i + 1]); expAt = i + 1 end
+  elseif f == 'exp' then exp = tonumber(h[i + 1]); expAt = i + 1
+  elseif f == 'at' then at = tonumber(h[i + 1]); atAt = i + 1 end
 end
 local left
 if maxLife > 0 and born then
@@ -61,19 +68,30 @@ local state = '0'
 if touch and (ttl or ma) then
   local pttl = ttl or ma
   local window = math.min(60000, math.max(1000, math.floor(pttl / 100)))
+  local last
+  if ttl then last = at elseif exp then last = exp - ma end
   local fresh
-  if ma and exp and not ttl then
-    fresh = (now + ma) - exp <= window
+  if last then
+    fresh = now - last <= window
   else
     fresh = pttl - redis.call('PTTL', KEYS[1]) <= window
   end
   if not fresh then
     if left and left < pttl then pttl = left end
     redis.call('PEXPIRE', KEYS[1], pttl)
-    if ma then
-      local e = string.format('%.0f', now + ma)
+    local e = ma and string.format('%.0f', now + ma)
+    if ttl and e then
+      redis.call('HSET', KEYS[1], 'at', ARGV[2], 'exp', e)
+    elseif ttl then
+      redis.call('HSET', KEYS[1], 'at', ARGV[2])
+    else
       redis.call('HSET', KEYS[1], 'exp', e)
+    end
+    if e then
       if expAt then h[expAt] = e else h[n + 1] = 'exp'; h[n + 2] = e; n = n + 2 end
+    end
+    if ttl then
+      if atAt then h[atAt] = ARGV[2] else h[n + 1] = 'at'; h[n + 2] = ARGV[2]; n = n + 2 end
     end
   end
   state = '1'
@@ -93,8 +111,11 @@ return h
  * then S arguments field, value, … (data and meta fields, HSET order), D fields, and C pairs
  * field, expected where expected is 'a' (absent when read) or '=' .. the value read.
  * The arguments arrive in the order the commands take them, so the script hands them to HSET and
- * HDEL with unpack instead of building tables; the session's existence costs an EXISTS unless
- * the creation time is needed (maxLifetime, or a full write that keeps the original one).
+ * HDEL with unpack instead of building tables. The common delta write runs two commands: PEXPIRE,
+ * whose 0 for a missing key is the existence check, then HSET. The creation time is read only when
+ * needed (maxLifetime, or a full write that keeps the original one); strict checks need the
+ * existence checked before them (EXISTS), so that a destroyed session reads as gone, not as a
+ * conflict.
  * Reply: {'ok'} | {'gone'} | {'expired'} | {'conflict', field…}.
  */
 export const writeScript = script(
@@ -104,8 +125,11 @@ export const writeScript = script(
 local key = KEYS[1]
 local full = ARGV[1] ~= 'delta'
 local now = tonumber(ARGV[2])
+local pttl = tonumber(ARGV[3])
 local maxLife = tonumber(ARGV[4])
+local c = tonumber(ARGV[8])
 local born
+local extended = false
 if full then
   if redis.call('EXISTS', KEYS[2]) == 1 then return {'gone'} end
   born = redis.call('HGET', key, 'born')
@@ -118,10 +142,12 @@ if full then
 elseif maxLife > 0 then
   born = redis.call('HGET', key, 'born')
   if not born then return {'gone'} end
-elseif redis.call('EXISTS', key) == 0 then
-  return {'gone'}
+elseif c > 0 then
+  if redis.call('EXISTS', key) == 0 then return {'gone'} end
+else
+  if redis.call('PEXPIRE', key, pttl) == 0 then return {'gone'} end
+  extended = true
 end
-local pttl = tonumber(ARGV[3])
 if maxLife > 0 then
   local left = tonumber(born) + maxLife - now
   if left <= 0 then
@@ -132,7 +158,6 @@ if maxLife > 0 then
 end
 local s = tonumber(ARGV[6])
 local d = tonumber(ARGV[7])
-local c = tonumber(ARGV[8])
 local first = 9
 if c > 0 then
   local at = first + s + d
@@ -154,43 +179,49 @@ if c > 0 then
   end
   if #conflicts > 1 then return conflicts end
 end
--- unpack is bounded by Lua's C stack (8000 values): large sessions go in chunks.
-for i = first, first + s - 1, 200 do
-  redis.call('HSET', key, unpack(ARGV, i, math.min(i + 199, first + s - 1)))
+-- unpack is bounded by Lua's C stack (8000 values): large sessions go in chunks. A full write
+-- stores its creation time with the first chunk.
+local last = first + s - 1
+for i = first, last, 200 do
+  if full and i == first then
+    redis.call('HSET', key, 'born', born, unpack(ARGV, i, math.min(i + 199, last)))
+  else
+    redis.call('HSET', key, unpack(ARGV, i, math.min(i + 199, last)))
+  end
 end
-if full then redis.call('HSET', key, 'born', born) end
+if full and s == 0 then redis.call('HSET', key, 'born', born) end
 for i = first + s, first + s + d - 1, 100 do
   redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 99, first + s + d - 1)))
 end
-redis.call('PEXPIRE', key, pttl)
+if not extended then redis.call('PEXPIRE', key, pttl) end
 return {'ok'}
 `,
 );
 
 /**
- * Extends the expiry of an existing session and records the cookie's new expiry; a missing
- * session stays missing. KEYS: session. ARGV: now, pttl (0 = lifetime only), maxLifetime, exp
- * ('' = unchanged). Reply: 1 touched, 0 gone.
+ * Extends the expiry of an existing session and stores its new `exp` and/or `at`; a missing
+ * session stays missing (PEXPIRE answers 0 and nothing is written). KEYS: session. ARGV: now,
+ * pttl (0 = lifetime only), maxLifetime, then field, value pairs to store (none, exp, at).
+ * Reply: 1 touched, 0 gone.
  */
 export const touchScript = script(
   'touch',
   1,
   `
-local born = redis.call('HGET', KEYS[1], 'born')
-if not born then return 0 end
-local now = tonumber(ARGV[1])
 local pttl = tonumber(ARGV[2])
 local maxLife = tonumber(ARGV[3])
 if maxLife > 0 then
-  local left = tonumber(born) + maxLife - now
+  local born = redis.call('HGET', KEYS[1], 'born')
+  if not born then return 0 end
+  local left = tonumber(born) + maxLife - tonumber(ARGV[1])
   if left <= 0 then
     redis.call('DEL', KEYS[1])
     return 0
   end
   if pttl == 0 or left < pttl then pttl = left end
 end
-redis.call('PEXPIRE', KEYS[1], pttl)
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'exp', ARGV[4]) end
+if redis.call('PEXPIRE', KEYS[1], pttl) == 0 then return 0 end
+if #ARGV > 3 then redis.call('HSET', KEYS[1], unpack(ARGV, 4)) end
 return 1
 `,
 );

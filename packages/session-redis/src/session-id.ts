@@ -43,8 +43,9 @@ export function compileIdCheck(rules: SessionIdRules): (id: unknown) => id is st
     return (id: unknown): id is string => typeof id === 'string' && isKeySafe(id) && custom(id) === true;
   }
   return (id: unknown): id is string => {
-    if (typeof id !== 'string' || id.length < min || id.length > max || !isKeySafe(id)) return false;
-    if (pattern) return pattern.test(id);
+    if (typeof id !== 'string' || id.length < min || id.length > max) return false;
+    if (pattern) return isKeySafe(id) && pattern.test(id);
+    // Every base64url character is key-safe and max ≤ MAX_ID_LENGTH: one scan is enough.
     for (let i = 0; i < id.length; i++) if (!isBase64UrlChar(id.charCodeAt(i))) return false;
     return true;
   };

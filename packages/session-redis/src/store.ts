@@ -16,10 +16,11 @@ import {
 import { createExpressSession, type Generate, notExpress } from './express-compat.js';
 import { SessionKeys } from './keys.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import { attachRecord, findRecord, type ReadRecord } from './read-record.js';
-import { classifyFailure, RedisCommands } from './redis-commands.js';
+import { attachRecord, emptyRecord, findRecord, type ReadRecord } from './read-record.js';
+import { asPairs, classifyFailure, RedisCommands } from './redis-commands.js';
 import { destroyScript, readScript, touchScript, writeScript } from './scripts.js';
-import { type DecodeContext, decodeLegacy, decodeSession } from './session-codec.js';
+import { type DecodeContext, type Decoded, decodeLegacy, decodeSession } from './session-codec.js';
+import { TouchSchedule, touchDueAt } from './touch-schedule.js';
 import type {
   RedisSessionStoreEvents,
   RedisSessionStoreOptions,
@@ -78,6 +79,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   readonly #decode: DecodeContext;
   readonly #plan: PlanContext;
   readonly #expiry: ExpiryRules;
+  readonly #touches = new TouchSchedule();
   readonly #detach: () => void;
 
   constructor(options: RedisSessionStoreOptions) {
@@ -268,26 +270,81 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       return null;
     }
     const now = Date.now();
+    const rolls = !(options.disableTouch || options.disableTTL);
+    // A session whose touch this process knows is due is read and touched by one script; any
+    // other read is a plain HGETALL, after which the touch, if the data shows it due, is sent at
+    // once without holding the request (touch-schedule.ts).
+    const touching = rolls && this.#touches.isDue(id, now);
+    const key = this.#keys.session(id);
     let reply: string[];
     try {
-      reply = (await this.#commands.script(
-        readScript,
-        [this.#keys.session(id)],
-        [options.disableTouch || options.disableTTL ? '0' : '1', now, options.maxLifetimeMs],
-      )) as string[];
+      reply = touching
+        ? ((await this.#commands.script(readScript, [key], ['1', now, options.maxLifetimeMs])) as string[])
+        : asPairs(await this.#commands.hashPairs(key));
     } catch (error) {
       return this.#readFailed(error);
     }
-    // An empty reply is no session; otherwise the pairs end with the touch state.
+    // No session: an empty reply (the script's replies end with its touch state).
     if (reply.length <= 1) return options.legacyPrefix === undefined ? null : this.#getLegacy(id);
+    let decoded: Decoded;
     try {
-      const decoded = await decodeSession(reply, 0, id, this.#decode);
-      if (reply[reply.length - 1] === '1') decoded.record.refreshedAt = now;
-      if (decoded.warning) this.#report(decoded.warning);
-      return decoded.session;
+      const result = decodeSession(reply, 0, id, this.#decode);
+      decoded = result instanceof Promise ? await result : result;
     } catch (error) {
       this.#report(asCorrupt(error));
       return null;
+    }
+    const { record, session } = decoded;
+    if (!touching && options.maxLifetimeMs > 0 && record.born !== '') {
+      if (Number(record.born) + options.maxLifetimeMs <= now) {
+        await this.#expire(key);
+        return null;
+      }
+    }
+    if (rolls) {
+      const dueAt = touchDueAt(record);
+      if (dueAt === undefined) {
+        if (touching) this.#touches.forget(id);
+      } else {
+        this.#touches.remember(id, dueAt);
+        if (touching || now < dueAt) record.refreshedAt = now;
+        else this.#touchAfterRead(id, record, session, now);
+      }
+    }
+    if (decoded.warning) this.#report(decoded.warning);
+    return session;
+  }
+
+  /**
+   * Sends the touch a plain read found due, as the read script would have done. The request goes
+   * on meanwhile; its own touch or rolling save waits for this one instead of sending another, and
+   * reports its failure as usual (here it is only reported: nothing waits on it otherwise).
+   */
+  #touchAfterRead(id: string, record: ReadRecord, session: StoredSession, now: number): void {
+    if (record.ttl === '') {
+      // The cookie gets the expiry the touch stores (express-session resets it at the end anyway).
+      (session.cookie as { expires?: Date }).expires = new Date(now + Number(record.ma));
+    }
+    const cookie = cookieParts(session);
+    const expiry = expiryOf(session, cookie, this.#expiry, now);
+    if (expiry.pttl <= 0) return;
+    record.touching = this.#touchWith(id, record, cookie, expiry, now).then(
+      () => {
+        record.touching = undefined;
+      },
+      (error: unknown) => {
+        record.touching = undefined;
+        this.#report(classifyFailure(error));
+      },
+    );
+  }
+
+  /** Deletes a session past its absolute lifetime (its expiry would remove it moments later anyway). */
+  async #expire(key: string): Promise<void> {
+    try {
+      await this.#commands.run((client) => client.del(key));
+    } catch (error) {
+      this.#report(classifyFailure(error));
     }
   }
 
@@ -340,6 +397,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       record ??= emptyRecord(id);
       applyPlan(record, plan, now);
       attachRecord(session, record);
+      this.#remember(record);
       if (wasLegacy) await this.#dropLegacy(id);
       return;
     }
@@ -390,26 +448,37 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   ): Promise<void> {
     const options = this.#options;
     if (options.disableTouch || options.disableTTL) return;
-    const period = cookie.ma ?? (expiry.ttl === '' ? expiry.pttl : Number(expiry.ttl));
+    if (record?.touching) await record.touching;
+    const period = expiry.ttl !== '' ? Number(expiry.ttl) : (cookie.ma ?? expiry.pttl);
     if (record?.refreshedAt !== undefined && now - record.refreshedAt <= freshnessWindowMs(period)) return;
     const exp = cookie.exp === null ? '' : String(cookie.exp);
+    const args: Array<string | number> = [now, expiry.pttl, options.maxLifetimeMs];
+    if (exp !== '') args.push('exp', exp);
+    if (expiry.at !== '') args.push('at', expiry.at);
+    let touched: unknown;
     try {
-      await this.#commands.script(
-        touchScript,
-        [this.#keys.session(id)],
-        [now, expiry.pttl, options.maxLifetimeMs, exp],
-      );
+      touched = await this.#commands.script(touchScript, [this.#keys.session(id)], args);
     } catch (error) {
       return this.#writeFailed(id, error);
     }
-    if (record) {
+    if (record && touched === 1) {
       record.refreshedAt = now;
       if (exp !== '') record.exp = exp;
+      if (expiry.at !== '') record.at = expiry.at;
+      this.#remember(record);
     }
+  }
+
+  /** Notes when the session's next touch falls due, from what its record now says is stored. */
+  #remember(record: ReadRecord): void {
+    if (this.#options.disableTouch || this.#options.disableTTL) return;
+    const dueAt = touchDueAt(record);
+    if (dueAt !== undefined) this.#touches.remember(record.id, dueAt);
   }
 
   async #destroy(id: string): Promise<void> {
     if (!this.#options.isValidId(id)) throw this.#invalidId(id);
+    this.#touches.forget(id);
     try {
       await this.#commands.script(
         destroyScript,
@@ -485,18 +554,4 @@ function isFresh(record: ReadRecord, now: number): boolean {
   if (record.refreshedAt === undefined) return false;
   const period = Number(record.ma || record.ttl);
   return period > 0 && now - record.refreshedAt <= freshnessWindowMs(period);
-}
-
-function emptyRecord(id: string): ReadRecord {
-  return {
-    id,
-    texts: new Map(),
-    stored: new Map(),
-    cookie: '',
-    exp: '',
-    ma: '',
-    ttl: '',
-    refreshedAt: undefined,
-    legacy: false,
-  };
 }

@@ -25,7 +25,7 @@ export interface WritePlan {
   readonly mode: 'full' | 'delta';
   readonly changes: readonly Change[];
   /** Stored meta fields after the write. */
-  readonly meta: { cookie: string; exp: string; ma: string; ttl: string };
+  readonly meta: { cookie: string; exp: string; ma: string; ttl: string; at: string };
   /** True when nothing but the cookie's expiry differs from the record (a touch would do). */
   readonly onlyExpiry: boolean;
   /**
@@ -50,6 +50,17 @@ function metaArg(
   return true;
 }
 
+/** True when `key` is an own key of the session that serializes (what a save writes). */
+function stillThere(session: StoredSession, key: string, serializer: SessionSerializer): boolean {
+  return (
+    key !== 'cookie' &&
+    key !== '__proto__' &&
+    Object.hasOwn(session, key) &&
+    Object.getOwnPropertyDescriptor(session, key)?.enumerable === true &&
+    serializer.stringify(session[key]) !== undefined
+  );
+}
+
 /**
  * Compares each top-level key's serialized text with the text the request read. Unchanged keys
  * are not sent, so what another request wrote to them in the meantime stays. Without a record
@@ -65,17 +76,20 @@ export function planWrite(
 ): WritePlan {
   const base = record === undefined || record.legacy ? undefined : record;
   const changes: Change[] = [];
-  const seen = new Set<string>();
+  // Keys of the record still in the session: fewer than the record holds means some were removed.
+  let kept = 0;
   let bytes = 0;
   for (const key of Object.keys(session)) {
     if (key === 'cookie' || key === '__proto__') continue;
     const text = ctx.serializer.stringify(session[key]);
     if (text === undefined) continue;
-    seen.add(key);
     const read = base?.stored.get(key);
-    if (read !== undefined && base?.texts.get(key) === text) {
-      bytes += read.length;
-      continue;
+    if (read !== undefined) {
+      kept++;
+      if (base?.texts.get(key) === text) {
+        bytes += read.length;
+        continue;
+      }
     }
     const stored = ctx.codec.encode(text, id, key);
     bytes += stored.length;
@@ -90,9 +104,10 @@ export function planWrite(
       },
     );
   }
-  if (base) {
+  if (base && kept < base.texts.size) {
     for (const key of base.texts.keys()) {
-      if (!seen.has(key)) changes.push({ key, text: undefined, stored: undefined });
+      if (!stillThere(session, key, ctx.serializer))
+        changes.push({ key, text: undefined, stored: undefined });
     }
   }
   const meta = {
@@ -100,6 +115,7 @@ export function planWrite(
     exp: cookie.exp === null ? '' : String(cookie.exp),
     ma: cookie.ma === null ? '' : String(cookie.ma),
     ttl: expiry.ttl,
+    at: expiry.at,
   };
   // Built in the order the script hands them to HSET/HDEL: counts first (filled in at the end).
   const sets: string[] = ['', '', ''];
@@ -109,6 +125,7 @@ export function planWrite(
   metaArg(sets, dels, 'exp', meta.exp, base?.exp);
   const maChanged = metaArg(sets, dels, 'ma', meta.ma, base?.ma);
   const ttlChanged = metaArg(sets, dels, 'ttl', meta.ttl, base?.ttl);
+  metaArg(sets, dels, 'at', meta.at, base?.at);
   const strict = ctx.strict && base !== undefined;
   for (const change of changes) {
     const field = `.${change.key}`;
@@ -153,5 +170,6 @@ export function applyPlan(record: ReadRecord, plan: WritePlan, refreshedAt: numb
   record.exp = plan.meta.exp;
   record.ma = plan.meta.ma;
   record.ttl = plan.meta.ttl;
+  record.at = plan.meta.at;
   record.refreshedAt = refreshedAt;
 }

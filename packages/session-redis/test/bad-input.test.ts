@@ -158,6 +158,20 @@ describe.runIf(hasRedis())('bad input', () => {
     expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_UNSAFE_KEY']);
   });
 
+  it('drops __proto__ and constructor keys spelled with JSON escapes too', async () => {
+    const id = newId();
+    await client.hset(`sess:{${id}}`, {
+      cookie: '{"path":"/"}',
+      '.user': '{"name":"ada","\\u005f_proto__":{"isAdmin":true},"constructo\\u0072":{"prototype":{"x":1}}}',
+    });
+    errors.length = 0;
+    const user = (await store.get(id))!.user as Record<string, unknown>;
+    expect(user).toEqual({ name: 'ada' });
+    expect(Object.hasOwn(user, '__proto__')).toBe(false);
+    expect(Object.hasOwn(user, 'constructor')).toBe(false);
+    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_UNSAFE_KEY']);
+  });
+
   it('refuses to write or read a session larger than maxSessionBytes', async () => {
     const small = new RedisSessionStore({ client, maxSessionBytes: 1000 });
     const smallErrors: string[] = [];

@@ -1,47 +1,27 @@
 // Overlapping real HTTP requests on one session: merged keys, strict-mode conflicts, no resurrection after logout.
 import { RedisSessionStore, type SessionDropped, type SessionStoreError } from '@lbkit/session-redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
-import { Browser, frameworks, type RunningApp } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { hasRedis } from '../../../test/helpers/redis.js';
+import { Browser, frameworks, useRedis } from './harness.js';
 import { differentKeysOverlap, logoutDuringSlowRequest, sameKeyOverlap } from './scenarios.js';
 
 describe.runIf(hasRedis())('overlapping requests on one session', () => {
-  let redis: PrivateRedis;
-  let inspect: Redis;
-  const clients: Redis[] = [];
-  const apps: RunningApp[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    inspect = new Redis(redis.port, redis.host);
-  });
-
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-    for (const client of clients) client.disconnect();
-    inspect.disconnect();
-    await redis.close();
-  });
+  const fixture = useRedis();
 
   function store(strict = false): RedisSessionStore {
-    const client = new Redis(redis.port, redis.host, { commandTimeout: 1000, maxRetriesPerRequest: 1 });
-    clients.push(client);
-    return new RedisSessionStore({ client, strict });
+    return new RedisSessionStore({ client: fixture.client(), strict });
   }
 
   describe.each(frameworks)('behind $name', (framework) => {
     it('keeps both changes when two overlapping requests change different keys', async () => {
-      const app = await framework.start(store());
-      apps.push(app);
+      const app = fixture.track(await framework.start(store()));
       const data = await differentKeysOverlap(new Browser(app));
       expect(data).toEqual({ seed: 0, a: 1, b: 2 });
     });
 
     it('keeps both changes when the two requests go to different instances', async () => {
-      const one = await framework.start(store());
-      const two = await framework.start(store());
-      apps.push(one, two);
+      const one = fixture.track(await framework.start(store()));
+      const two = fixture.track(await framework.start(store()));
       const browser = new Browser(one);
       await browser.post('/write/seed', 0);
       const slow = browser.clone(one).post('/write/a?ms=300', 1);
@@ -57,8 +37,7 @@ describe.runIf(hasRedis())('overlapping requests on one session', () => {
       strictStore.on('error', (error) => {
         if (error.code === 'LBKIT_SESSION_CONFLICT') conflicts.push(error as SessionStoreError);
       });
-      const app = await framework.start(strictStore);
-      apps.push(app);
+      const app = fixture.track(await framework.start(strictStore));
       const { slow, fast, data } = await sameKeyOverlap(new Browser(app));
       expect(fast.status).toBe(200);
       expect(slow.status).toBe(409);
@@ -69,8 +48,7 @@ describe.runIf(hasRedis())('overlapping requests on one session', () => {
     });
 
     it('lets the last write of one key win without strict mode', async () => {
-      const app = await framework.start(store());
-      apps.push(app);
+      const app = fixture.track(await framework.start(store()));
       const { slow, fast, data } = await sameKeyOverlap(new Browser(app));
       expect([slow.status, fast.status]).toEqual([200, 200]);
       expect(data).toEqual({ seed: 0, x: 'slow' });
@@ -80,11 +58,10 @@ describe.runIf(hasRedis())('overlapping requests on one session', () => {
       const sessions = store();
       const dropped: SessionDropped[] = [];
       sessions.on('dropped', (event) => dropped.push(event));
-      const app = await framework.start(sessions);
-      apps.push(app);
+      const app = fixture.track(await framework.start(sessions));
       const { oldId, data } = await logoutDuringSlowRequest(new Browser(app));
       expect(data).toEqual({});
-      expect(await inspect.exists(`sess:{${oldId}}`)).toBe(0);
+      expect(await fixture.inspect.exists(`sess:{${oldId}}`)).toBe(0);
       expect(dropped).toContainEqual({ id: oldId, reason: 'destroyed' });
     });
   });

@@ -1,39 +1,20 @@
 // The session-store contract, run once per framework by contract-express.test.ts and contract-fastify.test.ts.
 import { RedisSessionStore, type RedisSessionStoreOptions } from '@lbkit/session-redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
-import { type AppOptions, Browser, type Framework, type RunningApp } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { hasRedis } from '../../../test/helpers/redis.js';
+import { type AppOptions, Browser, type Framework, type RunningApp, useRedis } from './harness.js';
 
 /** Defines the contract suite for one framework against a private redis-server. */
 export function sessionContract(framework: Framework): void {
   describe.runIf(hasRedis())(`RedisSessionStore behind ${framework.name}`, () => {
-    let redis: PrivateRedis;
-    let inspect: Redis;
-    const clients: Redis[] = [];
-    const apps: RunningApp[] = [];
-
-    beforeAll(async () => {
-      redis = await startRedis();
-      inspect = new Redis(redis.port, redis.host);
-    });
-
-    afterAll(async () => {
-      for (const app of apps) await app.close();
-      for (const client of clients) client.disconnect();
-      inspect.disconnect();
-      await redis.close();
-    });
+    const fixture = useRedis();
 
     async function start(
       appOptions: AppOptions = {},
       storeOptions: Partial<RedisSessionStoreOptions> = {},
     ): Promise<{ app: RunningApp; store: RedisSessionStore }> {
-      const client = new Redis(redis.port, redis.host, { commandTimeout: 1000, maxRetriesPerRequest: 1 });
-      clients.push(client);
-      const store = new RedisSessionStore({ client, ...storeOptions });
-      const app = await framework.start(store, appOptions);
-      apps.push(app);
+      const store = new RedisSessionStore({ client: fixture.client(), ...storeOptions });
+      const app = fixture.track(await framework.start(store, appOptions));
       return { app, store };
     }
 
@@ -44,12 +25,12 @@ export function sessionContract(framework: Framework): void {
       const browser = new Browser(app);
       const first = await browser.get('/read');
       expect(first.setCookie).toBeUndefined();
-      expect(await inspect.keys('sess:*')).toEqual([]);
+      expect(await fixture.inspect.keys('sess:*')).toEqual([]);
 
       const written = await browser.post('/write/name', 'ada');
       expect(written.status).toBe(200);
       expect(written.setCookie).toBeDefined();
-      const hash = await inspect.hgetall(key(browser.sessionId));
+      const hash = await fixture.inspect.hgetall(key(browser.sessionId));
       expect(hash['.name']).toBe('"ada"');
       expect(hash).toHaveProperty('cookie');
       expect(hash).toHaveProperty('born');
@@ -73,7 +54,7 @@ export function sessionContract(framework: Framework): void {
       const browser = new Browser(eager.app);
       const answer = await browser.get('/read');
       expect(answer.setCookie).toBeDefined();
-      expect(await inspect.exists(key(browser.sessionId))).toBe(1);
+      expect(await fixture.inspect.exists(key(browser.sessionId))).toBe(1);
 
       const lazy = await start({ saveUninitialized: false });
       const other = new Browser(lazy.app);
@@ -86,10 +67,10 @@ export function sessionContract(framework: Framework): void {
       const browser = new Browser(app);
       const before = Date.now();
       await browser.post('/write/x', 1);
-      const pttl = await inspect.pttl(key(browser.sessionId));
+      const pttl = await fixture.inspect.pttl(key(browser.sessionId));
       expect(pttl).toBeGreaterThan(55_000);
       expect(pttl).toBeLessThanOrEqual(60_000);
-      const exp = Number(await inspect.hget(key(browser.sessionId), 'exp'));
+      const exp = Number(await fixture.inspect.hget(key(browser.sessionId), 'exp'));
       expect(exp).toBeGreaterThanOrEqual(before + 60_000);
       expect(exp).toBeLessThanOrEqual(Date.now() + 60_000);
     });
@@ -98,10 +79,27 @@ export function sessionContract(framework: Framework): void {
       const { app } = await start({ maxAgeMs: null }, { ttl: 120 });
       const browser = new Browser(app);
       await browser.post('/write/x', 1);
-      const pttl = await inspect.pttl(key(browser.sessionId));
+      const pttl = await fixture.inspect.pttl(key(browser.sessionId));
       expect(pttl).toBeGreaterThan(115_000);
       expect(pttl).toBeLessThanOrEqual(120_000);
-      expect(await inspect.hget(key(browser.sessionId), 'exp')).toBeNull();
+      expect(await fixture.inspect.hget(key(browser.sessionId), 'exp')).toBeNull();
+    });
+
+    it('extends a session without cookie maxAge by ttl once its touch is due, and stores when (at)', async () => {
+      const { app } = await start({ maxAgeMs: null }, { ttl: 120 });
+      const browser = new Browser(app);
+      const written = Date.now();
+      await browser.post('/write/x', 1);
+      const k = key(browser.sessionId);
+      expect(Number(await fixture.inspect.hget(k, 'at'))).toBeGreaterThanOrEqual(written);
+      // Age the session by 110 s without waiting: expiry 10 s away, last extension 110 s ago.
+      await fixture.inspect.pexpire(k, 10_000);
+      await fixture.inspect.hset(k, 'at', String(Date.now() - 110_000));
+
+      const before = Date.now();
+      expect((await browser.get('/read')).body.data).toEqual({ x: 1 });
+      expect(await fixture.inspect.pttl(k)).toBeGreaterThan(115_000);
+      expect(Number(await fixture.inspect.hget(k, 'at'))).toBeGreaterThanOrEqual(before);
     });
 
     it('extends the expiry on an unmodified read (touch) and keeps the stored expiry consistent', async () => {
@@ -110,13 +108,13 @@ export function sessionContract(framework: Framework): void {
       await browser.post('/write/x', 1);
       const k = key(browser.sessionId);
       // Age the session by 50 s without waiting: expiry and stored cookie expiry both 10 s away.
-      await inspect.pexpire(k, 10_000);
-      await inspect.hset(k, 'exp', String(Date.now() + 10_000));
+      await fixture.inspect.pexpire(k, 10_000);
+      await fixture.inspect.hset(k, 'exp', String(Date.now() + 10_000));
 
       const before = Date.now();
       expect((await browser.get('/read')).body.data).toEqual({ x: 1 });
-      expect(await inspect.pttl(k)).toBeGreaterThan(55_000);
-      const exp = Number(await inspect.hget(k, 'exp'));
+      expect(await fixture.inspect.pttl(k)).toBeGreaterThan(55_000);
+      const exp = Number(await fixture.inspect.hget(k, 'exp'));
       expect(exp).toBeGreaterThanOrEqual(before + 60_000);
       expect(exp).toBeLessThanOrEqual(Date.now() + 60_000);
       // The next read restores the cookie with that expiry, so it is not mistaken for expired.
@@ -129,13 +127,13 @@ export function sessionContract(framework: Framework): void {
       await browser.post('/write/x', 1);
       const k = key(browser.sessionId);
       await browser.post('/remember?ms=7200');
-      expect(await inspect.hget(k, 'ma')).toBe('7200000');
-      expect(await inspect.pttl(k)).toBeGreaterThan(7_000_000);
+      expect(await fixture.inspect.hget(k, 'ma')).toBe('7200000');
+      expect(await fixture.inspect.pttl(k)).toBeGreaterThan(7_000_000);
       // Age it as in the touch test: expiry and stored cookie expiry both 10 s away.
-      await inspect.pexpire(k, 10_000);
-      await inspect.hset(k, 'exp', String(Date.now() + 10_000));
+      await fixture.inspect.pexpire(k, 10_000);
+      await fixture.inspect.hset(k, 'exp', String(Date.now() + 10_000));
       await browser.get('/read');
-      expect(await inspect.pttl(k)).toBeGreaterThan(7_000_000);
+      expect(await fixture.inspect.pttl(k)).toBeGreaterThan(7_000_000);
     });
 
     it('sends the cookie on every response when rolling, and only on changes when not', async () => {
@@ -160,8 +158,8 @@ export function sessionContract(framework: Framework): void {
       const answer = await browser.post('/regenerate');
       expect(answer.status).toBe(200);
       expect(browser.sessionId).not.toBe(oldId);
-      expect(await inspect.exists(key(oldId))).toBe(0);
-      expect(await inspect.pttl(`sess:{${oldId}}:destroyed`)).toBeGreaterThan(0);
+      expect(await fixture.inspect.exists(key(oldId))).toBe(0);
+      expect(await fixture.inspect.pttl(`sess:{${oldId}}:destroyed`)).toBeGreaterThan(0);
       expect((await browser.get('/read')).body.data).toEqual({ fresh: true });
     });
 
@@ -171,7 +169,7 @@ export function sessionContract(framework: Framework): void {
       await browser.post('/write/user', 'ada');
       const id = browser.sessionId;
       expect((await browser.post('/destroy')).status).toBe(200);
-      expect(await inspect.exists(key(id))).toBe(0);
+      expect(await fixture.inspect.exists(key(id))).toBe(0);
       const stale = new Browser(app);
       stale.cookie = browser.cookie;
       expect((await stale.get('/read')).body.data).toEqual({});
@@ -183,7 +181,7 @@ export function sessionContract(framework: Framework): void {
       await browser.post('/write/a', 1);
       await browser.post('/write/b', 2);
       await browser.post('/delete/a');
-      const hash = await inspect.hgetall(key(browser.sessionId));
+      const hash = await fixture.inspect.hgetall(key(browser.sessionId));
       expect(hash['.a']).toBeUndefined();
       expect(hash['.b']).toBe('2');
       expect((await browser.get('/read')).body.data).toEqual({ b: 2 });
@@ -193,7 +191,7 @@ export function sessionContract(framework: Framework): void {
       const { app } = await start();
       const browser = new Browser(app);
       await browser.post('/write/a', 1);
-      await inspect.del(key(browser.sessionId));
+      await fixture.inspect.del(key(browser.sessionId));
       expect((await browser.get('/read')).body.data).toEqual({});
     });
   });

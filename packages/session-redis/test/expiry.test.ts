@@ -78,13 +78,55 @@ describe.runIf(hasRedis())('session expiry', () => {
   it('takes the expiry from a ttl function before the cookie, and refreshes reads with it', async () => {
     const sessions = store({ ttl: () => 30 });
     const id = newId();
+    const key = `sess:{${id}}`;
     await sessions.set(id, sessionWith({ a: 1 }, 60_000));
-    const pttl = await client.pttl(`sess:{${id}}`);
+    const pttl = await client.pttl(key);
     expect(pttl).toBeGreaterThan(25_000);
     expect(pttl).toBeLessThanOrEqual(30_000);
-    await client.pexpire(`sess:{${id}}`, 5_000);
-    await sessions.get(id);
-    expect(await client.pttl(`sess:{${id}}`)).toBeGreaterThan(25_000);
+    // Age it by 25 s without waiting: the read finds its touch due and extends it by the ttl.
+    await client.pexpire(key, 5_000);
+    await client.hset(key, 'at', String(Date.now() - 25_000));
+    const read = (await sessions.get(id))!;
+    await sessions.touch(id, read);
+    expect(await client.pttl(key)).toBeGreaterThan(25_000);
+    expect(await client.pttl(key)).toBeLessThanOrEqual(30_000);
+  });
+
+  it('touches a ttl session stored before the at field existed, by data or by script', async () => {
+    for (const seen of [false, true]) {
+      const sessions = store({ ttl: 30 });
+      const id = newId();
+      const key = `sess:{${id}}`;
+      await sessions.set(id, { cookie: { originalMaxAge: null, expires: null }, a: 1 });
+      if (seen) {
+        // This process read it 1.1 s ago (past its 1 s window): the next read runs the read script.
+        await sessions.get(id);
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+      }
+      await client.hdel(key, 'at');
+      await client.pexpire(key, 5_000);
+      const read = (await sessions.get(id))!;
+      expect(read.a).toBe(1);
+      await sessions.touch(id, read);
+      expect(await client.pttl(key)).toBeGreaterThan(25_000);
+      expect(Number(await client.hget(key, 'at'))).toBeGreaterThan(Date.now() - 5_000);
+    }
+  });
+
+  it('extends a due session on a read alone (a framework that neither saves nor touches it)', async () => {
+    const sessions = store();
+    const id = newId();
+    const key = `sess:{${id}}`;
+    await sessions.set(id, sessionWith({ a: 1 }));
+    // Age it by 50 s: expiry and stored cookie expiry 10 s away.
+    await client.pexpire(key, 10_000);
+    await client.hset(key, 'exp', String(Date.now() + 10_000));
+    const before = Date.now();
+    const read = (await sessions.get(id))!;
+    expect(new Date(read.cookie!.expires as Date).getTime()).toBeGreaterThanOrEqual(before + 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await client.pttl(key)).toBeGreaterThan(55_000);
+    expect(Number(await client.hget(key, 'exp'))).toBeGreaterThanOrEqual(before + 60_000);
   });
 
   it('destroys a session saved with a cookie that already expired', async () => {

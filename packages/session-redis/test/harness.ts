@@ -6,6 +6,9 @@ import fastifySession from '@fastify/session';
 import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
 
 /** Options of the session middleware under test. */
 export interface AppOptions {
@@ -268,4 +271,62 @@ export class Browser {
   post(path: string, value?: unknown): Promise<Answer> {
     return this.request('POST', path, value);
   }
+}
+
+/** A test file's private redis-server, with what the file opened on it (see {@link useRedis}). */
+export interface RedisFixture {
+  /** The server (set once `beforeAll` ran). */
+  readonly redis: PrivateRedis;
+  /** A client for looking at keys behind the store's back. */
+  readonly inspect: Redis;
+  /** A new client for a store, as the tests configure it; disconnected after the file. */
+  client(): Redis;
+  /** Closes `app` after the file; returns it. */
+  track(app: RunningApp): RunningApp;
+}
+
+/**
+ * Starts a private redis-server before the file's tests and, after them, closes the apps and
+ * clients the tests opened on it, then the server. Call at the top of a `describe`.
+ */
+export function useRedis(): RedisFixture {
+  let redis: PrivateRedis | undefined;
+  let inspect: Redis | undefined;
+  const clients: Redis[] = [];
+  const apps: RunningApp[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    inspect = new Redis(redis.port, redis.host);
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    for (const client of clients) client.disconnect();
+    inspect?.disconnect();
+    await redis?.close();
+  });
+
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useRedis: the server starts in beforeAll');
+    return value;
+  };
+  return {
+    get redis() {
+      return started(redis);
+    },
+    get inspect() {
+      return started(inspect);
+    },
+    client() {
+      const { port, host } = started(redis);
+      const client = new Redis(port, host, { commandTimeout: 1000, maxRetriesPerRequest: 1 });
+      clients.push(client);
+      return client;
+    },
+    track(app) {
+      apps.push(app);
+      return app;
+    },
+  };
 }

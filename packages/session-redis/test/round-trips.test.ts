@@ -1,9 +1,11 @@
 // Round trips per request: one for an unmodified read (rolling touch included), two for a modified one; EVALSHA with NOSCRIPT fallback.
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisSessionStore } from '@lbkit/session-redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
-import { Browser, frameworks, type RunningApp } from './harness.js';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { hasRedis } from '../../../test/helpers/redis.js';
+import { Browser, frameworks, useRedis } from './harness.js';
 
 /** Records the name of every command the client sends. */
 function recordCommands(client: Redis): string[] {
@@ -16,6 +18,11 @@ function recordCommands(client: Redis): string[] {
   return sent;
 }
 
+/** The commands sent, without the EVAL that loads a script the first time this Redis runs it. */
+function withoutLoads(sent: string[]): string[] {
+  return sent.filter((name) => name !== 'eval');
+}
+
 async function commandCalls(inspect: Redis): Promise<Record<string, number>> {
   const info = await inspect.info('commandstats');
   const calls: Record<string, number> = {};
@@ -24,35 +31,18 @@ async function commandCalls(inspect: Redis): Promise<Record<string, number>> {
 }
 
 describe.runIf(hasRedis())('Redis round trips per request', () => {
-  let redis: PrivateRedis;
-  let inspect: Redis;
-  const clients: Redis[] = [];
-  const apps: RunningApp[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    inspect = new Redis(redis.port, redis.host);
-  });
-
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-    for (const client of clients) client.disconnect();
-    inspect.disconnect();
-    await redis.close();
-  });
+  const fixture = useRedis();
 
   async function setup(framework: (typeof frameworks)[number], rolling: boolean) {
-    const client = new Redis(redis.port, redis.host, { commandTimeout: 1000, maxRetriesPerRequest: 1 });
-    clients.push(client);
+    const client = fixture.client();
     await client.ping();
     const sent = recordCommands(client);
-    const app = await framework.start(new RedisSessionStore({ client }), { rolling });
-    apps.push(app);
+    const app = fixture.track(await framework.start(new RedisSessionStore({ client }), { rolling }));
     const browser = new Browser(app);
     await browser.post('/write/views', 1);
     await browser.get('/read');
     sent.length = 0;
-    return { browser, sent };
+    return { browser, sent, app };
   }
 
   describe.each(frameworks)('behind $name', (framework) => {
@@ -62,7 +52,7 @@ describe.runIf(hasRedis())('Redis round trips per request', () => {
         sent.length = 0;
         const answer = await browser.get('/read');
         expect(answer.body.data).toEqual({ views: 1 });
-        expect(sent).toEqual(['evalsha']);
+        expect(sent).toEqual(['HGETALL']);
       }
     });
 
@@ -71,36 +61,64 @@ describe.runIf(hasRedis())('Redis round trips per request', () => {
       for (let i = 2; i < 6; i++) {
         sent.length = 0;
         await browser.post('/write/views', i);
-        expect(sent).toEqual(['evalsha', 'evalsha']);
+        expect(sent).toEqual(['HGETALL', 'evalsha']);
       }
       expect((await browser.get('/read')).body.data).toEqual({ views: 5 });
     });
 
     it('does not rewrite a session read again within its freshness window', async () => {
       const { browser } = await setup(framework, true);
-      const before = await commandCalls(inspect);
+      const before = await commandCalls(fixture.inspect);
       for (let i = 0; i < 5; i++) await browser.get('/read');
-      const after = await commandCalls(inspect);
+      const after = await commandCalls(fixture.inspect);
       expect((after.hset ?? 0) - (before.hset ?? 0)).toBe(0);
       expect((after.pexpire ?? 0) - (before.pexpire ?? 0)).toBe(0);
       expect((after.hgetall ?? 0) - (before.hgetall ?? 0)).toBe(5);
+      expect((after.evalsha ?? 0) - (before.evalsha ?? 0)).toBe(0);
+    });
+
+    it('touches a session whose touch is due after reading it, in a second command', async () => {
+      const { browser, sent } = await setup(framework, false);
+      const key = `sess:{${browser.sessionId}}`;
+      // Age the session by 50 s behind this process's back: its touch is due, and only the data says so.
+      await fixture.inspect.pexpire(key, 10_000);
+      await fixture.inspect.hset(key, 'exp', String(Date.now() + 10_000));
+      expect((await browser.get('/read')).body.data).toEqual({ views: 1 });
+      expect(withoutLoads(sent)).toEqual(['HGETALL', 'evalsha']);
+      expect(await fixture.inspect.pttl(key)).toBeGreaterThan(55_000);
+    });
+
+    it('reads and touches in one command a session this process knows is due', async () => {
+      const { browser, sent } = await setup(framework, false);
+      const key = `sess:{${browser.sessionId}}`;
+      const expBefore = Number(await fixture.inspect.hget(key, 'exp'));
+      // The cookie's maxAge is 60 s, so the touch falls due 1 s (the minimum window) after the last extension.
+      await sleep(1100);
+      sent.length = 0;
+      expect((await browser.get('/read')).body.data).toEqual({ views: 1 });
+      expect(withoutLoads(sent)).toEqual(['evalsha']);
+      expect(Number(await fixture.inspect.hget(key, 'exp'))).toBeGreaterThan(expBefore);
+      sent.length = 0;
+      await browser.get('/read');
+      expect(sent).toEqual(['HGETALL']);
     });
   });
 
   it('reloads its scripts with EVAL after SCRIPT FLUSH (NOSCRIPT), then uses EVALSHA again', async () => {
     const { browser, sent } = await setup(frameworks[0]!, false);
-    await inspect.script('FLUSH');
-    expect((await browser.get('/read')).body.data).toEqual({ views: 1 });
-    expect(sent).toEqual(['evalsha', 'eval']);
+    await fixture.inspect.script('FLUSH');
+    await browser.post('/write/views', 2);
+    expect(sent).toEqual(['HGETALL', 'evalsha', 'eval']);
     sent.length = 0;
-    await browser.get('/read');
-    expect(sent).toEqual(['evalsha']);
+    await browser.post('/write/views', 3);
+    expect(sent).toEqual(['HGETALL', 'evalsha']);
+    expect((await browser.get('/read')).body.data).toEqual({ views: 3 });
   });
 
   it('sends the scripts of concurrent requests as one pipeline, with the NOSCRIPT fallback per script', async () => {
     const { browser, sent } = await setup(frameworks[0]!, false);
     const tabs = Array.from({ length: 8 }, () => browser.clone());
-    await inspect.script('FLUSH');
+    await fixture.inspect.script('FLUSH');
     const answers = await Promise.all(tabs.map((tab, i) => tab.post(`/write/k${i}`, i)));
     for (const answer of answers) expect(answer.status).toBe(200);
     const data = (await browser.get('/read')).body.data as Record<string, unknown>;
