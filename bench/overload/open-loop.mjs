@@ -63,8 +63,18 @@ export async function openLoop({ origin, path, phases, connections = 512, drainM
   return { records, durationMs: end };
 }
 
-/** Saturation throughput: `connections` clients each sending the next request as soon as the last answered. */
-export async function closedLoop({ origin, path, connections = 32, warmupMs = 1000, durationMs = 3000 }) {
+/**
+ * Saturation throughput: `connections` clients each sending the next request as soon as the last
+ * answered. Resolves with the answers per second that `counts` accepts (2xx by default).
+ */
+export async function closedLoop({
+  origin,
+  path,
+  connections = 32,
+  warmupMs = 1000,
+  durationMs = 3000,
+  counts = (status) => status >= 200 && status < 300,
+}) {
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   let ok = 0;
   let counting = false;
@@ -74,7 +84,7 @@ export async function closedLoop({ origin, path, connections = 32, warmupMs = 10
       try {
         const { statusCode, body } = await pool.request({ path, method: 'GET' });
         await body.dump();
-        if (counting && statusCode >= 200 && statusCode < 300) ok++;
+        if (counting && counts(statusCode)) ok++;
       } catch {}
     }
   };

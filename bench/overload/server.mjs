@@ -24,7 +24,39 @@ function shedding() {
 }
 
 let server;
-if (framework === 'express') {
+if (variant === 'reject-cost') {
+  // What one rejection costs each integration: every request is shed (the lifecycle is stopped, so
+  // the shedder answers 503 `stopped`) by loadShedding() in a bare Express app, sheddingPlugin in a
+  // bare Fastify app, or LoadShedder.admit() in a node:http handler.
+  const rejecting = new Lifecycle();
+  rejecting.markStopped('bench');
+  if (framework === 'fastify') {
+    const { default: Fastify } = await import('fastify');
+    const { sheddingPlugin } = await import('@lbkit/fastify');
+    const app = Fastify();
+    await app.register(sheddingPlugin, { lifecycle: rejecting });
+    app.get('/*', async () => 'never');
+    await app.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
+    server = app.server;
+  } else {
+    let handler;
+    if (framework === 'express') {
+      const { default: express } = await import('express');
+      const { loadShedding } = await import('@lbkit/express');
+      const app = express();
+      app.use(loadShedding({ lifecycle: rejecting }));
+      handler = app;
+    } else {
+      const { LoadShedder } = await import('@lbkit/shedding');
+      const shedder = new LoadShedder({ lifecycle: rejecting });
+      handler = (req, res) => shedder.admit(req, res, () => res.end('never'));
+    }
+    server = createServer(handler);
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
+    await once(server, 'listening');
+  }
+  process.stdout.write(`${JSON.stringify({ port: server.address().port, pid: process.pid })}\n`);
+} else if (framework === 'express') {
   const { app } = await createExpressApp({ config, lifecycle, shedding: shedding() });
   let handler = app;
   if (variant === 'toobusy') {
@@ -71,6 +103,8 @@ if (framework === 'express') {
   await app.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
   server = app.server;
 }
-lifecycle.inFlight.attach(server);
-lifecycle.markReady();
-process.stdout.write(`${JSON.stringify({ port: server.address().port, pid: process.pid })}\n`);
+if (variant !== 'reject-cost') {
+  lifecycle.inFlight.attach(server);
+  lifecycle.markReady();
+  process.stdout.write(`${JSON.stringify({ port: server.address().port, pid: process.pid })}\n`);
+}

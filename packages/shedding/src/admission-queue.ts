@@ -55,7 +55,9 @@ class EntryList {
  * CoDel adapted to request queues:
  * - while the queue keeps emptying, it is FIFO and a request may wait up to `intervalMs` (bursts
  *   are absorbed, nothing is shed at moderate load);
- * - once it has not been empty for `intervalMs` there is a standing queue: it is overloaded,
+ * - once the oldest request has been waiting longer than `targetMs` for a whole `intervalMs`
+ *   (CoDel's test for a standing queue: a queue that keeps turning over quickly, even if never
+ *   empty, is no overload, and neither is a backlog left by one pause that drains in time) it is overloaded,
  *   serves the newest request first (the one most likely to still have a client waiting) and sheds
  *   whatever waited longer than `targetMs`;
  * - it leaves that state after staying empty for half an interval, so one lucky empty moment
@@ -68,7 +70,8 @@ export class AdmissionQueue {
     default: new EntryList(),
     sheddable: new EntryList(),
   };
-  #nonEmptySince: number | undefined;
+  /** Since when the oldest entry has been waiting longer than `targetMs` (undefined: it has not). */
+  #aboveSince: number | undefined;
   #emptySince = Number.NEGATIVE_INFINITY;
   #overloaded = false;
 
@@ -86,10 +89,24 @@ export class AdmissionQueue {
     const { intervalMs } = this.#settings;
     if (this.#overloaded) {
       if (this.size === 0 && now - this.#emptySince >= intervalMs / 2) this.#overloaded = false;
-    } else if (this.#nonEmptySince !== undefined && now - this.#nonEmptySince >= intervalMs) {
-      this.#overloaded = true;
+    } else {
+      this.#observe(now);
+      if (this.#aboveSince !== undefined && now - this.#aboveSince >= intervalMs) this.#overloaded = true;
     }
     return this.#overloaded;
+  }
+
+  /** Notes whether the oldest entry has waited longer than `targetMs`, and since when. */
+  #observe(now: number): void {
+    const oldest = this.#oldestQueuedAt();
+    if (oldest === undefined || now - oldest <= this.#settings.targetMs) this.#aboveSince = undefined;
+    else this.#aboveSince ??= oldest + this.#settings.targetMs;
+  }
+
+  #oldestQueuedAt(): number | undefined {
+    const a = this.#lists.default.head?.queuedAt;
+    const b = this.#lists.sheddable.head?.queuedAt;
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
   }
 
   /** Longest wait allowed at `now`. */
@@ -100,12 +117,7 @@ export class AdmissionQueue {
   /** The clock time at which the oldest entry exceeds the current bound (undefined when empty). */
   nextDeadline(now: number): number | undefined {
     const bound = this.bound(now);
-    const oldest = [this.#lists.default.head, this.#lists.sheddable.head]
-      .filter((e): e is QueueEntry => e !== undefined)
-      .reduce<number | undefined>(
-        (min, e) => (min === undefined || e.queuedAt < min ? e.queuedAt : min),
-        undefined,
-      );
+    const oldest = this.#oldestQueuedAt();
     return oldest === undefined ? undefined : oldest + bound;
   }
 
@@ -116,7 +128,6 @@ export class AdmissionQueue {
       evicted = this.#lists.sheddable.head ?? this.#lists.default.head;
       if (evicted) this.remove(evicted, now);
     }
-    if (this.size === 0) this.#nonEmptySince = now;
     entry.queued = true;
     this.#lists[entry.priority].push(entry);
     return evicted;
@@ -155,12 +166,14 @@ export class AdmissionQueue {
     const list = this.#lists.default.size > 0 ? this.#lists.default : this.#lists.sheddable;
     const entry = lifo ? list.tail : list.head;
     if (entry) this.remove(entry, now);
+    // A dequeue can leave a younger oldest entry: the queue may no longer be above target.
+    if (!this.#overloaded) this.#observe(now);
     return entry;
   }
 
   #noteEmpty(now: number): void {
     if (this.size > 0) return;
-    this.#nonEmptySince = undefined;
+    this.#aboveSince = undefined;
     this.#emptySince = now;
   }
 }

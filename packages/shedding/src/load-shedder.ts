@@ -87,6 +87,8 @@ export class LoadShedder {
   #admitting = false;
   /** True while that chain is the one the end of the turn started. */
   #admittingAtTurnEnd = false;
+  /** Tickets taken out of the queue at an overloaded turn's end, answered once its admissions ran. */
+  readonly #lateDrops: Ticket[] = [];
   #turnEnd: NodeJS.Immediate | undefined;
   #expiry: NodeJS.Timeout | undefined;
   #expiryAt = Number.POSITIVE_INFINITY;
@@ -266,6 +268,8 @@ export class LoadShedder {
     if (this.#expiry) clearTimeout(this.#expiry);
     this.#turnEnd = undefined;
     this.#expiry = undefined;
+    // Taken out of the queue to be answered at the turn end, which will not come now: admitted too.
+    for (const t of this.#lateDrops.splice(0)) if (t.state === 'queued') this.#start(t);
     const queue = this.#queue;
     if (!queue) return;
     const now = this.#options.clock();
@@ -315,6 +319,7 @@ export class LoadShedder {
   #closeTurn(): void {
     this.#turnStart = undefined;
     this.#turnWork = 0;
+    if (this.#lateDrops.length > 0) this.#dropAll(this.#lateDrops.splice(0), this.#options.clock());
     if (this.#closed) return;
     // Slots held by requests that finished in this turn are released at the next turn's end; what
     // is still queued for lack of budget (not of slots: a finishing request pumps then) gets the
@@ -348,10 +353,9 @@ export class LoadShedder {
     const now = this.#options.clock();
     if (ticket.state === 'queued') {
       ticket.state = 'done';
-      if (ticket.queued) {
-        this.#queue?.remove(ticket, now);
-        this.#abandoned++;
-      }
+      // Still queued, or taken out to be answered late: either way its client left while waiting.
+      this.#queue?.remove(ticket, now);
+      this.#abandoned++;
       return;
     }
     if (ticket.state !== 'running') return;
@@ -374,12 +378,19 @@ export class LoadShedder {
   #pump(now: number, atTurnEnd = false): boolean {
     const queue = this.#queue;
     if (!queue || queue.size === 0 || this.#admitting) return false;
-    for (const expired of queue.expired(now) as Ticket[]) this.#drop(expired, 'queue-timeout', now);
-    if (!atTurnEnd && queue.overloaded(now)) {
+    const overloaded = queue.overloaded(now);
+    // What waited too long leaves the queue now, so it is never admitted. While overloaded, its
+    // 503s are written once the turn's admissions ran (the turn end is due: a turn is open): writing
+    // them is no reason to keep the requests admitted at the turn end waiting.
+    const expired = queue.expired(now) as Ticket[];
+    if (overloaded && (atTurnEnd || this.#turnEnd !== undefined)) this.#lateDrops.push(...expired);
+    else this.#dropAll(expired, now);
+    if (!atTurnEnd && overloaded) {
       if (queue.size > 0) this.#armExpiry(now);
       return false;
     }
     if (!this.#canAdmit()) {
+      this.#dropAll(this.#lateDrops.splice(0), now);
       if (queue.size > 0) this.#armExpiry(now);
       return false;
     }
@@ -429,6 +440,7 @@ export class LoadShedder {
         }
         this.#admitting = false;
         const now = clock();
+        this.#dropAll(this.#lateDrops.splice(0), now);
         if ((this.#queue?.size ?? 0) > 0) this.#armExpiry(now);
         if (this.#admittingAtTurnEnd) this.#closeTurn();
       }),
@@ -449,6 +461,11 @@ export class LoadShedder {
       Math.max(1, Math.ceil(deadline - now)),
     );
     this.#expiry.unref();
+  }
+
+  /** Answers 503 to each expired ticket whose client is still there. */
+  #dropAll(tickets: Ticket[], now: number): void {
+    for (const ticket of tickets) if (ticket.state === 'queued') this.#drop(ticket, 'queue-timeout', now);
   }
 
   #drop(ticket: Ticket, reason: RejectionReason, now: number): void {
@@ -509,6 +526,8 @@ export class LoadShedder {
   }
 
   #flushStopped(): void {
+    // Taken out of the queue to be answered at the turn end, which will not come now: admitted too.
+    for (const t of this.#lateDrops.splice(0)) if (t.state === 'queued') this.#start(t);
     const queue = this.#queue;
     if (!queue) return;
     const now = this.#options.clock();

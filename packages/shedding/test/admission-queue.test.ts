@@ -31,22 +31,59 @@ describe('AdmissionQueue', () => {
     expect(dropped.map((e) => idOf(e))).toEqual(['a']);
   });
 
-  it('becomes overloaded once it has not been empty for intervalMs, then serves newest first', () => {
+  it('becomes overloaded once the oldest request has waited longer than targetMs for intervalMs, then serves newest first', () => {
     const q = new AdmissionQueue(settings);
     q.push(entry('default', 0, 'a'), 0);
     q.push(entry('default', 99, 'b'), 99);
+    // 'a' has been above the 5 ms target since t = 5: a whole interval only at t = 105.
     expect(q.overloaded(99)).toBe(false);
-    q.push(entry('default', 100, 'c'), 100);
-    expect(q.overloaded(100)).toBe(true);
-    expect(idOf(q.shift(100))).toBe('c');
+    expect(q.overloaded(104)).toBe(false);
+    q.push(entry('default', 105, 'c'), 105);
+    expect(q.overloaded(105)).toBe(true);
+    expect(idOf(q.shift(105))).toBe('c');
+  });
+
+  it('is not overloaded by a queue that never empties but keeps turning over within targetMs', () => {
+    const q = new AdmissionQueue(settings);
+    // A request joins every 2 ms and the one before it leaves 3 ms after joining: never empty for
+    // 300 ms, never a wait above 5 ms.
+    q.push(entry('default', 0, 'r0'), 0);
+    for (let t = 2; t <= 300; t += 2) {
+      q.push(entry('default', t, `r${t}`), t);
+      expect(q.overloaded(t + 1)).toBe(false);
+      expect(idOf(q.shift(t + 1))).toBe(`r${t - 2}`);
+    }
+    expect(q.size).toBe(1);
+  });
+
+  it('is not overloaded by the backlog of one pause when it drains below targetMs in time', () => {
+    const q = new AdmissionQueue({ ...settings, maxLength: 100 });
+    // 80% utilisation: a request every 2.5 ms, 2 ms of service each, after a 24 ms pause. The queue
+    // stays non-empty for more than an interval, but the wait of its oldest request falls below
+    // the target within one.
+    let arrival = 0;
+    let service = 24;
+    for (let now = 0; now <= 300; now += 0.5) {
+      if (now >= arrival) {
+        q.push(entry('default', arrival, `r${arrival}`), arrival);
+        arrival += 2.5;
+      }
+      if (now >= service) {
+        if (q.size > 0) {
+          q.shift(now);
+          service = now + 2;
+        } else service = now;
+      }
+      expect(q.overloaded(now)).toBe(false);
+    }
   });
 
   it('bounds waiting to targetMs while overloaded', () => {
     const q = new AdmissionQueue(settings);
     q.push(entry('default', 0, 'old'), 0);
-    q.push(entry('default', 98, 'fresh'), 98);
-    expect(q.bound(100)).toBe(5);
-    const dropped = q.expired(101).map((e) => idOf(e));
+    q.push(entry('default', 104, 'fresh'), 104);
+    expect(q.bound(106)).toBe(5);
+    const dropped = q.expired(107).map((e) => idOf(e));
     expect(dropped).toEqual(['old']);
     expect(q.size).toBe(1);
   });
@@ -55,14 +92,14 @@ describe('AdmissionQueue', () => {
     const q = new AdmissionQueue(settings);
     const a = entry('default', 0, 'a');
     q.push(a, 0);
-    expect(q.overloaded(100)).toBe(true);
-    q.remove(a, 100);
-    expect(q.overloaded(120)).toBe(true);
-    q.push(entry('default', 130, 'b'), 130);
-    q.shift(131);
-    expect(q.overloaded(160)).toBe(true);
-    expect(q.overloaded(181)).toBe(false);
-    expect(q.bound(181)).toBe(100);
+    expect(q.overloaded(105)).toBe(true);
+    q.remove(a, 105);
+    expect(q.overloaded(125)).toBe(true);
+    q.push(entry('default', 135, 'b'), 135);
+    q.shift(136);
+    expect(q.overloaded(165)).toBe(true);
+    expect(q.overloaded(186)).toBe(false);
+    expect(q.bound(186)).toBe(100);
   });
 
   it('serves default before sheddable and sheds every sheddable entry once overloaded', () => {
@@ -72,7 +109,7 @@ describe('AdmissionQueue', () => {
     expect(idOf(q.shift(2))).toBe('d1');
     q.push(entry('default', 3, 'd2'), 3);
     q.push(entry('sheddable', 99, 's2'), 99);
-    const dropped = q.expired(101).map((e) => idOf(e));
+    const dropped = q.expired(106).map((e) => idOf(e));
     expect(dropped).toContain('s1');
     expect(dropped).toContain('s2');
     expect(dropped).toContain('d2');

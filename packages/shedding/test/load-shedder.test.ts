@@ -1,7 +1,7 @@
 // LoadShedder on a real node:http server: admission, queueing, priorities, rejections, lifecycle.
 import { once } from 'node:events';
-import { createServer, get as httpGet, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, get as httpGet, IncomingMessage, ServerResponse } from 'node:http';
+import { type AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
 import { LoadShedder, type LoadSheddingOptions } from '@lbkit/shedding';
@@ -415,5 +415,42 @@ describe('LoadShedder on node:http', () => {
     // The queued request started at close, not after the first finished.
     expect(events.slice(0, 2)).toEqual(['start /a', 'start /b']);
     expect((await get(`${url}/c`)).status).toBe(200);
+  });
+
+  it('answers queued requests that waited too long only after the turn end has admitted the newest', async () => {
+    let now = 0;
+    const shedder = new LoadShedder({
+      lifecycle: new Lifecycle(),
+      concurrencyLimit: 1,
+      queue: { targetMs: 5, intervalMs: 100 },
+      clock: () => now,
+    });
+    cleanups.push(() => shedder.close());
+    const log: string[] = [];
+    const request = (name: string): ServerResponse => {
+      const req = new IncomingMessage(new Socket());
+      req.url = `/${name}`;
+      const res = new ServerResponse(req);
+      shedder.admit(
+        req,
+        res,
+        () => log.push(`start ${name}`),
+        (rejection) => log.push(`503 ${name} ${rejection.reason}`),
+      );
+      return res;
+    };
+    const a = request('a'); // runs, holding the only slot
+    request('b'); // queued at t = 0
+    await sleep(5); // a turn end with no slot free: b stays queued
+    expect(log).toEqual(['start a']);
+    now = 150; // b has waited 150 ms; the queue has been non-empty for more than an interval
+    log.length = 0;
+    // In a poll phase: c arrives (the queue is overloaded, b has expired) and a finishes.
+    request('c');
+    a.emit('close');
+    expect(log).toEqual([]); // b's 503 is not written in the middle of the poll phase
+    await sleep(5);
+    // The turn end serves the newest request first, then answers what expired.
+    expect(log).toEqual(['start c', '503 b queue-timeout']);
   });
 });
