@@ -35,7 +35,7 @@ export interface ResolvedOptions {
 }
 
 /** Default of `turnBudgetMs`. */
-export const TURN_BUDGET_DEFAULT = 5;
+export const TURN_BUDGET_DEFAULT = 2;
 
 const KNOWN = new Set([
   'lifecycle',

@@ -171,7 +171,9 @@ export interface LoadSheddingOptions {
    * further requests wait for the next turn, after the loop has read new requests and answered
    * probes. Needs no samples, so it bounds loop turns from the first request on; reading and
    * rejecting requests does not count against it, so every turn admits at least one request.
-   * Ignored when `queue` is `false`. Default 5.
+   * Ignored when `queue` is `false`. Default 2: a request read while the loop is busy waits about
+   * one turn, so under overload admitted requests keep close to their unloaded latency; a larger
+   * budget trades that latency for slightly less per-turn overhead.
    */
   readonly turnBudgetMs?: number;
   /** How the overload signals are sampled. */
