@@ -72,11 +72,15 @@ export interface AdaptiveLimitOptions {
 /** The CoDel-style admission queue in front of the concurrency limit. */
 export interface QueueOptions {
   /**
-   * Once the queue has not been empty for `intervalMs`, it is overloaded: it serves the newest
-   * request first (LIFO) and sheds requests that waited longer than this. Default 5 ms.
+   * Once the oldest queued request has been waiting longer than this for a whole `intervalMs`,
+   * the queue is overloaded: it serves the newest request first (LIFO) and sheds requests that
+   * waited longer than this. Default 5 ms.
    */
   readonly targetMs?: number;
-  /** How long the queue may stay non-empty before it counts as overloaded; also the longest wait while it is not. Default 100 ms. */
+  /**
+   * How long the oldest request may stay above `targetMs` before the queue counts as overloaded;
+   * also the longest wait while it is not. Default 100 ms.
+   */
   readonly intervalMs?: number;
   /** At most this many requests wait; a request arriving at a full queue evicts the oldest one. Default 1000. */
   readonly maxLength?: number;
