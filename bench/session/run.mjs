@@ -74,6 +74,8 @@ async function startServer(kind, redisPort) {
   // The server runs in its own process so that autocannon and the server do not share a core.
   const child = fork(new URL('./server.mjs', import.meta.url), [kind, String(redisPort)], {
     stdio: 'inherit',
+    // SERVER_ARGV: node flags for the server processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+    execArgv: process.env.SERVER_ARGV ? process.env.SERVER_ARGV.split(' ') : [],
   });
   const [message] = await once(child, 'message');
   return { child, url: `http://127.0.0.1:${message.port}` };
