@@ -36,12 +36,20 @@ export interface ReadRecord {
  *   symbols included, so it is found on one of the session's own symbol-keyed objects.
  * Symbols are invisible to JSON, to both frameworks' change hashes and to `for…in` copies.
  */
-/** A record with nothing read yet: a new session, or one read from connect-redis's layout. */
-export function emptyRecord(id: string, legacy = false): ReadRecord {
+/**
+ * A record with no fields read yet: a new session, one read from connect-redis's layout, or the
+ * start of a decode (which passes the maps it fills).
+ */
+export function emptyRecord(
+  id: string,
+  legacy = false,
+  texts: Map<string, string> = new Map(),
+  stored: Map<string, string> = new Map(),
+): ReadRecord {
   return {
     id,
-    texts: new Map(),
-    stored: new Map(),
+    texts,
+    stored,
     cookie: '',
     exp: '',
     ma: '',

@@ -53,22 +53,14 @@ export function decodeSession(
   ctx: DecodeContext,
 ): Decoded | Promise<Decoded> {
   const texts = new Map<string, string>();
-  const record: ReadRecord = {
+  // With JSON and no compression or encryption, the stored form is the text: one map serves both
+  // (JSON never starts with the U+0001 marker that would make them differ).
+  const record = emptyRecord(
     id,
+    false,
     texts,
-    // With JSON and no compression or encryption, the stored form is the text: one map serves
-    // both (JSON never starts with the U+0001 marker that would make them differ).
-    stored: ctx.codec.transparent && ctx.defaultSerializer ? texts : new Map(),
-    cookie: '',
-    exp: '',
-    ma: '',
-    ttl: '',
-    at: '',
-    born: '',
-    refreshedAt: undefined,
-    touching: undefined,
-    legacy: false,
-  };
+    ctx.codec.transparent && ctx.defaultSerializer ? texts : undefined,
+  );
   // `cookie` is filled in last; data keys go straight into the session object.
   const session: StoredSession = { cookie: undefined };
   const pending: Array<Promise<void>> = [];
