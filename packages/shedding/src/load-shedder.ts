@@ -526,11 +526,10 @@ export class LoadShedder {
   }
 
   #flushStopped(): void {
-    // Taken out of the queue to be answered at the turn end, which will not come now: admitted too.
-    for (const t of this.#lateDrops.splice(0)) if (t.state === 'queued') this.#start(t);
+    const now = this.#options.clock();
+    this.#dropAll(this.#lateDrops.splice(0), now);
     const queue = this.#queue;
     if (!queue) return;
-    const now = this.#options.clock();
     for (let t = queue.shift(now) as Ticket | undefined; t; t = queue.shift(now) as Ticket | undefined) {
       this.#drop(t, 'stopped', now);
     }

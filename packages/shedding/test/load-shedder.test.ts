@@ -453,4 +453,38 @@ describe('LoadShedder on node:http', () => {
     // The turn end serves the newest request first, then answers what expired.
     expect(log).toEqual(['start c', '503 b queue-timeout']);
   });
+
+  it('answers a request that waited too long with its 503, not a start, when the lifecycle stops before the turn end', async () => {
+    let now = 0;
+    const lifecycle = new Lifecycle();
+    const shedder = new LoadShedder({
+      lifecycle,
+      concurrencyLimit: 1,
+      queue: { targetMs: 5, intervalMs: 100 },
+      clock: () => now,
+    });
+    cleanups.push(() => shedder.close());
+    const log: string[] = [];
+    const request = (name: string): void => {
+      const req = new IncomingMessage(new Socket());
+      req.url = `/${name}`;
+      shedder.admit(
+        req,
+        new ServerResponse(req),
+        () => log.push(`start ${name}`),
+        (rejection) => log.push(`503 ${name} ${rejection.reason}`),
+      );
+    };
+    request('a');
+    request('b');
+    await sleep(5);
+    now = 150;
+    log.length = 0;
+    request('c'); // b expires, its 503 deferred to the turn end
+    lifecycle.markStopped('test');
+    await sleep(5);
+    expect(log).toContain('503 b queue-timeout');
+    expect(log).toContain('503 c stopped');
+    expect(log.filter((line) => line.startsWith('start'))).toEqual([]);
+  });
 });
