@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
+import { RedisSessionStore, type RedisSessionStoreOptions } from '@lbkit/session-redis';
 import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
@@ -283,6 +284,8 @@ export interface RedisFixture {
   client(): Redis;
   /** Closes `app` after the file; returns it. */
   track(app: RunningApp): RunningApp;
+  /** A store on one client shared by all the file's `store()` calls; closed after the file. */
+  store(options?: Omit<RedisSessionStoreOptions, 'client'>): RedisSessionStore;
 }
 
 /**
@@ -294,6 +297,8 @@ export function useRedis(): RedisFixture {
   let inspect: Redis | undefined;
   const clients: Redis[] = [];
   const apps: RunningApp[] = [];
+  const stores: RedisSessionStore[] = [];
+  let storeClient: Redis | undefined;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -302,6 +307,7 @@ export function useRedis(): RedisFixture {
 
   afterAll(async () => {
     for (const app of apps) await app.close();
+    for (const store of stores) store.close();
     for (const client of clients) client.disconnect();
     inspect?.disconnect();
     await redis?.close();
@@ -311,6 +317,12 @@ export function useRedis(): RedisFixture {
     if (value === undefined) throw new Error('useRedis: the server starts in beforeAll');
     return value;
   };
+  const client = (): Redis => {
+    const { port, host } = started(redis);
+    const created = new Redis(port, host, { commandTimeout: 1000, maxRetriesPerRequest: 1 });
+    clients.push(created);
+    return created;
+  };
   return {
     get redis() {
       return started(redis);
@@ -318,15 +330,20 @@ export function useRedis(): RedisFixture {
     get inspect() {
       return started(inspect);
     },
-    client() {
-      const { port, host } = started(redis);
-      const client = new Redis(port, host, { commandTimeout: 1000, maxRetriesPerRequest: 1 });
-      clients.push(client);
-      return client;
-    },
+    client,
     track(app) {
       apps.push(app);
       return app;
+    },
+    store(options = {}) {
+      if (storeClient === undefined) {
+        storeClient = client();
+        // Each store listens to its client's ready/close/end; a file may put a dozen on this one.
+        storeClient.setMaxListeners(50);
+      }
+      const store = new RedisSessionStore({ client: storeClient, ...options });
+      stores.push(store);
+      return store;
     },
   };
 }

@@ -1,9 +1,10 @@
 // The write script's edges: hundreds of keys in one save (chunked HSET/HDEL/HMGET), and full writes over an existing id.
 import { randomBytes } from 'node:crypto';
-import { RedisSessionStore, type StoredSession } from '@lbkit/session-redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
+import type { StoredSession } from '@lbkit/session-redis';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { hasRedis } from '../../../test/helpers/redis.js';
+import { useRedis } from './harness.js';
 
 const newId = (): string => randomBytes(24).toString('base64url');
 
@@ -21,26 +22,10 @@ function dataOf(session: StoredSession | null): Record<string, unknown> {
 }
 
 describe.runIf(hasRedis())('write script', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  const stores: RedisSessionStore[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.port, redis.host, { maxRetriesPerRequest: 1 });
-  });
-
-  afterAll(async () => {
-    for (const store of stores) store.close();
-    client.disconnect();
-    await redis.close();
-  });
-
-  function store(options: Omit<ConstructorParameters<typeof RedisSessionStore>[0], 'client'> = {}) {
-    const created = new RedisSessionStore({ client, ...options });
-    stores.push(created);
-    return created;
-  }
+  const fixture = useRedis();
+  const store = fixture.store;
+  // Keys are looked at, and aged, behind the stores' back.
+  const client = (): Redis => fixture.inspect;
 
   it.each([false, true])('saves, changes and deletes 700 keys in one save (strict: %s)', async (strict) => {
     const sessions = store({ strict });
@@ -59,8 +44,8 @@ describe.runIf(hasRedis())('write script', () => {
     const expected = dataOf(read);
     expect(Object.keys(expected)).toHaveLength(600);
     expect(dataOf(await sessions.get(id))).toEqual(expected);
-    expect(await client.hlen(`sess:{${id}}`)).toBe(600 + 4); // + cookie, exp, ma, born
-    expect(await client.pttl(`sess:{${id}}`)).toBeGreaterThan(0);
+    expect(await client().hlen(`sess:{${id}}`)).toBe(600 + 4); // + cookie, exp, ma, born
+    expect(await client().pttl(`sess:{${id}}`)).toBeGreaterThan(0);
   });
 
   it('a full write over an existing id keeps its creation time; strict mode refuses it', async () => {
@@ -68,7 +53,7 @@ describe.runIf(hasRedis())('write script', () => {
     const key = `sess:{${id}}`;
     await store().set(id, sessionWith({ a: 1 }));
     const born = String(Date.now() - 10_000);
-    await client.hset(key, 'born', born);
+    await client().hset(key, 'born', born);
 
     // A session object the store never read has no record: the save is a full write.
     await expect(store({ strict: true }).set(id, sessionWith({ b: 2 }))).rejects.toMatchObject({
@@ -78,7 +63,7 @@ describe.runIf(hasRedis())('write script', () => {
 
     await store({ maxLifetimeMs: 3_600_000 }).set(id, sessionWith({ b: 2 }));
     expect(dataOf(await store().get(id))).toEqual({ b: 2 });
-    expect(await client.hget(key, 'born')).toBe(born);
-    expect(await client.pttl(key)).toBeGreaterThan(0);
+    expect(await client().hget(key, 'born')).toBe(born);
+    expect(await client().pttl(key)).toBeGreaterThan(0);
   });
 });
