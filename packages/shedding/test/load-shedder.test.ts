@@ -417,13 +417,18 @@ describe('LoadShedder on node:http', () => {
     expect((await get(`${url}/c`)).status).toBe(200);
   });
 
-  it('answers queued requests that waited too long only after the turn end has admitted the newest', async () => {
-    let now = 0;
+  /**
+   * A shedder with one slot on a simulated clock, fed bare request objects: `request(name)` admits
+   * one and `log` records what became of each (`start a`, `503 b queue-timeout`).
+   */
+  function simulated() {
+    const clock = { now: 0 };
+    const lifecycle = new Lifecycle();
     const shedder = new LoadShedder({
-      lifecycle: new Lifecycle(),
+      lifecycle,
       concurrencyLimit: 1,
       queue: { targetMs: 5, intervalMs: 100 },
-      clock: () => now,
+      clock: () => clock.now,
     });
     cleanups.push(() => shedder.close());
     const log: string[] = [];
@@ -439,11 +444,16 @@ describe('LoadShedder on node:http', () => {
       );
       return res;
     };
+    return { clock, lifecycle, log, request };
+  }
+
+  it('answers queued requests that waited too long only after the turn end has admitted the newest', async () => {
+    const { clock, log, request } = simulated();
     const a = request('a'); // runs, holding the only slot
     request('b'); // queued at t = 0
     await sleep(5); // a turn end with no slot free: b stays queued
     expect(log).toEqual(['start a']);
-    now = 150; // b has waited 150 ms; the queue has been non-empty for more than an interval
+    clock.now = 150; // b has waited 150 ms, above the 5 ms target for more than an interval
     log.length = 0;
     // In a poll phase: c arrives (the queue is overloaded, b has expired) and a finishes.
     request('c');
@@ -455,30 +465,11 @@ describe('LoadShedder on node:http', () => {
   });
 
   it('answers a request that waited too long with its 503, not a start, when the lifecycle stops before the turn end', async () => {
-    let now = 0;
-    const lifecycle = new Lifecycle();
-    const shedder = new LoadShedder({
-      lifecycle,
-      concurrencyLimit: 1,
-      queue: { targetMs: 5, intervalMs: 100 },
-      clock: () => now,
-    });
-    cleanups.push(() => shedder.close());
-    const log: string[] = [];
-    const request = (name: string): void => {
-      const req = new IncomingMessage(new Socket());
-      req.url = `/${name}`;
-      shedder.admit(
-        req,
-        new ServerResponse(req),
-        () => log.push(`start ${name}`),
-        (rejection) => log.push(`503 ${name} ${rejection.reason}`),
-      );
-    };
+    const { clock, lifecycle, log, request } = simulated();
     request('a');
     request('b');
     await sleep(5);
-    now = 150;
+    clock.now = 150;
     log.length = 0;
     request('c'); // b expires, its 503 deferred to the turn end
     lifecycle.markStopped('test');
