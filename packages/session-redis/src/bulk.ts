@@ -1,7 +1,7 @@
 // clear/all/length/ids: SCAN every master and act per node, so no command ever spans Cluster slots.
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisCommands } from './redis-commands.js';
-import type { SessionRedisClient } from './types.js';
+import type { IoredisClient as SessionRedisClient } from './types.js';
 
 /** The nodes holding data: every master of a Cluster, else the client itself. */
 function masters(client: SessionRedisClient): Redis[] {

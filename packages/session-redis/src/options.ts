@@ -2,19 +2,21 @@
 import { type Compressor, createCompressor } from './compression.js';
 import { KeyRing } from './encryption.js';
 import { optionError } from './errors.js';
+import { isNodeRedisClient, isNodeRedisGroup, NodeRedisAdapter } from './node-redis-client.js';
 import { safeJsonSerializer } from './safe-json.js';
 import { compileIdCheck, MAX_ID_LENGTH } from './session-id.js';
 import type {
   FailMode,
+  IoredisClient,
   RedisSessionStoreOptions,
-  SessionRedisClient,
   SessionSerializer,
   StoredSession,
 } from './types.js';
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
-  readonly client: SessionRedisClient;
+  /** The client, a node-redis one behind its adapter. */
+  readonly client: IoredisClient;
   readonly prefix: string;
   readonly ttlSeconds: number;
   readonly ttlFunction: ((session: StoredSession) => number) | undefined;
@@ -49,7 +51,7 @@ function positiveInteger(name: string, value: unknown, fallback: number, allowZe
   return value;
 }
 
-function isIoredisClient(client: unknown): client is SessionRedisClient {
+function isIoredisClient(client: unknown): client is IoredisClient {
   // ioredis Redis and Cluster both carry a boolean `isCluster` and a string `status`; node-redis
   // clients have neither (they expose `isOpen`), so this tells the two drivers apart.
   if (client === null || typeof client !== 'object') return false;
@@ -57,15 +59,28 @@ function isIoredisClient(client: unknown): client is SessionRedisClient {
   return typeof c.isCluster === 'boolean' && typeof c.status === 'string' && typeof c.evalsha === 'function';
 }
 
-/** Validates and completes the options; throws `SessionStoreError` with a stable code. */
-export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptions {
-  if (!options || !isIoredisClient(options.client)) {
+/** The client the store's internals use: ioredis as given, node-redis behind its adapter. */
+function resolveClient(client: unknown): IoredisClient {
+  if (isIoredisClient(client)) return client;
+  // The adapter implements the part of ioredis's API the store calls (see node-redis-client.ts).
+  if (isNodeRedisClient(client)) return new NodeRedisAdapter(client) as unknown as IoredisClient;
+  if (isNodeRedisGroup(client)) {
     throw optionError(
       'LBKIT_SESSION_CLIENT_REQUIRED',
-      'RedisSessionStore needs an ioredis client in `client`',
-      "Pass `new Redis(url, { commandTimeout: 1000, maxRetriesPerRequest: 1 })` (or a Cluster) from 'ioredis'; node-redis clients are not supported.",
+      'RedisSessionStore takes node-redis single-node clients, not its Cluster or Sentinel clients',
+      "For Redis Cluster or Sentinel pass an ioredis `Cluster` or `new Redis({ sentinels, name })` from 'ioredis'.",
     );
   }
+  throw optionError(
+    'LBKIT_SESSION_CLIENT_REQUIRED',
+    'RedisSessionStore needs a Redis client in `client`',
+    "Pass `new Redis(url, { maxRetriesPerRequest: 1 })` (or a Cluster) from 'ioredis', or a node-redis `createClient()`.",
+  );
+}
+
+/** Validates and completes the options; throws `SessionStoreError` with a stable code. */
+export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptions {
+  const client = resolveClient(options?.client);
   const prefix = options.prefix ?? 'sess:';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 200) {
     throw optionError(
@@ -153,7 +168,7 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
     );
   }
   return {
-    client: options.client,
+    client,
     prefix,
     ttlSeconds,
     ttlFunction,

@@ -2,8 +2,9 @@
 import type { Redis } from 'ioredis';
 import { CommandBatch } from './command-batch.js';
 import { SessionStoreError } from './errors.js';
+import { NodeRedisAdapter } from './node-redis-client.js';
 import type { LuaScript } from './scripts.js';
-import type { SessionRedisClient } from './types.js';
+import type { IoredisClient as SessionRedisClient } from './types.js';
 
 /** Statuses in which ioredis would queue a command instead of sending it. */
 const NOT_SENDING = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
@@ -100,7 +101,9 @@ export class RedisCommands {
     this.#client = client;
     this.#timeoutMs = timeoutMs;
     this.#observer = observer;
-    this.#batch = client.isCluster ? undefined : new CommandBatch(client as Redis);
+    // node-redis batches its own writes; a Cluster has one socket per node.
+    this.#batch =
+      client.isCluster || client instanceof NodeRedisAdapter ? undefined : new CommandBatch(client as Redis);
   }
 
   /**
@@ -220,5 +223,7 @@ export class RedisCommands {
 /** HGETALL's reply as pairs even from an ioredis whose reply transformer made it an object. */
 export function asPairs(reply: unknown): string[] {
   if (Array.isArray(reply)) return reply as string[];
+  // node-redis with RESP3 answers a map.
+  if (reply instanceof Map) return [...reply].flat() as string[];
   return reply !== null && typeof reply === 'object' ? Object.entries(reply).flat() : [];
 }

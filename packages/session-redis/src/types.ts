@@ -1,9 +1,16 @@
 // Public types of @lbkit/session-redis.
 import type { LbkitError } from '@lbkit/core';
 import type { Cluster, Redis } from 'ioredis';
+import type { NodeRedisClient } from './node-redis-client.js';
 
-/** An ioredis client: a single node (`new Redis(url)`), a Sentinel-managed master, or a `Cluster`. */
-export type SessionRedisClient = Redis | Cluster;
+/**
+ * An ioredis client (a single node `new Redis(url)`, a Sentinel-managed master, or a `Cluster`),
+ * or a node-redis single-node client (`createClient()`, the client connect-redis 9 requires).
+ */
+export type SessionRedisClient = Redis | Cluster | NodeRedisClient;
+
+/** The client API the store's internals use: ioredis's (a node-redis client is adapted to it). */
+export type IoredisClient = Redis | Cluster;
 
 /**
  * What happens to a request when Redis cannot answer within `commandTimeoutMs`:
@@ -46,7 +53,10 @@ export interface SessionCompressionOptions {
 
 /** Options of {@link RedisSessionStore}. A superset of connect-redis 9's options. */
 export interface RedisSessionStoreOptions {
-  /** The ioredis client (single node, Sentinel or Cluster). The store never closes it. */
+  /**
+   * The client: ioredis (single node, Sentinel or Cluster) or a node-redis single-node client.
+   * The store never closes it.
+   */
   readonly client: SessionRedisClient;
   /**
    * Key prefix. Default `sess:`. Keys are `<prefix>{<id>}` (the braces keep every key of one

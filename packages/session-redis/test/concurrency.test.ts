@@ -2,14 +2,16 @@
 import { RedisSessionStore, type SessionDropped, type SessionStoreError } from '@lbkit/session-redis';
 import { describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/helpers/redis.js';
-import { Browser, frameworks, useRedis } from './harness.js';
+import { Browser, type Driver, frameworks, useRedis } from './harness.js';
 import { differentKeysOverlap, logoutDuringSlowRequest, sameKeyOverlap } from './scenarios.js';
 
-describe.runIf(hasRedis())('overlapping requests on one session', () => {
-  const fixture = useRedis();
+const drivers: Driver[] = ['ioredis', 'node-redis'];
+
+describe.runIf(hasRedis()).each(drivers)('overlapping requests on one session (%s)', (driver) => {
+  const fixture = useRedis(driver);
 
   function store(strict = false): RedisSessionStore {
-    return new RedisSessionStore({ client: fixture.client(), strict });
+    return new RedisSessionStore({ client: fixture.sessionClient(), strict });
   }
 
   describe.each(frameworks)('behind $name', (framework) => {

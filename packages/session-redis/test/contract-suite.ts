@@ -2,18 +2,25 @@
 import { RedisSessionStore, type RedisSessionStoreOptions } from '@lbkit/session-redis';
 import { describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/helpers/redis.js';
-import { type AppOptions, Browser, type Framework, type RunningApp, useRedis } from './harness.js';
+import {
+  type AppOptions,
+  Browser,
+  type Driver,
+  type Framework,
+  type RunningApp,
+  useRedis,
+} from './harness.js';
 
 /** Defines the contract suite for one framework against a private redis-server. */
-export function sessionContract(framework: Framework): void {
-  describe.runIf(hasRedis())(`RedisSessionStore behind ${framework.name}`, () => {
-    const fixture = useRedis();
+export function sessionContract(framework: Framework, driver: Driver = 'ioredis'): void {
+  describe.runIf(hasRedis())(`RedisSessionStore on ${driver} behind ${framework.name}`, () => {
+    const fixture = useRedis(driver);
 
     async function start(
       appOptions: AppOptions = {},
       storeOptions: Partial<RedisSessionStoreOptions> = {},
     ): Promise<{ app: RunningApp; store: RedisSessionStore }> {
-      const store = new RedisSessionStore({ client: fixture.client(), ...storeOptions });
+      const store = new RedisSessionStore({ client: fixture.sessionClient(), ...storeOptions });
       const app = fixture.track(await framework.start(store, appOptions));
       return { app, store };
     }

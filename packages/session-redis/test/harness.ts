@@ -3,11 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
-import { RedisSessionStore, type RedisSessionStoreOptions } from '@lbkit/session-redis';
+import {
+  RedisSessionStore,
+  type RedisSessionStoreOptions,
+  type SessionRedisClient,
+} from '@lbkit/session-redis';
 import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { afterAll, beforeAll } from 'vitest';
 import { type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
 
@@ -280,22 +285,29 @@ export interface RedisFixture {
   readonly redis: PrivateRedis;
   /** A client for looking at keys behind the store's back. */
   readonly inspect: Redis;
-  /** A new client for a store, as the tests configure it; disconnected after the file. */
+  /** A new ioredis client for a store, as the tests configure it; disconnected after the file. */
   client(): Redis;
+  /** A new client of the file's driver (see {@link useRedis}) for a store; closed after the file. */
+  sessionClient(): SessionRedisClient;
   /** Closes `app` after the file; returns it. */
   track(app: RunningApp): RunningApp;
   /** A store on one client shared by all the file's `store()` calls; closed after the file. */
   store(options?: Omit<RedisSessionStoreOptions, 'client'>): RedisSessionStore;
 }
 
+/** The client library a test file runs the store on. */
+export type Driver = 'ioredis' | 'node-redis';
+
 /**
  * Starts a private redis-server before the file's tests and, after them, closes the apps and
- * clients the tests opened on it, then the server. Call at the top of a `describe`.
+ * clients the tests opened on it, then the server. Call at the top of a `describe`. `driver`
+ * picks what `sessionClient()` returns.
  */
-export function useRedis(): RedisFixture {
+export function useRedis(driver: Driver = 'ioredis'): RedisFixture {
   let redis: PrivateRedis | undefined;
   let inspect: Redis | undefined;
   const clients: Redis[] = [];
+  const nodeRedisClients: Array<ReturnType<typeof createClient>> = [];
   const apps: RunningApp[] = [];
   const stores: RedisSessionStore[] = [];
   let storeClient: Redis | undefined;
@@ -309,6 +321,7 @@ export function useRedis(): RedisFixture {
     for (const app of apps) await app.close();
     for (const store of stores) store.close();
     for (const client of clients) client.disconnect();
+    for (const client of nodeRedisClients) client.destroy();
     inspect?.disconnect();
     await redis?.close();
   });
@@ -323,6 +336,18 @@ export function useRedis(): RedisFixture {
     clients.push(created);
     return created;
   };
+  const nodeRedisClient = (): SessionRedisClient => {
+    const { port, host } = started(redis);
+    const created = createClient({
+      socket: { host, port, reconnectStrategy: (retries: number) => Math.min(50 * (retries + 1), 500) },
+    });
+    // node-redis throws an unhandled 'error' event; the store learns of outages by itself.
+    created.on('error', () => {});
+    // Not awaited: node-redis holds the commands sent before the first connection.
+    created.connect().catch(() => {});
+    nodeRedisClients.push(created);
+    return created as unknown as SessionRedisClient;
+  };
   return {
     get redis() {
       return started(redis);
@@ -331,6 +356,7 @@ export function useRedis(): RedisFixture {
       return started(inspect);
     },
     client,
+    sessionClient: () => (driver === 'node-redis' ? nodeRedisClient() : client()),
     track(app) {
       apps.push(app);
       return app;

@@ -10,7 +10,6 @@ import type { RedisSessionStore } from '@lbkit/session-redis';
 import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
-import type { Redis } from 'ioredis';
 
 const SECRET = 'lbkit-session-redis-test-secret-0123456789';
 
@@ -21,13 +20,13 @@ export interface OutageApp {
   close(): Promise<void>;
 }
 
-function health(client: Redis) {
+function health(client: object) {
   const lifecycle = new Lifecycle();
   lifecycle.markReady();
   return createHealth({ lifecycle, checks: [redisCheck(client)], cacheMs: 0, timeoutMs: 500 });
 }
 
-export async function expressOutageApp(store: RedisSessionStore, client: Redis): Promise<OutageApp> {
+export async function expressOutageApp(store: RedisSessionStore, client: object): Promise<OutageApp> {
   const app = express();
   app.use(healthcheck(health(client)));
   app.use(
@@ -75,7 +74,7 @@ export async function expressOutageApp(store: RedisSessionStore, client: Redis):
   };
 }
 
-export async function fastifyOutageApp(store: RedisSessionStore, client: Redis): Promise<OutageApp> {
+export async function fastifyOutageApp(store: RedisSessionStore, client: object): Promise<OutageApp> {
   const app = Fastify({ logger: false });
   await app.register(healthPlugin, { health: health(client) });
   await app.register(fastifyCookie);

@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisSessionStore } from '@lbkit/session-redis';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
 import { expressOutageApp, fastifyOutageApp, type OutageApp } from './outage-app.js';
@@ -81,142 +82,156 @@ function traffic(visitors: Visitor[]): { stop(): Promise<Timed[]> } {
   };
 }
 
-describe.runIf(hasRedis())('Redis outage during traffic', () => {
-  let redis: PrivateRedis;
-  let client: Redis;
-  let inspect: Redis;
-  const apps: OutageApp[] = [];
-  const stores: RedisSessionStore[] = [];
+describe.runIf(hasRedis()).each(['ioredis', 'node-redis'] as const)(
+  'Redis outage during traffic (%s)',
+  (driver) => {
+    let redis: PrivateRedis;
+    let client: Redis | ReturnType<typeof createClient>;
+    let inspect: Redis;
+    const apps: OutageApp[] = [];
+    const stores: RedisSessionStore[] = [];
 
-  beforeAll(async () => {
-    // appendfsync always: a write Redis acknowledged survives a crash, so "no acknowledged write lost" is checkable.
-    redis = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-    client = new Redis(redis.port, redis.host, {
-      commandTimeout: COMMAND_TIMEOUT_MS,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => 100,
-      autoResendUnfulfilledCommands: false,
+    beforeAll(async () => {
+      // appendfsync always: a write Redis acknowledged survives a crash, so "no acknowledged write lost" is checkable.
+      redis = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+      if (driver === 'ioredis') {
+        client = new Redis(redis.port, redis.host, {
+          commandTimeout: COMMAND_TIMEOUT_MS,
+          maxRetriesPerRequest: 1,
+          retryStrategy: () => 100,
+          autoResendUnfulfilledCommands: false,
+        });
+        client.on('error', () => {});
+      } else {
+        // The client as connect-redis 9 users have it: default options but a quick reconnection.
+        const created = createClient({
+          socket: { host: redis.host, port: redis.port, reconnectStrategy: () => 100 },
+        });
+        created.on('error', () => {});
+        await created.connect();
+        client = created;
+      }
+      inspect = new Redis(redis.port, redis.host, { retryStrategy: () => 100, lazyConnect: true });
+      inspect.on('error', () => {});
     });
-    client.on('error', () => {});
-    inspect = new Redis(redis.port, redis.host, { retryStrategy: () => 100, lazyConnect: true });
-    inspect.on('error', () => {});
-  });
 
-  afterEach(async () => {
-    if (!redis.running) await redis.start();
-  });
-
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-    for (const store of stores) store.close();
-    client.disconnect();
-    inspect.disconnect();
-    await redis.close();
-  });
-
-  function store(failMode: 'closed' | 'open'): RedisSessionStore {
-    const created = new RedisSessionStore({
-      client,
-      failMode,
-      commandTimeoutMs: COMMAND_TIMEOUT_MS,
-      probeIntervalMs: 100,
+    afterEach(async () => {
+      if (!redis.running) await redis.start();
     });
-    stores.push(created);
-    return created;
-  }
 
-  it.each([
-    { name: 'express', build: expressOutageApp, how: 'kill' },
-    { name: 'fastify', build: fastifyOutageApp, how: 'stop' },
-  ] as const)(
-    '$name, fail closed: 503 within the timeout, readiness fails, recovers, keeps acknowledged writes (Redis $how)',
-    async ({ build, how }) => {
-      const app = await build(store('closed'), client);
+    afterAll(async () => {
+      for (const app of apps) await app.close();
+      for (const store of stores) store.close();
+      if (client instanceof Redis) client.disconnect();
+      else client.destroy();
+      inspect.disconnect();
+      await redis.close();
+    });
+
+    function store(failMode: 'closed' | 'open'): RedisSessionStore {
+      const created = new RedisSessionStore({
+        client,
+        failMode,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+        probeIntervalMs: 100,
+      });
+      stores.push(created);
+      return created;
+    }
+
+    it.each([
+      { name: 'express', build: expressOutageApp, how: 'kill' },
+      { name: 'fastify', build: fastifyOutageApp, how: 'stop' },
+    ] as const)(
+      '$name, fail closed: 503 within the timeout, readiness fails, recovers, keeps acknowledged writes (Redis $how)',
+      async ({ build, how }) => {
+        const app = await build(store('closed'), client);
+        apps.push(app);
+        const visitors = [0, 1, 2, 3].map(() => new Visitor(app));
+        for (const visitor of visitors) expect((await visitor.count(0)).status).toBe(200);
+        expect(await ready(app)).toBe(200);
+
+        const before = traffic(visitors);
+        await sleep(300);
+        if (how === 'kill') await redis.kill();
+        else await redis.stop();
+        const beforeAnswers = await before.stop();
+        expect(beforeAnswers.some((a) => a.status === 200)).toBe(true);
+        const acknowledged = visitors.map((v) => v.lastAcknowledged);
+
+        const during = traffic(visitors);
+        await sleep(800);
+        const outage = await during.stop();
+        expect(outage.length).toBeGreaterThan(8);
+        for (const answer of outage) {
+          expect(answer.status).toBe(503);
+          expect(answer.body.code).toMatch(/^LBKIT_SESSION_(UNAVAILABLE|TIMEOUT)$/);
+          expect(answer.ms).toBeLessThan(COMMAND_TIMEOUT_MS + SLACK_MS);
+        }
+        expect(await ready(app)).toBe(503);
+
+        await redis.start();
+        await until('readiness', async () => (await ready(app)) === 200);
+        await until('sessions', async () => (await visitors[0]!.send('GET', '/read')).status === 200);
+        for (const [i, visitor] of visitors.entries()) {
+          const read = await visitor.send('GET', '/read');
+          expect(read.status).toBe(200);
+          expect(read.body.n).toBeGreaterThanOrEqual(acknowledged[i]!);
+        }
+        expect((await visitors[0]!.count(1000)).status).toBe(200);
+      },
+    );
+
+    it('express, fail closed: a paused Redis (SIGSTOP) answers 503 after commandTimeoutMs, then recovers', async () => {
+      const app = await expressOutageApp(store('closed'), client);
       apps.push(app);
-      const visitors = [0, 1, 2, 3].map(() => new Visitor(app));
-      for (const visitor of visitors) expect((await visitor.count(0)).status).toBe(200);
-      expect(await ready(app)).toBe(200);
+      const visitor = new Visitor(app);
+      await visitor.count(1);
+      await inspect.connect().catch(() => {});
+      const pid = Number(/process_id:(\d+)/.exec(await inspect.info('server'))?.[1]);
+      process.kill(pid, 'SIGSTOP');
+      try {
+        const answers = await Promise.all([visitor.count(2), visitor.send('GET', '/read')]);
+        for (const answer of answers) {
+          expect(answer.status).toBe(503);
+          expect(answer.ms).toBeGreaterThanOrEqual(COMMAND_TIMEOUT_MS - 50);
+          expect(answer.ms).toBeLessThan(COMMAND_TIMEOUT_MS + SLACK_MS);
+        }
+        expect(await ready(app)).toBe(503);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      await until('sessions', async () => (await visitor.send('GET', '/read')).status === 200);
+      expect((await visitor.count(3)).status).toBe(200);
+      expect((await visitor.send('GET', '/read')).body.n).toBe(3);
+    });
 
-      const before = traffic(visitors);
-      await sleep(300);
-      if (how === 'kill') await redis.kill();
-      else await redis.stop();
-      const beforeAnswers = await before.stop();
-      expect(beforeAnswers.some((a) => a.status === 200)).toBe(true);
-      const acknowledged = visitors.map((v) => v.lastAcknowledged);
+    it('express, fail open: serves without a session while Redis is down, then the session is back', async () => {
+      const sessions = store('open');
+      const events: string[] = [];
+      sessions.on('disconnect', () => events.push('disconnect'));
+      sessions.on('connect', () => events.push('connect'));
+      const app = await expressOutageApp(sessions, client);
+      apps.push(app);
+      const visitor = new Visitor(app, false);
+      const first = new Visitor(app);
+      await first.count(7);
+      visitor.cookie = first.cookie;
 
-      const during = traffic(visitors);
-      await sleep(800);
-      const outage = await during.stop();
-      expect(outage.length).toBeGreaterThan(8);
-      for (const answer of outage) {
-        expect(answer.status).toBe(503);
-        expect(answer.body.code).toMatch(/^LBKIT_SESSION_(UNAVAILABLE|TIMEOUT)$/);
+      await redis.kill();
+      await until('disconnect', async () => events.includes('disconnect'));
+      for (let i = 0; i < 5; i++) {
+        const answer = await visitor.send('GET', '/read');
+        expect(answer.status).toBe(200);
+        expect(answer.body).toEqual({ session: false, n: null });
         expect(answer.ms).toBeLessThan(COMMAND_TIMEOUT_MS + SLACK_MS);
       }
       expect(await ready(app)).toBe(503);
 
       await redis.start();
-      await until('readiness', async () => (await ready(app)) === 200);
-      await until('sessions', async () => (await visitors[0]!.send('GET', '/read')).status === 200);
-      for (const [i, visitor] of visitors.entries()) {
-        const read = await visitor.send('GET', '/read');
-        expect(read.status).toBe(200);
-        expect(read.body.n).toBeGreaterThanOrEqual(acknowledged[i]!);
-      }
-      expect((await visitors[0]!.count(1000)).status).toBe(200);
-    },
-  );
-
-  it('express, fail closed: a paused Redis (SIGSTOP) answers 503 after commandTimeoutMs, then recovers', async () => {
-    const app = await expressOutageApp(store('closed'), client);
-    apps.push(app);
-    const visitor = new Visitor(app);
-    await visitor.count(1);
-    await inspect.connect().catch(() => {});
-    const pid = Number(/process_id:(\d+)/.exec(await inspect.info('server'))?.[1]);
-    process.kill(pid, 'SIGSTOP');
-    try {
-      const answers = await Promise.all([visitor.count(2), visitor.send('GET', '/read')]);
-      for (const answer of answers) {
-        expect(answer.status).toBe(503);
-        expect(answer.ms).toBeGreaterThanOrEqual(COMMAND_TIMEOUT_MS - 50);
-        expect(answer.ms).toBeLessThan(COMMAND_TIMEOUT_MS + SLACK_MS);
-      }
-      expect(await ready(app)).toBe(503);
-    } finally {
-      process.kill(pid, 'SIGCONT');
-    }
-    await until('sessions', async () => (await visitor.send('GET', '/read')).status === 200);
-    expect((await visitor.count(3)).status).toBe(200);
-    expect((await visitor.send('GET', '/read')).body.n).toBe(3);
-  });
-
-  it('express, fail open: serves without a session while Redis is down, then the session is back', async () => {
-    const sessions = store('open');
-    const events: string[] = [];
-    sessions.on('disconnect', () => events.push('disconnect'));
-    sessions.on('connect', () => events.push('connect'));
-    const app = await expressOutageApp(sessions, client);
-    apps.push(app);
-    const visitor = new Visitor(app, false);
-    const first = new Visitor(app);
-    await first.count(7);
-    visitor.cookie = first.cookie;
-
-    await redis.kill();
-    await until('disconnect', async () => events.includes('disconnect'));
-    for (let i = 0; i < 5; i++) {
-      const answer = await visitor.send('GET', '/read');
-      expect(answer.status).toBe(200);
-      expect(answer.body).toEqual({ session: false, n: null });
-      expect(answer.ms).toBeLessThan(COMMAND_TIMEOUT_MS + SLACK_MS);
-    }
-    expect(await ready(app)).toBe(503);
-
-    await redis.start();
-    await until('connect', async () => events.includes('connect'));
-    expect(events).toEqual(['disconnect', 'connect']);
-    expect((await visitor.send('GET', '/read')).body).toEqual({ session: true, n: 7 });
-  });
-});
+      await until('connect', async () => events.includes('connect'));
+      expect(events).toEqual(['disconnect', 'connect']);
+      expect((await visitor.send('GET', '/read')).body).toEqual({ session: true, n: 7 });
+    });
+  },
+);

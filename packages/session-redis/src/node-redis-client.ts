@@ -1,0 +1,189 @@
+// A node-redis client (the one connect-redis 9 requires) seen through the part of ioredis's API the store uses.
+
+/**
+ * The part of a node-redis v4/v5 client (`createClient()` from `redis` or `@redis/client`) the
+ * store needs. Structural, so the package depends on neither driver.
+ */
+export interface NodeRedisClient {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  sendCommand(args: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** True for a node-redis single-node client; false for its Cluster and Sentinel clients, and for ioredis. */
+export function isNodeRedisClient(client: unknown): client is NodeRedisClient {
+  if (client === null || typeof client !== 'object') return false;
+  const c = client as Record<string, unknown>;
+  return (
+    typeof c.sendCommand === 'function' &&
+    typeof c.isOpen === 'boolean' &&
+    typeof c.isReady === 'boolean' &&
+    typeof c.on === 'function' &&
+    typeof c.off === 'function' &&
+    !isNodeRedisGroup(client)
+  );
+}
+
+/** node-redis's Cluster (`createCluster`) and Sentinel (`createSentinel`) clients. */
+export function isNodeRedisGroup(client: unknown): boolean {
+  if (client === null || typeof client !== 'object') return false;
+  const c = client as Record<string, unknown>;
+  return 'masters' in c || typeof c.nodeClient === 'function' || typeof c.getMasterNode === 'function';
+}
+
+type Arg = string | number;
+
+/** The store's events, in ioredis's names, and the node-redis events that mean the same. */
+const EVENTS: Readonly<Record<string, string>> = {
+  ready: 'ready',
+  // ioredis emits `close` when the connection drops; node-redis announces its reconnection.
+  close: 'reconnecting',
+  end: 'end',
+};
+
+/** node-redis rejects a refused command with `ErrorReply`; the store recognises ioredis's name for it. */
+function asReplyError(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name === 'ReplyError') return error;
+  for (let proto = Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === 'ErrorReply') {
+      const reply = new Error(error.message, { cause: error });
+      reply.name = 'ReplyError';
+      return reply;
+    }
+  }
+  return error;
+}
+
+/**
+ * Adapts a node-redis client to the ioredis methods the store calls (`status`, `call`,
+ * `evalsha`, `eval`, `ping`, `get`, `del`, `unlink`, `scan`, `pipeline`, `on`/`off`), so the
+ * rest of the store has one client API. node-redis already writes the commands issued in one
+ * event-loop turn in one socket write, so the adapter adds nothing per command but the
+ * translation of its arguments.
+ */
+export class NodeRedisAdapter {
+  readonly isCluster = false;
+  readonly #client: NodeRedisClient;
+  #wasReady: boolean;
+  readonly #listeners = new Map<(...args: unknown[]) => void, (...args: unknown[]) => void>();
+
+  constructor(client: NodeRedisClient) {
+    this.#client = client;
+    this.#wasReady = client.isReady;
+  }
+
+  /**
+   * ioredis's status names: `ready`; `connecting` before the first connection (node-redis
+   * queues commands until then, and the store's deadline bounds them); `reconnecting` after
+   * a drop (the store then fails fast instead of queueing); `end` once closed.
+   */
+  get status(): string {
+    const client = this.#client;
+    if (client.isReady) {
+      this.#wasReady = true;
+      return 'ready';
+    }
+    if (client.isOpen) return this.#wasReady ? 'reconnecting' : 'connecting';
+    return 'end';
+  }
+
+  on(event: string, listener: (...args: unknown[]) => void): this {
+    const mapped = EVENTS[event];
+    if (mapped) {
+      const wrapped = (): void => listener();
+      this.#listeners.set(listener, wrapped);
+      this.#client.on(mapped, wrapped);
+    }
+    return this;
+  }
+
+  off(event: string, listener: (...args: unknown[]) => void): this {
+    const mapped = EVENTS[event];
+    const wrapped = this.#listeners.get(listener);
+    if (mapped && wrapped) {
+      this.#client.off(mapped, wrapped);
+      this.#listeners.delete(listener);
+    }
+    return this;
+  }
+
+  #send(args: Arg[]): Promise<unknown> {
+    for (let i = 0; i < args.length; i++) if (typeof args[i] !== 'string') args[i] = String(args[i]);
+    return this.#client.sendCommand(args as string[]).catch((error: unknown) => {
+      throw asReplyError(error);
+    });
+  }
+
+  call(name: string, ...args: Arg[]): Promise<unknown> {
+    return this.#send([name, ...args]);
+  }
+
+  evalsha(sha: string, numberOfKeys: number, ...args: Arg[]): Promise<unknown> {
+    return this.#send(['EVALSHA', sha, numberOfKeys, ...args]);
+  }
+
+  eval(lua: string, numberOfKeys: number, ...args: Arg[]): Promise<unknown> {
+    return this.#send(['EVAL', lua, numberOfKeys, ...args]);
+  }
+
+  ping(): Promise<unknown> {
+    return this.#send(['PING']);
+  }
+
+  get(key: string): Promise<unknown> {
+    return this.#send(['GET', key]);
+  }
+
+  del(...keys: string[]): Promise<unknown> {
+    return this.#send(['DEL', ...keys]);
+  }
+
+  unlink(...keys: string[]): Promise<unknown> {
+    return this.#send(['UNLINK', ...keys]);
+  }
+
+  scan(cursor: string, ...args: Arg[]): Promise<unknown> {
+    return this.#send(['SCAN', cursor, ...args]);
+  }
+
+  hgetall(key: string): Promise<unknown> {
+    return this.#send(['HGETALL', key]);
+  }
+
+  /** ioredis's pipeline: node-redis sends the commands of one turn in one write anyway. */
+  pipeline(): {
+    unlink(key: string): void;
+    hgetall(key: string): void;
+    exec(): Promise<Array<[Error | null, unknown]>>;
+  } {
+    const sent: Array<Promise<unknown>> = [];
+    return {
+      unlink: (key) => {
+        sent.push(this.unlink(key));
+      },
+      hgetall: (key) => {
+        sent.push(this.hgetall(key).then(pairsToObject));
+      },
+      exec: async () =>
+        (await Promise.allSettled(sent)).map((result): [Error | null, unknown] =>
+          result.status === 'fulfilled' ? [null, result.value] : [result.reason as Error, undefined],
+        ),
+    };
+  }
+}
+
+/** ioredis's `hgetall` answers an object; RESP2 answers pairs, RESP3 a map or an object. */
+function pairsToObject(reply: unknown): Record<string, string> {
+  // No prototype: a field named `__proto__` stays a field.
+  const out = Object.create(null) as Record<string, string>;
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  } else if (reply instanceof Map) {
+    for (const [field, value] of reply) out[String(field)] = String(value);
+  } else if (reply !== null && typeof reply === 'object') {
+    Object.assign(out, reply);
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+// The store on a node-redis client (connect-redis 9's): errors, script reloads, bulk operations, and what it refuses.
+import { randomBytes } from 'node:crypto';
+import { RedisSessionStore, type SessionStoreError, type StoredSession } from '@lbkit/session-redis';
+import { createClient, createCluster } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRedis } from '../../../test/helpers/redis.js';
+import { useRedis } from './harness.js';
+
+const newId = (): string => randomBytes(24).toString('base64url');
+
+function sessionWith(data: Record<string, unknown>): StoredSession {
+  return {
+    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
+    ...data,
+  };
+}
+
+describe.runIf(hasRedis())('RedisSessionStore on a node-redis client', () => {
+  const fixture = useRedis('node-redis');
+  let store: RedisSessionStore;
+  const errors: SessionStoreError[] = [];
+  const sent: string[] = [];
+
+  beforeAll(async () => {
+    const client = fixture.sessionClient() as unknown as ReturnType<typeof createClient>;
+    // Records the name of every command the store sends.
+    const original = client.sendCommand.bind(client);
+    client.sendCommand = ((args: string[], ...rest: unknown[]) => {
+      sent.push(args[0]!);
+      return (original as (...a: unknown[]) => Promise<unknown>)(args, ...rest);
+    }) as typeof client.sendCommand;
+    store = new RedisSessionStore({ client: client as never });
+    store.on('error', (error) => errors.push(error as SessionStoreError));
+    await store.set(newId(), sessionWith({ warm: true }));
+  });
+
+  afterAll(() => store.close());
+
+  it('writes and reads a session with one HGETALL and one EVALSHA', async () => {
+    const id = newId();
+    sent.length = 0;
+    await store.set(id, sessionWith({ name: 'ada' }));
+    const read = await store.get(id);
+    expect(read?.name).toBe('ada');
+    expect(sent).toEqual(['EVALSHA', 'HGETALL']);
+    expect(await fixture.inspect.hget(`sess:{${id}}`, '.name')).toBe('"ada"');
+  });
+
+  it('reloads its scripts with EVAL after SCRIPT FLUSH (NOSCRIPT), then uses EVALSHA again', async () => {
+    await fixture.inspect.script('FLUSH');
+    const id = newId();
+    sent.length = 0;
+    await store.set(id, sessionWith({ n: 1 }));
+    expect(sent).toEqual(['EVALSHA', 'EVAL']);
+    sent.length = 0;
+    await store.set(id, sessionWith({ n: 2 }));
+    expect(sent).toEqual(['EVALSHA']);
+    expect((await store.get(id))?.n).toBe(2);
+  });
+
+  it('reads a key of the wrong type as no session and reports it as corrupt', async () => {
+    const id = newId();
+    await fixture.inspect.set(`sess:{${id}}`, 'a string');
+    errors.length = 0;
+    expect(await store.get(id)).toBeNull();
+    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_CORRUPT']);
+  });
+
+  it('destroys with a tombstone, so a later save cannot bring the session back', async () => {
+    const id = newId();
+    await store.set(id, sessionWith({ a: 1 }));
+    const read = await store.get(id);
+    await store.destroy(id);
+    await store.set(id, { ...read!, a: 2 });
+    expect(await fixture.inspect.exists(`sess:{${id}}`)).toBe(0);
+    expect(await fixture.inspect.exists(`sess:{${id}}:destroyed`)).toBe(1);
+  });
+
+  it('counts, lists, reads and clears every session (SCAN, then one command per key)', async () => {
+    await store.clear();
+    const ids = [newId(), newId(), newId()];
+    for (const [i, id] of ids.entries()) await store.set(id, sessionWith({ i }));
+    expect(await store.length()).toBe(3);
+    expect((await store.ids()).sort()).toEqual([...ids].sort());
+    const all = await store.all();
+    expect(all.map((s) => s.i).sort()).toEqual([0, 1, 2]);
+    expect(all.map((s) => s.id).sort()).toEqual([...ids].sort());
+    await store.clear();
+    expect(await store.length()).toBe(0);
+    expect(await fixture.inspect.keys('sess:*')).toEqual([]);
+  });
+
+  it('fails at once with LBKIT_SESSION_UNAVAILABLE on a client that is closed', async () => {
+    const closed = createClient({ socket: { host: fixture.redis.host, port: fixture.redis.port } });
+    const offline = new RedisSessionStore({ client: closed as never });
+    await expect(offline.get(newId())).rejects.toMatchObject({ code: 'LBKIT_SESSION_UNAVAILABLE' });
+    offline.close();
+  });
+
+  it("refuses node-redis's Cluster client with LBKIT_SESSION_CLIENT_REQUIRED, pointing to ioredis", () => {
+    const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
+    expect(() => new RedisSessionStore({ client: cluster as never })).toThrow(
+      expect.objectContaining({
+        code: 'LBKIT_SESSION_CLIENT_REQUIRED',
+        message: expect.stringMatching(/Cluster/),
+      }),
+    );
+  });
+});
