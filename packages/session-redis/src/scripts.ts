@@ -199,6 +199,26 @@ return {'ok'}
 );
 
 /**
+ * The common save, a delta that only sets fields (no strict checks, no deletions, no lifetime
+ * cap), without the general script's decisions: PEXPIRE, whose 0 for a missing key refuses the
+ * write (no resurrection), then HSET. About 1 µs of Redis CPU less per save than writeScript.
+ * KEYS: session. ARGV: pttl, then field, value, … (at most {@link DELTA_SET_MAX_ARGS}).
+ * Reply: 1 written, 0 gone.
+ */
+export const deltaSetScript = script(
+  'delta-set',
+  1,
+  `
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
+`,
+);
+
+/** Field/value arguments deltaSetScript takes (unpack is bounded by Lua's C stack; larger saves use writeScript). */
+export const DELTA_SET_MAX_ARGS = 200;
+
+/**
  * Extends the expiry of an existing session and stores its new `exp` and/or `at`; a missing
  * session stays missing (PEXPIRE answers 0 and nothing is written). KEYS: session. ARGV: now,
  * pttl (0 = lifetime only), maxLifetime, then field, value pairs to store (none, exp, at).

@@ -18,7 +18,14 @@ import { SessionKeys } from './keys.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import { attachRecord, emptyRecord, findRecord, type ReadRecord } from './read-record.js';
 import { asPairs, classifyFailure, RedisCommands } from './redis-commands.js';
-import { destroyScript, readScript, touchScript, writeScript } from './scripts.js';
+import {
+  DELTA_SET_MAX_ARGS,
+  deltaSetScript,
+  destroyScript,
+  readScript,
+  touchScript,
+  writeScript,
+} from './scripts.js';
 import { type DecodeContext, type Decoded, decodeLegacy, decodeSession } from './session-codec.js';
 import { TouchSchedule, touchDueAt } from './touch-schedule.js';
 import type {
@@ -30,7 +37,7 @@ import type {
   StoredSession,
 } from './types.js';
 import { ValueCodec } from './value-codec.js';
-import { applyPlan, type PlanContext, planWrite } from './write-plan.js';
+import { applyPlan, type PlanContext, planWrite, type WritePlan } from './write-plan.js';
 
 /** Calls `callback` (if any) with the outcome; the promise then never rejects, so nothing goes unhandled. */
 function settle<T>(promise: Promise<T>, callback: SessionCallback<T> | undefined): Promise<T> {
@@ -383,11 +390,21 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     }
     let reply: string[];
     try {
-      reply = (await this.#commands.script(
-        writeScript,
-        [this.#keys.session(id), this.#keys.tombstone(id)],
-        [plan.mode, now, expiry.pttl, options.maxLifetimeMs, options.strict ? '1' : '0', ...plan.args],
-      )) as string[];
+      reply = simpleDelta(plan, expiry, options)
+        ? [
+            (await this.#commands.script(
+              deltaSetScript,
+              [this.#keys.session(id)],
+              [expiry.pttl, ...plan.args.slice(3)],
+            )) === 1
+              ? 'ok'
+              : 'gone',
+          ]
+        : ((await this.#commands.script(
+            writeScript,
+            [this.#keys.session(id), this.#keys.tombstone(id)],
+            [plan.mode, now, expiry.pttl, options.maxLifetimeMs, options.strict ? '1' : '0', ...plan.args],
+          )) as string[]);
     } catch (error) {
       return this.#writeFailed(id, error);
     }
@@ -541,6 +558,24 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     });
     return sessions;
   }
+}
+
+/**
+ * True when a save can use deltaSetScript: a delta that only sets fields (plan.args starts with
+ * the counts S, D, C), with an expiry, no strict checks and no lifetime cap to apply.
+ */
+function simpleDelta(plan: WritePlan, expiry: Expiry, options: ResolvedOptions): boolean {
+  const sets = Number(plan.args[0]);
+  return (
+    plan.mode === 'delta' &&
+    !options.strict &&
+    options.maxLifetimeMs === 0 &&
+    expiry.pttl > 0 &&
+    plan.args[1] === '0' &&
+    plan.args[2] === '0' &&
+    sets > 0 &&
+    sets <= DELTA_SET_MAX_ARGS
+  );
 }
 
 /** True when the session's cookie still has the originalMaxAge the record stored. */

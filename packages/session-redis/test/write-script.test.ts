@@ -1,4 +1,4 @@
-// The write script's edges: hundreds of keys in one save (chunked HSET/HDEL/HMGET), and full writes over an existing id.
+// The write scripts' edges: hundreds of keys in one save (chunked HSET/HDEL/HMGET), the short delta script, full writes over an existing id.
 import { randomBytes } from 'node:crypto';
 import type { StoredSession } from '@lbkit/session-redis';
 import type { Redis } from 'ioredis';
@@ -46,6 +46,36 @@ describe.runIf(hasRedis())('write script', () => {
     expect(dataOf(await sessions.get(id))).toEqual(expected);
     expect(await client().hlen(`sess:{${id}}`)).toBe(600 + 4); // + cookie, exp, ma, born
     expect(await client().pttl(`sess:{${id}}`)).toBeGreaterThan(0);
+  });
+
+  it('a save that only sets keys runs the one-key delta script, which refuses a destroyed session', async () => {
+    const sessions = store();
+    const id = newId();
+    const key = `sess:{${id}}`;
+    await sessions.set(id, sessionWith({ a: 1 }));
+    const read = (await sessions.get(id))!;
+    const monitor = await client().duplicate().monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'evalsha') seen.push(args);
+    });
+    try {
+      read.a = 2;
+      await sessions.set(id, read);
+      await client().del(key);
+      read.a = 3;
+      await sessions.set(id, read);
+      // MONITOR's feed trails the replies a little.
+      for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      monitor.disconnect();
+    }
+    expect(seen).toHaveLength(2);
+    for (const args of seen) {
+      expect(args.slice(2, 4)).toEqual(['1', key]);
+      expect(args).toContain('.a');
+    }
+    expect(await client().exists(key)).toBe(0);
   });
 
   it('a full write over an existing id keeps its creation time; strict mode refuses it', async () => {
