@@ -11,6 +11,61 @@ export interface CookieParts {
   readonly ma: number | null;
 }
 
+/** A cookie's fields other than its expiry, as serialized, with what was derived from them. */
+interface SerializedFields {
+  /** Own enumerable keys in order, without `expires`/`originalExpires`. */
+  readonly keys: readonly string[];
+  /** Their values: strings, numbers, booleans, null or undefined only. */
+  readonly values: readonly unknown[];
+  readonly json: string;
+  readonly ma: number | null;
+}
+
+/**
+ * The fields of the last cookie serialized. Nearly every save serializes the same cookie options
+ * (only the expiry, which is not part of the JSON, moves), so the next save whose fields are the
+ * same keys in the same order with the same primitive values gets the same JSON without
+ * JSON.stringify. Any other cookie is serialized and replaces it.
+ */
+let lastSerialized: SerializedFields | undefined;
+
+function isPrimitive(value: unknown): boolean {
+  return (
+    value === undefined ||
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  );
+}
+
+/** True when the fields read are exactly those of `last`: same keys, same order, same values. */
+function sameFields(keys: readonly string[], values: readonly unknown[], last: SerializedFields): boolean {
+  if (keys.length !== last.keys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== last.keys[i] || values[i] !== last.values[i]) return false;
+  }
+  return true;
+}
+
+/** Serializes the fields (the rule of every save), remembering them for the next save when they are flat. */
+function serializeFields(keys: readonly string[], values: readonly unknown[]): SerializedFields {
+  // Built without the expiry fields rather than deleted from a copy: `delete` turns the object
+  // into a slow dictionary, and this runs on every save.
+  const data: Record<string, unknown> = {};
+  let flat = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    data[key] = values[i];
+    // `__proto__` would set data's prototype instead of a field; such a cookie is not remembered.
+    if (key === '__proto__' || !isPrimitive(values[i])) flat = false;
+  }
+  const ma = typeof data.originalMaxAge === 'number' && data.originalMaxAge > 0 ? data.originalMaxAge : null;
+  const fields: SerializedFields = { keys, values, json: JSON.stringify(data), ma };
+  if (flat) lastSerialized = fields;
+  return fields;
+}
+
 /** Splits the framework's cookie (express-session or @fastify/session `Cookie`, or plain JSON). */
 export function cookieParts(session: StoredSession): CookieParts {
   const raw = session.cookie as unknown;
@@ -22,19 +77,22 @@ export function cookieParts(session: StoredSession): CookieParts {
         ? (toJSON.call(raw) as Record<string, unknown>)
         : (raw as Record<string, unknown>);
   }
-  // Copied without the expiry fields rather than deleted from a copy: `delete` turns the object
-  // into a slow dictionary, and this runs on every save.
-  const data: Record<string, unknown> = {};
+  // Each field is read once, as JSON.stringify would (a getter's value may change between reads).
+  const keys: string[] = [];
+  const values: unknown[] = [];
   for (const key of Object.keys(source)) {
-    if (key !== 'expires' && key !== 'originalExpires') data[key] = source[key];
+    if (key === 'expires' || key === 'originalExpires') continue;
+    keys.push(key);
+    values.push(source[key]);
   }
+  const last = lastSerialized;
+  const fields = last !== undefined && sameFields(keys, values, last) ? last : serializeFields(keys, values);
   const expires = source.expires;
   let exp: number | null = null;
   if (expires instanceof Date) exp = expires.getTime();
   else if (typeof expires === 'string' || typeof expires === 'number') exp = new Date(expires).getTime();
   if (exp !== null && !Number.isFinite(exp)) exp = null;
-  const ma = typeof data.originalMaxAge === 'number' && data.originalMaxAge > 0 ? data.originalMaxAge : null;
-  return { json: JSON.stringify(data), exp, ma };
+  return { json: fields.json, exp, ma: fields.ma };
 }
 
 /** The expiry rules, from the options. */

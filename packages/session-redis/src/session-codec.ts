@@ -143,20 +143,57 @@ export function decodeSession(
   return finish(session, record, id, stripped);
 }
 
+/** Cookie texts remembered at most; a full cache starts over (texts differ only by cookie options). */
+const KNOWN_COOKIES = 64;
+
+/** Longest cookie text remembered: cookie options are a few hundred bytes, and odd data stays unpinned. */
+const KNOWN_COOKIE_CHARS = 1024;
+
+/**
+ * Parsed cookie texts whose values are all primitives, frozen. Nearly every session of an
+ * application stores the same cookie text (the options, without the expiry), and copying its
+ * fields costs a fraction of parsing it again.
+ */
+const knownCookies = new Map<string, Readonly<Record<string, unknown>>>();
+
+/** A fresh object equal to what `JSON.parse(text)` returns, if the text was remembered. */
+function copyOfKnownCookie(text: string): Record<string, unknown> | undefined {
+  if (text.length > KNOWN_COOKIE_CHARS) return undefined;
+  const known = knownCookies.get(text);
+  return known === undefined ? undefined : { ...known };
+}
+
+/**
+ * Remembers a parsed cookie text that needed no reviver, when it is a flat object (a copy of it
+ * then is an independent parse). Returns the parsed value, untouched.
+ */
+function rememberCookie(text: string, value: unknown): unknown {
+  if (text.length > KNOWN_COOKIE_CHARS) return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  for (const field of Object.values(value)) {
+    if (field !== null && typeof field === 'object') return value;
+  }
+  if (knownCookies.size >= KNOWN_COOKIES) knownCookies.clear();
+  knownCookies.set(text, Object.freeze({ ...value }));
+  return value;
+}
+
 /** Restores the cookie of a decoded session (after its values were parsed). */
 function finish(session: StoredSession, record: ReadRecord, id: string, strippedKeys: boolean): Decoded {
   let stripped = strippedKeys;
   if (record.cookie === '') throw corrupt(id, 'it has no cookie field');
-  let cookie: unknown;
-  try {
-    if (!needsReviver(record.cookie)) cookie = JSON.parse(record.cookie);
-    else {
-      const parsed = parseJsonSafely(record.cookie);
-      cookie = parsed.value;
-      stripped ||= parsed.stripped;
+  let cookie: unknown = copyOfKnownCookie(record.cookie);
+  if (cookie === undefined) {
+    try {
+      if (!needsReviver(record.cookie)) cookie = rememberCookie(record.cookie, JSON.parse(record.cookie));
+      else {
+        const parsed = parseJsonSafely(record.cookie);
+        cookie = parsed.value;
+        stripped ||= parsed.stripped;
+      }
+    } catch (error) {
+      throw corrupt(id, 'its cookie does not parse', error);
     }
-  } catch (error) {
-    throw corrupt(id, 'its cookie does not parse', error);
   }
   if (cookie === null || typeof cookie !== 'object' || Array.isArray(cookie))
     throw corrupt(id, 'its cookie is not an object');
