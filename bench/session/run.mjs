@@ -1,4 +1,4 @@
-// Session store cost: lbkit's RedisSessionStore beside connect-redis 9 behind express-session, on one private redis-server.
+// Session store cost: lbkit's RedisSessionStore (on ioredis and on node-redis) beside connect-redis 9 behind express-session, on one private redis-server.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +14,12 @@ import { storeCost } from './store-cost.mjs';
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION_S = Number(process.env.DURATION_S ?? 4);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
-const stores = ['lbkit', 'connect-redis'];
+const stores = ['lbkit', 'lbkit-node-redis', 'connect-redis'];
+const labels = {
+  lbkit: 'lbkit (ioredis)',
+  'lbkit-node-redis': 'lbkit (node-redis)',
+  'connect-redis': 'connect-redis',
+};
 const read = { method: 'GET', path: '/read' };
 const write = { method: 'POST', path: '/write' };
 const workloads = [
@@ -142,7 +147,7 @@ async function load(kind, server, cookies, workload, duration, admin) {
   const total = Object.values(calls).reduce((a, b) => a + b, 0);
   // INFO commandstats also counts the commands a Lua script runs; those cost no round trip. The
   // lbkit server counts what its client sends; connect-redis sends every command it runs.
-  const sent = kind === 'lbkit' ? nodeAfter.sent - nodeBefore.sent : total;
+  const sent = kind === 'connect-redis' ? total : nodeAfter.sent - nodeBefore.sent;
   return {
     rps: result.requests.average,
     nodeUs: nodeCpu / result.requests.total,
@@ -180,7 +185,8 @@ try {
   // Interleaved rounds, store order alternating: machine noise spreads over both stores.
   for (let round = 1; round <= ROUNDS; round++) {
     for (const workload of workloads) {
-      const order = round % 2 ? stores : [...stores].reverse();
+      // Each round starts with the next store: machine noise spreads over all of them.
+      const order = stores.map((_, i) => stores[(i + round) % stores.length]);
       for (const kind of order) {
         const sample = await load(kind, servers[kind], cookies[kind], workload, DURATION_S, redis.admin);
         const key = `${kind} ${workload.key}`;
@@ -225,88 +231,84 @@ for (const workload of workloads) {
         .join(', '),
     };
   }
+  const baseRuns = samples[`connect-redis ${workload.key}`];
   const base = figures['connect-redis'];
-  // Rounds run the two stores back to back, so the per-round ratio cancels most of the machine's drift.
-  const paired = median(
-    samples[`lbkit ${workload.key}`].map((s, i) => s.rps / samples[`connect-redis ${workload.key}`][i].rps),
-  );
-  const ahead = samples[`lbkit ${workload.key}`].filter(
-    (s, i) => s.rps > samples[`connect-redis ${workload.key}`][i].rps,
-  ).length;
+  summary[workload.key] = { base };
   for (const kind of stores) {
     const f = figures[kind];
-    const ratio = kind === 'lbkit' ? paired : 1;
+    const runs = samples[`${kind} ${workload.key}`];
+    // Each round runs the stores back to back, so the per-round ratio cancels most of the machine's drift.
+    const ratios = runs.map((s, i) => s.rps / baseRuns[i].rps);
+    const ratio = kind === 'connect-redis' ? 1 : median(ratios);
     rows.push(
-      `| ${workload.name} | ${kind} | ${Math.round(f.rps)} | ${ratio.toFixed(2)} | ${f.p99} | ` +
+      `| ${workload.name} | ${labels[kind]} | ${Math.round(f.rps)} | ${ratio.toFixed(2)} | ` +
+        `${kind === 'connect-redis' ? '–' : `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`} | ${f.p99} | ` +
         `${Math.round(f.nodeUs)} | ${Math.round(f.redisUs)} | ` +
         `${f.sent.toFixed(2)} | ${f.executed.toFixed(2)} | ${f.breakdown} | ${f.perRound} |`,
     );
+    if (kind === 'connect-redis') continue;
+    const ahead = ratios.filter((r) => r > 1).length;
+    summary[workload.key][kind] = { ...f, ratio };
+    verdicts.push(
+      `${workload.key}, ${labels[kind]}: throughput ${ratio.toFixed(2)}× connect-redis (median of the per-round ` +
+        `ratios; ahead in ${ahead} of ${ROUNDS} rounds; target ≥ 1: ${ratio >= 1 ? 'met' : 'missed'}), server CPU per ` +
+        `request ${(f.nodeUs / base.nodeUs).toFixed(2)}×, Redis CPU per request ${(f.redisUs / base.redisUs).toFixed(2)}×, ` +
+        `${f.sent.toFixed(2)} vs ${base.sent.toFixed(2)} commands sent per request (target fewer: ${fewer(f.sent, base.sent)})`,
+    );
   }
-  const ours = figures.lbkit;
-  summary[workload.key] = { paired, ours, base };
-  verdicts.push(
-    `${workload.key}: throughput ${paired.toFixed(2)}× connect-redis (median of the per-round ratios; ahead in ` +
-      `${ahead} of ${ROUNDS} rounds; target ≥ 1: ${paired >= 1 ? 'met' : 'missed'}), server CPU per request ` +
-      `${(ours.nodeUs / base.nodeUs).toFixed(2)}×, Redis CPU per request ${(ours.redisUs / base.redisUs).toFixed(2)}×, ` +
-      `${ours.sent.toFixed(2)} vs ${base.sent.toFixed(2)} commands sent per request ` +
-      `(target fewer: ${fewer(ours.sent, base.sent)})`,
-  );
 }
 
 const readMostly = summary['read-mostly'];
 const writeHeavy = summary['write-heavy'];
+const x = (a, b) => `${(a / b).toFixed(2)}×`;
 const markdown = `## session: RedisSessionStore vs connect-redis 9 behind express-session
 
 Reproduce: \`npx tsc -b && node bench/session/run.mjs\` (env \`ROUNDS\`, \`DURATION_S\`, \`CONNECTIONS\`).
 
 One private redis-server (no persistence); each store runs in its own express-session server process
-(autocannon in the parent process): \`lbkit\` is RedisSessionStore on ioredis 5 with the options its README
-recommends (\`maxRetriesPerRequest\` 1; every store command bounded by the store's \`commandTimeoutMs\` 1000, so no
-ioredis \`commandTimeout\`), \`connect-redis\` is connect-redis 9.0.0 on node-redis 5 (the client it requires, its
-defaults: no command timeout).
-${CONNECTIONS} connections on loopback, each with its own
-session (seeded with two top-level keys), ${ROUNDS} interleaved rounds of ${DURATION_S} s per workload after a 1 s
-warm-up; figures are medians of the rounds. CPU per request is the server process's \`process.cpuUsage()\` and
-redis-server's \`INFO cpu\` over each run divided by the requests completed: on a shared machine it moves less
-than req/s. Redis commands per request come from \`INFO commandstats\` deltas
-over each run (\`CONFIG RESETSTAT\` before it) divided by the requests autocannon completed. *Sent* counts the
-commands the store sends (round trips): for lbkit the EVALSHA calls, for connect-redis every command.
-*Executed* also counts the commands lbkit's Lua scripts run inside Redis (commandstats includes them), which
-cost Redis CPU but no network round trip.
+(autocannon in the parent process). \`lbkit (ioredis)\` is RedisSessionStore on ioredis 5 with the options its
+README recommends (\`maxRetriesPerRequest\` 1; every store command bounded by the store's \`commandTimeoutMs\` 1000,
+so no ioredis \`commandTimeout\`). \`lbkit (node-redis)\` is the same store on a node-redis 5 \`createClient()\` with
+its defaults: the client connect-redis users already have, so the switch is the store line only.
+\`connect-redis\` is connect-redis 9.0.0 on node-redis 5 (the client it requires, its defaults: no command timeout).
+${CONNECTIONS} connections on loopback, each with its own session (seeded with two top-level keys), ${ROUNDS} rounds of
+${DURATION_S} s per workload after a 1 s warm-up, each round running the three stores back to back (each round
+starting with the next store); figures are medians of the rounds, the ratio is the median of the per-round
+ratios with their range. CPU per request is the server process's \`process.cpuUsage()\` and redis-server's
+\`INFO cpu\` over each run divided by the requests completed. Redis commands per request come from
+\`INFO commandstats\` deltas over each run (\`CONFIG RESETSTAT\` before it) divided by the requests autocannon
+completed. *Sent* counts the commands the store sends (round trips; counted in lbkit's server process), for
+connect-redis every command. *Executed* also counts the commands lbkit's Lua scripts run inside Redis
+(commandstats includes them), which cost Redis CPU but no round trip.
 
-| workload | store | req/s | vs connect-redis (per-round ratio) | p99 ms | server CPU µs / request | Redis CPU µs / request | commands sent / request | executed / request | per command / request (last round) | req/s per round |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|
+| workload | store | req/s | vs connect-redis (median per-round ratio) | ratio range | p99 ms | server CPU µs / request | Redis CPU µs / request | commands sent / request | executed / request | per command / request (last round) | req/s per round |
+|---|---|---:|---:|---|---:|---:|---:|---:|---:|---|---|
 ${rows.join('\n')}
 
 ${verdicts.join('; ')}.
 
 Why: an unmodified read costs lbkit one plain HGETALL (no script). The rolling touch is decided in the store from
 the hash it read and skipped while Redis extended the session less than 1% of its lifetime ago; when it is due,
-one EVALSHA extends the key (read and touch in one script when the process already knew the touch was due, else
-right after the read), so touches cost a command about once per session per window, where connect-redis sends
-GET then EXPIRE on every read. A modified session costs both stores two commands sent (read, then write), the
-minimum for a read at the start of the request and a write at its end, so "fewer" cannot be met there. lbkit's
-write is one EVALSHA that runs PEXPIRE (its answer is the check that the session still exists, so a logged-out
-session is never written back) and HSET of the changed fields only: ${writeHeavy.ours.executed.toFixed(0)} commands executed per request
-against connect-redis's ${writeHeavy.base.executed.toFixed(0)} (GET, SET), and ${writeHeavy.ours.redisUs.toFixed(0)} µs of Redis CPU per request against ${writeHeavy.base.redisUs.toFixed(0)}.
+one EVALSHA extends the key, so touches cost a command about once per session per window, where connect-redis
+sends GET then EXPIRE on every read. A modified session costs every store two commands sent (read, then write),
+the minimum for a read at the start of the request and a write at its end, so "fewer" cannot be met there.
+lbkit's save of changed keys is one EVALSHA running PEXPIRE (its answer is the check that the session still
+exists, so a logged-out session is never written back) and HSET of the changed fields only:
+${writeHeavy.lbkit.executed.toFixed(0)} commands executed per request against connect-redis's ${writeHeavy.base.executed.toFixed(0)} (GET, SET), and ${writeHeavy.lbkit.redisUs.toFixed(0)} µs of Redis CPU per request
+against ${writeHeavy.base.redisUs.toFixed(0)}: the price, in Redis, of never losing a concurrent write and never resurrecting a session.
 
-The read-mostly load is at parity within the machine's noise (${readMostly.paired.toFixed(2)}×, server CPU per request ${(readMostly.ours.nodeUs / readMostly.base.nodeUs).toFixed(2)}×) although lbkit sends
-${readMostly.ours.sent.toFixed(2)} commands per request against ${readMostly.base.sent.toFixed(2)}: one HGETALL through ioredis costs the server about what GET plus EXPIRE
-cost through node-redis (see the per-command cost below), and Redis spends the same CPU on both.
-
-Where the write-heavy gap (${writeHeavy.paired.toFixed(2)}×) comes from: the server process spends ${writeHeavy.ours.nodeUs.toFixed(0)} µs of CPU per request against
-${writeHeavy.base.nodeUs.toFixed(0)} µs. Measured in one process without HTTP (\`store-cost.mjs\`: 50 sessions in parallel, get,
-change one key, save, on the same redis-server), a read and a save cost lbkit with ioredis ${cost.lbkit.toFixed(1)} µs of CPU and
-connect-redis with node-redis ${cost['connect-redis'].toFixed(1)} µs; lbkit's own code, with a client that answers at once, is
+Write-heavy, the server process spends ${writeHeavy.lbkit.nodeUs.toFixed(0)} µs (ioredis) and ${writeHeavy['lbkit-node-redis'].nodeUs.toFixed(0)} µs (node-redis) of CPU per request against
+${writeHeavy.base.nodeUs.toFixed(0)} µs for connect-redis. Measured in one process without HTTP (\`store-cost.mjs\`: 50 sessions in parallel,
+get, change one key, save, on the same redis-server), a read and a save cost lbkit ${cost.lbkit.toFixed(1)} µs of CPU on ioredis and
+${cost['lbkit node-redis'].toFixed(1)} µs on node-redis, connect-redis ${cost['connect-redis'].toFixed(1)} µs; lbkit's own code, with a client that answers at once, is
 ${cost['lbkit JS only'].toFixed(1)} µs of that (diffing each top-level key against what the request read, the read record, the cookie
-split from its expiry, the merge-safe write arguments). The rest, ${(cost.lbkit - cost['lbkit JS only']).toFixed(1)} µs for lbkit's two commands, is the command layer and ioredis's cost per command,
-higher than node-redis's (all of connect-redis's get and save, its own code included, is ${cost['connect-redis'].toFixed(1)} µs): a Command object with its promise and argument copies, flag lookups, and every reply element parsed
-to a Buffer and then converted to a string. lbkit requires ioredis (its Cluster and Sentinel support), and the
-per-key diff is what keeps concurrent writes to different keys; both cost CPU on every save. Under load the
-difference grows (more garbage-collector work with 50 requests in flight). Here Redis, the server and autocannon
-share two cores with whatever else runs on the machine, so every µs of CPU, the server's or Redis's, is
-throughput; per-round req/s moves by ±20% with the machine's other load, which is why the ratio is taken per
-round.
+split from its expiry, the merge-safe write arguments). The rest is the command layer and the client: ioredis
+costs more per command than node-redis (a Command object with its promise and argument copies, flag lookups,
+every reply element parsed to a Buffer and then converted to a string), which is why the store takes both.
+Redis, the server and autocannon share two cores with whatever else runs on the machine, so every µs of CPU, the
+server's or Redis's, is throughput; per-round req/s moves by ±20% with the machine's other load, which is why
+the ratio is taken per round and its range shown. Read-mostly: ${x(readMostly.lbkit.nodeUs, readMostly.base.nodeUs)} (ioredis) and
+${x(readMostly['lbkit-node-redis'].nodeUs, readMostly.base.nodeUs)} (node-redis) of connect-redis's server CPU per request.
 
 ${machine()}. Load average at start ${loadAtStart}; the machine is shared with other work while benchmarks run, so compare
 the ratios within this run, not the absolute figures.

@@ -1,4 +1,4 @@
-// One bench server: express-session on lbkit's RedisSessionStore (ioredis) or connect-redis 9 (node-redis), in its own process.
+// One bench server: express-session on lbkit's RedisSessionStore (ioredis or node-redis) or connect-redis 9 (node-redis), in its own process.
 import { RedisSessionStore } from '@lbkit/session-redis';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
@@ -25,13 +25,25 @@ if (kind === 'lbkit') {
   };
   store = new RedisSessionStore({ client });
   closeClient = () => client.disconnect();
+} else if (kind === 'lbkit-node-redis') {
+  // The client connect-redis 9 requires, with its defaults: switching stores keeps the client.
+  const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+  await client.connect();
+  sent = 0;
+  const sendCommand = client.sendCommand.bind(client);
+  client.sendCommand = (...args) => {
+    sent++;
+    return sendCommand(...args);
+  };
+  store = new RedisSessionStore({ client });
+  closeClient = () => client.quit();
 } else if (kind === 'connect-redis') {
   const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
   await client.connect();
   store = new RedisStore({ client });
   closeClient = () => client.quit();
 } else {
-  throw new Error('usage: server.mjs lbkit|connect-redis <redis port>');
+  throw new Error('usage: server.mjs lbkit|lbkit-node-redis|connect-redis <redis port>');
 }
 
 const app = express();

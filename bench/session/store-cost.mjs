@@ -77,18 +77,23 @@ function cannedClient(hash) {
 }
 
 /**
- * Median of `rounds` runs of `ms` each (after one warm-up) for: lbkit on ioredis, connect-redis on
- * node-redis (both on the Redis at `port`), and lbkit on a canned client (its own JS only).
+ * Median of `rounds` runs of `ms` each (after one warm-up) for: lbkit on ioredis and on node-redis,
+ * connect-redis on node-redis (all on the Redis at `port`), and lbkit on a canned client (its own JS only).
  */
 export async function storeCost(port, { rounds = 3, ms = 2000 } = {}) {
   const ioredis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
   const nodeRedis = createClient({ url: `redis://127.0.0.1:${port}` });
   await nodeRedis.connect();
+  // lbkit's own node-redis client: sharing connect-redis's would mix their commands in one queue.
+  const ourNodeRedis = createClient({ url: `redis://127.0.0.1:${port}` });
+  await ourNodeRedis.connect();
   const stores = {
     lbkit: withExpress(new RedisSessionStore({ client: ioredis, prefix: 'cost:' })),
+    'lbkit node-redis': withExpress(new RedisSessionStore({ client: ourNodeRedis, prefix: 'cost-nr:' })),
     'connect-redis': withExpress(new RedisStore({ client: nodeRedis, prefix: 'cost:' })),
   };
   await seed(stores.lbkit);
+  await seed(stores['lbkit node-redis']);
   await seed(stores['connect-redis']);
   // The canned client answers what Redis holds for the first seeded session.
   const hash = await ioredis.call('HGETALL', `cost:{${ids[0]}}`);
@@ -103,6 +108,8 @@ export async function storeCost(port, { rounds = 3, ms = 2000 } = {}) {
     }
   }
   stores.lbkit.close();
+  stores['lbkit node-redis'].close();
+  await ourNodeRedis.quit();
   stores['lbkit JS only'].close();
   ioredis.disconnect();
   await nodeRedis.quit();
