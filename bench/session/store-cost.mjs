@@ -62,7 +62,10 @@ async function seed(store) {
   }
 }
 
-/** A client that answers at once with `hash` for every read and 'ok' for every script: no socket, no parsing. */
+/**
+ * A client that answers at once with `hash` for every read and success for every script (1 from the
+ * one-key save and touch scripts, ['ok'] from the general write script): no socket, no parsing.
+ */
 function cannedClient(hash) {
   return {
     isCluster: false,
@@ -71,7 +74,7 @@ function cannedClient(hash) {
     on() {},
     off() {},
     call: () => Promise.resolve(hash.slice()),
-    evalsha: () => Promise.resolve(['ok']),
+    evalsha: (_sha, numberOfKeys) => Promise.resolve(numberOfKeys === 1 ? 1 : ['ok']),
     ping: () => Promise.resolve('PONG'),
   };
 }
