@@ -1,7 +1,7 @@
 // The demo's node:cluster primary: one worker per slot, drained, restarted or rolled on request, crashes respawned.
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
-import { READY_MESSAGE, SHUTDOWN_MESSAGE } from '@lbkit/shutdown';
+import { drainWorker, READY_MESSAGE } from '@lbkit/shutdown';
 import { type InstanceStats, isStats } from './stats.js';
 
 /** Where a worker is, from the primary's side. */
@@ -177,19 +177,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     entry.planned = true;
     if (entry.status !== 'draining') this.#say(`slot ${entry.slot + 1}: draining pid ${entry.pid}`);
     entry.status = 'draining';
-    if (entry.worker.isConnected()) entry.worker.send(SHUTDOWN_MESSAGE);
-    else entry.worker.process.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([
-      entry.exited.then(() => true),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), this.#stopTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!exited) {
-      entry.worker.process.kill('SIGKILL');
-      await entry.exited;
+    if (!(await drainWorker(entry.worker, entry.exited, this.#stopTimeoutMs))) {
+      this.#say(`slot ${entry.slot + 1}: pid ${entry.pid} did not exit in time, it was killed`);
     }
   }
 }

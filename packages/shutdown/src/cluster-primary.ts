@@ -4,8 +4,9 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { LbkitError } from '@lbkit/core';
+import { drainWorker, within } from './drain-worker.js';
 import { duration, signalList } from './options.js';
-import { READY_MESSAGE, SHUTDOWN_MESSAGE } from './process-manager.js';
+import { READY_MESSAGE } from './process-manager.js';
 import { type ResolvedBackoff, resolveBackoff, respawnDelay } from './respawn-backoff.js';
 import type {
   ClusterPrimary,
@@ -119,14 +120,7 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
       if (this.#stopping) return this.#reloaded({ ok: false, replaced, error: 'the primary is stopping' });
       const old = [...this.#live].filter((entry) => entry.slot === slot && !entry.planned);
       const fresh = this.#fork(slot);
-      let timer: NodeJS.Timeout | undefined;
-      const ready = await Promise.race([
-        fresh.readyOrExit,
-        new Promise<false>((resolve) => {
-          timer = setTimeout(() => resolve(false), this.#readyTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      const ready = await within(fresh.readyOrExit, this.#readyTimeoutMs, false);
       if (!ready) {
         // Keep serving with the old worker: a replacement that cannot start must not take its place.
         fresh.planned = true;
@@ -217,23 +211,11 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
     if (entry.exitCode !== undefined) return;
     entry.planned = true;
     entry.state = 'draining';
-    if (entry.worker.isConnected()) entry.worker.send(SHUTDOWN_MESSAGE);
-    else entry.worker.process.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([
-      entry.exited.then(() => true),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), this.#stopTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!exited) {
-      this.#log('warn', 'cluster: worker did not exit in time, killing it', {
+    if (!(await drainWorker(entry.worker, entry.exited, this.#stopTimeoutMs))) {
+      this.#log('warn', 'cluster: worker did not exit in time, it was killed', {
         slot: entry.slot,
         pid: entry.worker.process.pid,
       });
-      entry.worker.process.kill('SIGKILL');
-      await entry.exited;
     }
   }
 

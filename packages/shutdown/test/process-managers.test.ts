@@ -136,6 +136,18 @@ describe('node:cluster primary', () => {
     expect(await fixture.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('kills a worker that does not exit within stopTimeoutMs (SIGKILL), then exits', async () => {
+    const port = await freePort();
+    const fixture = track(
+      startFixture('cluster.mjs', { port, workers: 1, ignoreShutdown: true, stopTimeoutMs: 300 }),
+    );
+    const ready = await fixture.waitFor((e) => e.event === 'worker-ready', 15_000);
+    fixture.kill('SIGTERM');
+    const exit = await fixture.waitFor((e) => e.event === 'worker-exit', 15_000);
+    expect(exit).toMatchObject({ pid: ready.pid, signal: 'SIGKILL', planned: true });
+    expect((await fixture.exited).signal).toBeNull();
+  });
+
   it('backs off when workers crash on start, instead of spinning', async () => {
     const port = await freePort();
     const respawn = { initialDelayMs: 50, factor: 2, maxDelayMs: 200 };

@@ -1,0 +1,44 @@
+// Draining one node:cluster worker: the shutdown message, a bounded wait for its exit, SIGKILL past the bound.
+import type { Worker } from 'node:cluster';
+import { SHUTDOWN_MESSAGE } from './process-manager.js';
+
+/** `promise`'s value, or `fallback` once `ms` have passed; the timer is cleared either way. */
+export async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<F>((resolve) => {
+        timer = setTimeout(() => resolve(fallback), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Asks a cluster worker to drain, with the `shutdown` IPC message that `gracefulShutdown()` honours
+ * (SIGTERM when the IPC channel is gone), and waits for `exited`. A worker still there after
+ * `timeoutMs` is killed with SIGKILL. Resolves true when it exited within the bound, false when it
+ * had to be killed (after it exited). Sending the message, not a signal, keeps a terminal's Ctrl-C,
+ * which reaches the whole process group, from counting as a second signal in the workers.
+ */
+export async function drainWorker(
+  worker: Worker,
+  exited: Promise<unknown>,
+  timeoutMs: number,
+): Promise<boolean> {
+  if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+  else worker.process.kill('SIGTERM');
+  const inTime = await within(
+    exited.then(() => true),
+    timeoutMs,
+    false,
+  );
+  if (!inTime) {
+    worker.process.kill('SIGKILL');
+    await exited;
+  }
+  return inTime;
+}
