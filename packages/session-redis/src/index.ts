@@ -1,5 +1,6 @@
 // Public entry of @lbkit/session-redis: re-exports only.
 export { SessionStoreError } from './errors.js';
+export type { NodeRedisClient } from './node-redis-client.js';
 export { RedisSessionStore } from './store.js';
 export type {
   FailMode,

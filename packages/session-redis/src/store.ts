@@ -390,21 +390,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     }
     let reply: string[];
     try {
-      reply = simpleDelta(plan, expiry, options)
-        ? [
-            (await this.#commands.script(
-              deltaSetScript,
-              [this.#keys.session(id)],
-              [expiry.pttl, ...plan.args.slice(3)],
-            )) === 1
-              ? 'ok'
-              : 'gone',
-          ]
-        : ((await this.#commands.script(
-            writeScript,
-            [this.#keys.session(id), this.#keys.tombstone(id)],
-            [plan.mode, now, expiry.pttl, options.maxLifetimeMs, options.strict ? '1' : '0', ...plan.args],
-          )) as string[]);
+      reply = await this.#write(id, plan, expiry, now);
     } catch (error) {
       return this.#writeFailed(id, error);
     }
@@ -435,6 +421,28 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     );
     this.#report(conflict);
     throw conflict;
+  }
+
+  /**
+   * Sends a save: the short delta script when the plan only sets fields and nothing else applies,
+   * else the general write script. Answers in the general script's form.
+   */
+  async #write(id: string, plan: WritePlan, expiry: Expiry, now: number): Promise<string[]> {
+    const options = this.#options;
+    const key = this.#keys.session(id);
+    if (simpleDelta(plan, expiry, options)) {
+      const written = await this.#commands.script(
+        deltaSetScript,
+        [key],
+        [expiry.pttl, ...plan.args.slice(3)],
+      );
+      return [written === 1 ? 'ok' : 'gone'];
+    }
+    return (await this.#commands.script(
+      writeScript,
+      [key, this.#keys.tombstone(id)],
+      [plan.mode, now, expiry.pttl, options.maxLifetimeMs, options.strict ? '1' : '0', ...plan.args],
+    )) as string[];
   }
 
   async #touch(id: string, session: StoredSession): Promise<void> {
