@@ -67,7 +67,6 @@ export class NodeRedisAdapter {
   readonly isCluster = false;
   readonly #client: NodeRedisClient;
   #wasReady: boolean;
-  readonly #listeners = new Map<(...args: unknown[]) => void, (...args: unknown[]) => void>();
 
   constructor(client: NodeRedisClient) {
     this.#client = client;
@@ -89,23 +88,16 @@ export class NodeRedisAdapter {
     return 'end';
   }
 
+  /** Listens on the client itself (node-redis passes no arguments to these events), so `off` finds the listener. */
   on(event: string, listener: (...args: unknown[]) => void): this {
     const mapped = EVENTS[event];
-    if (mapped) {
-      const wrapped = (): void => listener();
-      this.#listeners.set(listener, wrapped);
-      this.#client.on(mapped, wrapped);
-    }
+    if (mapped) this.#client.on(mapped, listener);
     return this;
   }
 
   off(event: string, listener: (...args: unknown[]) => void): this {
     const mapped = EVENTS[event];
-    const wrapped = this.#listeners.get(listener);
-    if (mapped && wrapped) {
-      this.#client.off(mapped, wrapped);
-      this.#listeners.delete(listener);
-    }
+    if (mapped) this.#client.off(mapped, listener);
     return this;
   }
 

@@ -97,6 +97,16 @@ describe.runIf(hasRedis())('RedisSessionStore on a node-redis client', () => {
     offline.close();
   });
 
+  it('close() removes every listener the store put on the client', () => {
+    const client = fixture.sessionClient() as unknown as ReturnType<typeof createClient>;
+    const events = ['ready', 'reconnecting', 'end'] as const;
+    const before = events.map((event) => client.listenerCount(event));
+    const extra = new RedisSessionStore({ client: client as never });
+    expect(events.map((event) => client.listenerCount(event))).not.toEqual(before);
+    extra.close();
+    expect(events.map((event) => client.listenerCount(event))).toEqual(before);
+  });
+
   it("refuses node-redis's Cluster client with LBKIT_SESSION_CLIENT_REQUIRED, pointing to ioredis", () => {
     const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
     expect(() => new RedisSessionStore({ client: cluster as never })).toThrow(
