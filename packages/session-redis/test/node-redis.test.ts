@@ -97,6 +97,26 @@ describe.runIf(hasRedis())('RedisSessionStore on a node-redis client', () => {
     offline.close();
   });
 
+  it('works on a RESP3 connection (HGETALL answers a map)', async () => {
+    const resp3 = createClient({ RESP: 3, socket: { host: fixture.redis.host, port: fixture.redis.port } });
+    resp3.on('error', () => {});
+    await resp3.connect();
+    try {
+      const sessions = new RedisSessionStore({ client: resp3 as never });
+      const id = newId();
+      await sessions.set(id, sessionWith({ name: 'ada', n: 1 }));
+      const read = (await sessions.get(id))!;
+      expect(read.name).toBe('ada');
+      read.n = 2;
+      await sessions.set(id, read);
+      expect((await sessions.get(id))?.n).toBe(2);
+      expect(await sessions.length()).toBeGreaterThan(0);
+      sessions.close();
+    } finally {
+      resp3.destroy();
+    }
+  });
+
   it('close() removes every listener the store put on the client', () => {
     const client = fixture.sessionClient() as unknown as ReturnType<typeof createClient>;
     const events = ['ready', 'reconnecting', 'end'] as const;
