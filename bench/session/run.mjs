@@ -14,6 +14,8 @@ import { storeCost } from './store-cost.mjs';
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION_S = Number(process.env.DURATION_S ?? 4);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+/** Requests per second each store gets in the side-by-side rounds: all three together stay below saturation. */
+const SIDE_BY_SIDE_RATE = Number(process.env.SIDE_BY_SIDE_RATE ?? 2000);
 const stores = ['lbkit', 'lbkit-node-redis', 'connect-redis'];
 const labels = {
   lbkit: 'lbkit (ioredis)',
@@ -121,13 +123,17 @@ async function commandCalls(admin) {
   return calls;
 }
 
-async function load(kind, server, cookies, workload, duration, admin) {
+/** The workload's requests, each connection with its own cookie (autocannon's per-connection context keeps it). */
+function requestsWithCookies(workload, cookies) {
   let next = 0;
-  // One cookie per connection: autocannon's per-connection context keeps it for every request of the list.
   const withCookie = (req, context) => {
     context.cookie ??= cookies[next++ % cookies.length];
     return { ...req, headers: { ...req.headers, cookie: context.cookie } };
   };
+  return workload.requests.map((request) => ({ ...request, setupRequest: withCookie }));
+}
+
+async function load(kind, server, cookies, workload, duration, admin) {
   await admin.config('RESETSTAT');
   const nodeBefore = await serverCounters(server.child);
   const redisBefore = await redisCpu(admin);
@@ -136,7 +142,7 @@ async function load(kind, server, cookies, workload, duration, admin) {
     connections: CONNECTIONS,
     duration,
     pipelining: 1,
-    requests: workload.requests.map((request) => ({ ...request, setupRequest: withCookie })),
+    requests: requestsWithCookies(workload, cookies),
   });
   const nodeAfter = await serverCounters(server.child);
   const nodeCpu = nodeAfter.cpu - nodeBefore.cpu;
@@ -161,6 +167,32 @@ async function load(kind, server, cookies, workload, duration, admin) {
   };
 }
 
+/**
+ * Server CPU per request of every store at once, each at SIDE_BY_SIDE_RATE (below saturation): the
+ * machine's other load then weighs on all of them alike, so their ratio moves less than req/s does.
+ */
+async function sideBySide(workload) {
+  const measured = await Promise.all(
+    stores.map(async (kind) => {
+      const server = servers[kind];
+      const before = await serverCounters(server.child);
+      const result = await autocannon({
+        url: server.url,
+        connections: CONNECTIONS,
+        duration: DURATION_S,
+        pipelining: 1,
+        overallRate: SIDE_BY_SIDE_RATE,
+        requests: requestsWithCookies(workload, cookies[kind]),
+      });
+      const after = await serverCounters(server.child);
+      if (result.errors || result.non2xx)
+        throw new Error(`${server.url}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+      return [kind, (after.cpu - before.cpu) / result.requests.total];
+    }),
+  );
+  return Object.fromEntries(measured);
+}
+
 /** Compares commands per request at one decimal: 2.01 and 2.02 are the same two commands. */
 function fewer(ours, theirs) {
   const [a, b] = [Math.round(ours * 10), Math.round(theirs * 10)];
@@ -174,6 +206,7 @@ const redis = await startRedis();
 const servers = {};
 const cookies = {};
 const samples = {};
+const sideSamples = {};
 let cost;
 try {
   for (const kind of stores) {
@@ -197,6 +230,16 @@ try {
             `${sample.sentPerRequest.toFixed(2)} commands sent/request, ${sample.executedPerRequest.toFixed(2)} executed`,
         );
       }
+    }
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const workload of workloads) {
+      const cpu = await sideBySide(workload);
+      sideSamples[workload.key] = [...(sideSamples[workload.key] ?? []), cpu];
+      console.log(
+        `side by side ${round} ${workload.key}: server CPU/request ` +
+          stores.map((kind) => `${kind} ${Math.round(cpu[kind])} µs`).join(', '),
+      );
     }
   }
   // Without HTTP: what a read and a save cost the server process, store and client only.
@@ -258,12 +301,24 @@ for (const workload of workloads) {
   }
 }
 
+const sideRows = [];
+for (const workload of workloads) {
+  const rounds = sideSamples[workload.key];
+  for (const kind of stores) {
+    const ratios = rounds.map((cpu) => cpu[kind] / cpu['connect-redis']);
+    sideRows.push(
+      `| ${workload.name} | ${labels[kind]} | ${Math.round(median(rounds.map((cpu) => cpu[kind])))} | ` +
+        `${kind === 'connect-redis' ? '1.00 | –' : `${median(ratios).toFixed(2)} | ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`} |`,
+    );
+  }
+}
+
 const readMostly = summary['read-mostly'];
 const writeHeavy = summary['write-heavy'];
 const x = (a, b) => `${(a / b).toFixed(2)}×`;
 const markdown = `## session: RedisSessionStore vs connect-redis 9 behind express-session
 
-Reproduce: \`npx tsc -b && node bench/session/run.mjs\` (env \`ROUNDS\`, \`DURATION_S\`, \`CONNECTIONS\`).
+Reproduce: \`npx tsc -b && node bench/session/run.mjs\` (env \`ROUNDS\`, \`DURATION_S\`, \`CONNECTIONS\`, \`SIDE_BY_SIDE_RATE\`).
 
 One private redis-server (no persistence); each store runs in its own express-session server process
 (autocannon in the parent process). \`lbkit (ioredis)\` is RedisSessionStore on ioredis 5 with the options its
@@ -286,6 +341,14 @@ connect-redis every command. *Executed* also counts the commands lbkit's Lua scr
 ${rows.join('\n')}
 
 ${verdicts.join('; ')}.
+
+**Side by side**: the three servers loaded at once, ${SIDE_BY_SIDE_RATE} req/s each (below saturation), ${ROUNDS} rounds of
+${DURATION_S} s per workload; server CPU per request, median, and its ratio to connect-redis's in the same round
+(median, range). The machine's other load weighs on all three alike, so this ratio is steadier than req/s.
+
+| workload | store | server CPU µs / request | vs connect-redis (median per-round ratio) | ratio range |
+|---|---|---:|---:|---|
+${sideRows.join('\n')}
 
 Why: an unmodified read costs lbkit one plain HGETALL (no script). The rolling touch is decided in the store from
 the hash it read and skipped while Redis extended the session less than 1% of its lifetime ago; when it is due,
