@@ -11,30 +11,32 @@ let store;
 let closeClient;
 /** Commands lbkit's client sent (round trips); undefined for connect-redis, whose commands INFO commandstats counts. */
 let sent;
-if (kind === 'lbkit') {
-  // The options the README recommends: the store bounds its own commands (commandTimeoutMs), so no
-  // ioredis commandTimeout (one timer per command); the store coalesces its commands per event-loop turn.
-  const client = new Redis(Number(redisPort), '127.0.0.1', { maxRetriesPerRequest: 1 });
-  // INFO commandstats counts the commands lbkit's scripts run beside those it sends (a plain
-  // HGETALL and the read script's HGETALL look the same there), so the sent ones are counted here.
+
+/**
+ * Counts what `client` sends (both clients route every command through `sendCommand`): INFO
+ * commandstats counts the commands lbkit's scripts run beside those it sends (a plain HGETALL and
+ * the read script's HGETALL look the same there).
+ */
+function countSent(client) {
   sent = 0;
   const sendCommand = client.sendCommand.bind(client);
   client.sendCommand = (...args) => {
     sent++;
     return sendCommand(...args);
   };
+}
+if (kind === 'lbkit') {
+  // The options the README recommends: the store bounds its own commands (commandTimeoutMs), so no
+  // ioredis commandTimeout (one timer per command); the store coalesces its commands per event-loop turn.
+  const client = new Redis(Number(redisPort), '127.0.0.1', { maxRetriesPerRequest: 1 });
+  countSent(client);
   store = new RedisSessionStore({ client });
   closeClient = () => client.disconnect();
 } else if (kind === 'lbkit-node-redis') {
   // The client connect-redis 9 requires, with its defaults: switching stores keeps the client.
   const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
   await client.connect();
-  sent = 0;
-  const sendCommand = client.sendCommand.bind(client);
-  client.sendCommand = (...args) => {
-    sent++;
-    return sendCommand(...args);
-  };
+  countSent(client);
   store = new RedisSessionStore({ client });
   closeClient = () => client.quit();
 } else if (kind === 'connect-redis') {

@@ -1,19 +1,9 @@
 // Bad input: invalid session ids never reach Redis; corrupt, mistyped, oversized or prototype-polluting data reads as no session.
-import { randomBytes } from 'node:crypto';
-import { RedisSessionStore, type SessionStoreError, type StoredSession } from '@lbkit/session-redis';
+import { RedisSessionStore, type SessionStoreError } from '@lbkit/session-redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
-import { Browser, frameworks, type RunningApp } from './harness.js';
-
-const newId = (): string => randomBytes(24).toString('base64url');
-
-function sessionWith(data: Record<string, unknown>): StoredSession {
-  return {
-    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
-    ...data,
-  };
-}
+import { Browser, frameworks, newId, type RunningApp, sessionWith } from './harness.js';
 
 describe.runIf(hasRedis())('bad input', () => {
   let redis: PrivateRedis;

@@ -1,6 +1,5 @@
 // Every store operation on a real three-master Redis Cluster, including the bulk ones (clear, all, length, ids).
-import { randomBytes } from 'node:crypto';
-import { RedisSessionStore, type StoredSession } from '@lbkit/session-redis';
+import { RedisSessionStore } from '@lbkit/session-redis';
 import { RedisStore } from 'connect-redis';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
@@ -10,16 +9,14 @@ import {
   type PrivateRedisCluster,
   startRedisCluster,
 } from '../../../test/helpers/redis-cluster.js';
-import { Browser, expressFramework, fastifyFramework, type RunningApp } from './harness.js';
-
-const newId = (): string => randomBytes(24).toString('base64url');
-
-function sessionWith(data: Record<string, unknown>): StoredSession {
-  return {
-    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
-    ...data,
-  };
-}
+import {
+  Browser,
+  expressFramework,
+  fastifyFramework,
+  newId,
+  type RunningApp,
+  sessionWith,
+} from './harness.js';
 
 describe.runIf(hasRedisCluster())('RedisSessionStore on a Redis Cluster of three masters', () => {
   let cluster: PrivateRedisCluster;

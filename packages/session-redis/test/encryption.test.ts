@@ -1,21 +1,14 @@
 // Values at rest: AES-256-GCM with key rotation and id binding, compression above a threshold, custom serializers.
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync } from 'node:zlib';
-import { RedisSessionStore, type StoredSession } from '@lbkit/session-redis';
+import { RedisSessionStore } from '@lbkit/session-redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
+import { newId, sessionWith } from './harness.js';
 
-const newId = (): string => randomBytes(24).toString('base64url');
 const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('hex');
-
-function sessionWith(data: Record<string, unknown>): StoredSession {
-  return {
-    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
-    ...data,
-  };
-}
 
 describe.runIf(hasRedis())('values at rest', () => {
   let redis: PrivateRedis;

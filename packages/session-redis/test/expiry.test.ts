@@ -1,19 +1,9 @@
 // Expiry: every key has one, cookie/ttl rules, touch without resurrection, absolute lifetime, disableTTL/disableTouch.
-import { randomBytes } from 'node:crypto';
-import type { SessionDropped, StoredSession } from '@lbkit/session-redis';
+import type { SessionDropped } from '@lbkit/session-redis';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/helpers/redis.js';
-import { Browser, frameworks, useRedis } from './harness.js';
-
-const newId = (): string => randomBytes(24).toString('base64url');
-
-function sessionWith(data: Record<string, unknown>, maxAgeMs = 60_000): StoredSession {
-  return {
-    cookie: { originalMaxAge: maxAgeMs, expires: new Date(Date.now() + maxAgeMs).toISOString() },
-    ...data,
-  };
-}
+import { Browser, frameworks, newId, sessionWith, useRedis } from './harness.js';
 
 describe.runIf(hasRedis())('session expiry', () => {
   const fixture = useRedis();

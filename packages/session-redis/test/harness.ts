@@ -1,4 +1,5 @@
 // One small app per framework (express-session, @fastify/session) with the same routes, and a cookie-keeping client.
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fastifyCookie from '@fastify/cookie';
@@ -7,6 +8,7 @@ import {
   RedisSessionStore,
   type RedisSessionStoreOptions,
   type SessionRedisClient,
+  type StoredSession,
 } from '@lbkit/session-redis';
 import express from 'express';
 import session from 'express-session';
@@ -15,6 +17,17 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll } from 'vitest';
 import { type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
+
+/** A random session id of the default shape (32 base64url characters). */
+export const newId = (): string => randomBytes(24).toString('base64url');
+
+/** A stored session whose cookie expires in `maxAgeMs`, with `data` as its top-level keys. */
+export function sessionWith(data: Record<string, unknown>, maxAgeMs = 60_000): StoredSession {
+  return {
+    cookie: { originalMaxAge: maxAgeMs, expires: new Date(Date.now() + maxAgeMs).toISOString() },
+    ...data,
+  };
+}
 
 /** Options of the session middleware under test. */
 export interface AppOptions {

@@ -1,19 +1,9 @@
 // The store on a node-redis client (connect-redis 9's): errors, script reloads, bulk operations, and what it refuses.
-import { randomBytes } from 'node:crypto';
-import { RedisSessionStore, type SessionStoreError, type StoredSession } from '@lbkit/session-redis';
+import { RedisSessionStore, type SessionStoreError } from '@lbkit/session-redis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/helpers/redis.js';
-import { useRedis } from './harness.js';
-
-const newId = (): string => randomBytes(24).toString('base64url');
-
-function sessionWith(data: Record<string, unknown>): StoredSession {
-  return {
-    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
-    ...data,
-  };
-}
+import { newId, sessionWith, useRedis } from './harness.js';
 
 describe.runIf(hasRedis())('RedisSessionStore on a node-redis client', () => {
   const fixture = useRedis('node-redis');

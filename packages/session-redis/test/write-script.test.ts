@@ -1,19 +1,9 @@
 // The write scripts' edges: hundreds of keys in one save (chunked HSET/HDEL/HMGET), the short delta script, full writes over an existing id.
-import { randomBytes } from 'node:crypto';
 import type { StoredSession } from '@lbkit/session-redis';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/helpers/redis.js';
-import { useRedis } from './harness.js';
-
-const newId = (): string => randomBytes(24).toString('base64url');
-
-function sessionWith(data: Record<string, unknown>): StoredSession {
-  return {
-    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
-    ...data,
-  };
-}
+import { newId, sessionWith, useRedis } from './harness.js';
 
 /** The session's data keys, without the cookie. */
 function dataOf(session: StoredSession | null): Record<string, unknown> {
