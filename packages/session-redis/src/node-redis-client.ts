@@ -43,25 +43,12 @@ const EVENTS: Readonly<Record<string, string>> = {
   end: 'end',
 };
 
-/** node-redis rejects a refused command with `ErrorReply`; the store recognises ioredis's name for it. */
-function asReplyError(error: unknown): unknown {
-  if (!(error instanceof Error) || error.name === 'ReplyError') return error;
-  for (let proto = Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
-    if (proto.constructor?.name === 'ErrorReply') {
-      const reply = new Error(error.message, { cause: error });
-      reply.name = 'ReplyError';
-      return reply;
-    }
-  }
-  return error;
-}
-
 /**
  * Adapts a node-redis client to the ioredis methods the store calls (`status`, `call`,
  * `evalsha`, `eval`, `ping`, `get`, `del`, `unlink`, `scan`, `pipeline`, `on`/`off`), so the
  * rest of the store has one client API. node-redis already writes the commands issued in one
- * event-loop turn in one socket write, so the adapter adds nothing per command but the
- * translation of its arguments.
+ * event-loop turn in one socket write, so the adapter adds nothing per command but turning
+ * numeric arguments into strings. Its refusals (`ErrorReply`) are recognised by classifyFailure.
  */
 export class NodeRedisAdapter {
   readonly isCluster = false;
@@ -103,9 +90,7 @@ export class NodeRedisAdapter {
 
   #send(args: Arg[]): Promise<unknown> {
     for (let i = 0; i < args.length; i++) if (typeof args[i] !== 'string') args[i] = String(args[i]);
-    return this.#client.sendCommand(args as string[]).catch((error: unknown) => {
-      throw asReplyError(error);
-    });
+    return this.#client.sendCommand(args as string[]);
   }
 
   call(name: string, ...args: Arg[]): Promise<unknown> {

@@ -49,11 +49,24 @@ function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
+/**
+ * True for Redis's refusal of a command (an error reply), as opposed to a connection failure:
+ * ioredis names it `ReplyError`, node-redis throws an `ErrorReply` (or a subclass of it).
+ */
+function isReplyError(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ReplyError') return true;
+  for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === 'ErrorReply') return true;
+  }
+  return false;
+}
+
 /** Turns any failure of a command into the store's error with a stable code. */
 export function classifyFailure(error: unknown): SessionStoreError {
   if (error instanceof SessionStoreError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof Error && error.name === 'ReplyError') {
+  if (isReplyError(error)) {
     if (message.includes('WRONGTYPE')) {
       return new SessionStoreError('LBKIT_SESSION_CORRUPT', 'a session key holds a value of the wrong type', {
         hint: 'Another program wrote to a key under the session prefix; give the store its own prefix.',
