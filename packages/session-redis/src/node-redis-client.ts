@@ -129,7 +129,10 @@ export class NodeRedisAdapter {
     return this.#send(['HGETALL', key]);
   }
 
-  /** ioredis's pipeline: node-redis sends the commands of one turn in one write anyway. */
+  /**
+   * ioredis's pipeline: node-redis sends the commands of one turn in one write anyway. HGETALL
+   * answers as node-redis gives it (pairs, or a map with RESP3); the store reads it with asPairs.
+   */
   pipeline(): {
     unlink(key: string): void;
     hgetall(key: string): void;
@@ -141,7 +144,7 @@ export class NodeRedisAdapter {
         sent.push(this.unlink(key));
       },
       hgetall: (key) => {
-        sent.push(this.hgetall(key).then(pairsToObject));
+        sent.push(this.hgetall(key));
       },
       exec: async () =>
         (await Promise.allSettled(sent)).map((result): [Error | null, unknown] =>
@@ -149,18 +152,4 @@ export class NodeRedisAdapter {
         ),
     };
   }
-}
-
-/** ioredis's `hgetall` answers an object; RESP2 answers pairs, RESP3 a map or an object. */
-function pairsToObject(reply: unknown): Record<string, string> {
-  // No prototype: a field named `__proto__` stays a field.
-  const out = Object.create(null) as Record<string, string>;
-  if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
-  } else if (reply instanceof Map) {
-    for (const [field, value] of reply) out[String(field)] = String(value);
-  } else if (reply !== null && typeof reply === 'object') {
-    Object.assign(out, reply);
-  }
-  return out;
 }

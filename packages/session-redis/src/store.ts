@@ -550,10 +550,11 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     const sessions: StoredSession[] = [];
     const { client, scanCount } = this.#options;
     await scanKeys(this.#commands, client, this.#keys.sessionPattern, scanCount, async (node, keys) => {
-      const hashes = await perKey<Record<string, string>>(this.#commands, node, keys, 'hgetall');
+      const hashes = await perKey<unknown>(this.#commands, node, keys, 'hgetall');
       for (let i = 0; i < keys.length; i++) {
         const id = this.#keys.idOf(keys[i]!);
-        const pairs = Object.entries(hashes[i] ?? {}).flat();
+        // ioredis answers an object, node-redis pairs (or a map with RESP3): asPairs takes each.
+        const pairs = asPairs(hashes[i]);
         if (id === undefined || pairs.length === 0) continue;
         try {
           const { session } = await decodeSession(pairs, 0, id, this.#decode);
