@@ -1,4 +1,5 @@
-// Session store cost: lbkit's RedisSessionStore (on ioredis and on node-redis) beside connect-redis 9 behind express-session, on one private redis-server.
+// Session store cost: lbkit's RedisSessionStore (on ioredis and on node-redis) beside connect-redis 9 and a compare-and-set
+// reference (cas-floor.mjs) behind express-session, on one private redis-server.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,13 +15,14 @@ import { storeCost } from './store-cost.mjs';
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION_S = Number(process.env.DURATION_S ?? 4);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
-/** Requests per second each store gets in the side-by-side rounds: all three together stay below saturation. */
-const SIDE_BY_SIDE_RATE = Number(process.env.SIDE_BY_SIDE_RATE ?? 2000);
-const stores = ['lbkit', 'lbkit-node-redis', 'connect-redis'];
+/** Requests per second each store gets in the side-by-side rounds: all four together stay below saturation. */
+const SIDE_BY_SIDE_RATE = Number(process.env.SIDE_BY_SIDE_RATE ?? 1500);
+const stores = ['lbkit', 'lbkit-node-redis', 'cas-floor', 'connect-redis'];
 const labels = {
   lbkit: 'lbkit (ioredis)',
   'lbkit-node-redis': 'lbkit (node-redis)',
   'connect-redis': 'connect-redis',
+  'cas-floor': 'reference: connect-redis + compare-and-set',
 };
 const read = { method: 'GET', path: '/read' };
 const write = { method: 'POST', path: '/write' };
@@ -289,7 +291,10 @@ for (const workload of workloads) {
         `${Math.round(f.nodeUs)} | ${Math.round(f.redisUs)} | ` +
         `${f.sent.toFixed(2)} | ${f.executed.toFixed(2)} | ${f.breakdown} | ${f.perRound} |`,
     );
-    if (kind === 'connect-redis') continue;
+    if (kind === 'connect-redis' || kind === 'cas-floor') {
+      summary[workload.key][kind] = { ...f, ratio };
+      continue;
+    }
     const ahead = ratios.filter((r) => r > 1).length;
     summary[workload.key][kind] = { ...f, ratio };
     verdicts.push(
@@ -316,6 +321,14 @@ for (const workload of workloads) {
 const readMostly = summary['read-mostly'];
 const writeHeavy = summary['write-heavy'];
 const x = (a, b) => `${(a / b).toFixed(2)}×`;
+/** The reference's per-round throughput ratios to connect-redis, as a range. */
+const floorRange = (key) => {
+  const ratios = samples[`cas-floor ${key}`].map((s, i) => s.rps / samples[`connect-redis ${key}`][i].rps);
+  return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+};
+/** Median side-by-side server CPU ratio of a store to connect-redis. */
+const sideRatio = (key, kind) =>
+  `${median(sideSamples[key].map((cpu) => cpu[kind] / cpu['connect-redis'])).toFixed(2)}×`;
 const markdown = `## session: RedisSessionStore vs connect-redis 9 behind express-session
 
 Reproduce: \`npx tsc -b && node bench/session/run.mjs\` (env \`ROUNDS\`, \`DURATION_S\`, \`CONNECTIONS\`, \`SIDE_BY_SIDE_RATE\`).
@@ -326,8 +339,14 @@ README recommends (\`maxRetriesPerRequest\` 1; every store command bounded by th
 so no ioredis \`commandTimeout\`). \`lbkit (node-redis)\` is the same store on a node-redis 5 \`createClient()\` with
 its defaults: the client connect-redis users already have, so the switch is the store line only.
 \`connect-redis\` is connect-redis 9.0.0 on node-redis 5 (the client it requires, its defaults: no command timeout).
+\`reference: connect-redis + compare-and-set\` (\`bench/session/cas-floor.mjs\`, not a store to use) is connect-redis's
+design (one string per session, GET, whole-session JSON, node-redis) with only the condition that a store which never
+loses a concurrent write and never resurrects a session needs added to its save: one EVALSHA that writes only if the
+version the request read is still stored (GETRANGE, then SET). It has none of lbkit's other work (merge on conflict,
+tombstones, id validation, command deadlines, fail modes), so what it costs beside connect-redis is the price of the
+conditional write alone.
 ${CONNECTIONS} connections on loopback, each with its own session (seeded with two top-level keys), ${ROUNDS} rounds of
-${DURATION_S} s per workload after a 1 s warm-up, each round running the three stores back to back (each round
+${DURATION_S} s per workload after a 1 s warm-up, each round running the four stores back to back (each round
 starting with the next store); figures are medians of the rounds, the ratio is the median of the per-round
 ratios with their range. CPU per request is the server process's \`process.cpuUsage()\` and redis-server's
 \`INFO cpu\` over each run divided by the requests completed. Redis commands per request come from
@@ -342,7 +361,7 @@ ${rows.join('\n')}
 
 ${verdicts.join('; ')}.
 
-**Side by side**: the three servers loaded at once, ${SIDE_BY_SIDE_RATE} req/s each (below saturation), ${ROUNDS} rounds of
+**Side by side**: the four servers loaded at once, ${SIDE_BY_SIDE_RATE} req/s each (below saturation), ${ROUNDS} rounds of
 ${DURATION_S} s per workload; server CPU per request, median, and its ratio to connect-redis's in the same round
 (median, range). The machine's other load weighs on all three alike, so this ratio is steadier than req/s.
 
@@ -359,6 +378,12 @@ lbkit's save of changed keys is one EVALSHA running PEXPIRE (its answer is the c
 exists, so a logged-out session is never written back) and HSET of the changed fields only:
 ${writeHeavy.lbkit.executed.toFixed(0)} commands executed per request against connect-redis's ${writeHeavy.base.executed.toFixed(0)} (GET, SET), and ${writeHeavy.lbkit.redisUs.toFixed(0)} µs of Redis CPU per request
 against ${writeHeavy.base.redisUs.toFixed(0)}: the price, in Redis, of never losing a concurrent write and never resurrecting a session.
+
+The reference isolates that price. Write-heavy, adding only the compare-and-set to connect-redis's design gives
+${writeHeavy['cas-floor'].ratio.toFixed(2)}× connect-redis's throughput (range ${floorRange('write-heavy')}), ${writeHeavy['cas-floor'].redisUs.toFixed(0)} µs of Redis CPU per request (its script copies the
+whole session into Lua and back) and ${x(writeHeavy['cas-floor'].nodeUs, writeHeavy.base.nodeUs)} connect-redis's server CPU per request (side by side ${sideRatio('write-heavy', 'cas-floor')},
+lbkit ${sideRatio('write-heavy', 'lbkit-node-redis')} on node-redis). lbkit's delta write is cheaper in Redis than that (${writeHeavy['lbkit-node-redis'].redisUs.toFixed(0)} µs on node-redis), and
+its throughput, ${writeHeavy['lbkit-node-redis'].ratio.toFixed(2)}× (node-redis) and ${writeHeavy.lbkit.ratio.toFixed(2)}× (ioredis), is to be read against the reference's, not 1.00.
 
 Write-heavy, the server process spends ${writeHeavy.lbkit.nodeUs.toFixed(0)} µs (ioredis) and ${writeHeavy['lbkit-node-redis'].nodeUs.toFixed(0)} µs (node-redis) of CPU per request against
 ${writeHeavy.base.nodeUs.toFixed(0)} µs for connect-redis. Measured in one process without HTTP (\`store-cost.mjs\`: 50 sessions in parallel,

@@ -1,20 +1,22 @@
-// One bench server: express-session on lbkit's RedisSessionStore (ioredis or node-redis) or connect-redis 9 (node-redis), in its own process.
+// One bench server: express-session on lbkit's RedisSessionStore (ioredis or node-redis), connect-redis 9 (node-redis) or the
+// compare-and-set reference (cas-floor.mjs, node-redis), in its own process.
 import { RedisSessionStore } from '@lbkit/session-redis';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import session from 'express-session';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
+import { CasFloorStore } from './cas-floor.mjs';
 
 const [kind, redisPort] = process.argv.slice(2);
 let store;
 let closeClient;
-/** Commands lbkit's client sent (round trips); undefined for connect-redis, whose commands INFO commandstats counts. */
+/** Commands the store's client sent (round trips); undefined for connect-redis, whose commands INFO commandstats counts. */
 let sent;
 
 /**
  * Counts what `client` sends (both clients route every command through `sendCommand`): INFO
- * commandstats counts the commands lbkit's scripts run beside those it sends (a plain HGETALL and
+ * commandstats counts the commands Lua scripts run beside those it sends (a plain HGETALL and
  * the read script's HGETALL look the same there).
  */
 function countSent(client) {
@@ -39,13 +41,13 @@ if (kind === 'lbkit') {
   countSent(client);
   store = new RedisSessionStore({ client });
   closeClient = () => client.quit();
-} else if (kind === 'connect-redis') {
+} else if (kind === 'connect-redis' || kind === 'cas-floor') {
   const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
   await client.connect();
-  store = new RedisStore({ client });
+  store = kind === 'connect-redis' ? new RedisStore({ client }) : new CasFloorStore(client);
   closeClient = () => client.quit();
 } else {
-  throw new Error('usage: server.mjs lbkit|lbkit-node-redis|connect-redis <redis port>');
+  throw new Error('usage: server.mjs lbkit|lbkit-node-redis|connect-redis|cas-floor <redis port>');
 }
 
 const app = express();
@@ -79,7 +81,8 @@ await new Promise((resolve) => server.once('listening', resolve));
 process.send({ port: server.address().port });
 // CPU time of this process, so the bench can compare CPU per request (steadier than req/s on a shared machine).
 process.on('message', (message) => {
-  if (message === 'cpu') process.send({ cpu: process.cpuUsage(), sent });
+  if (message === 'cpu')
+    process.send({ cpu: process.cpuUsage(), sent: kind === 'cas-floor' ? store.sent : sent });
 });
 process.on('disconnect', async () => {
   server.close();
