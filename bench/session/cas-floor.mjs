@@ -18,7 +18,10 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 const CAS_SHA = createHash('sha1').update(CAS).digest('hex');
 
-/** What a request read (version and text), carried on its session (express-session copies enumerable keys only). */
+/**
+ * What a request read (version and text), carried on its session under a symbol: invisible to JSON and to
+ * express-session's copies (for…in), and a plain assignment, the cheapest way to carry it.
+ */
 const READ = Symbol('read');
 
 /** Keys of `data` changed since `before` was read, applied to `current` (the merge of a conflicting save). */
@@ -53,14 +56,14 @@ export class CasFloorStore extends session.Store {
   get(id, callback) {
     this.#read(id).then((read) => {
       if (read === null) return callback(null, null);
-      Object.defineProperty(read.data, READ, { value: read, writable: true });
+      read.data[READ] = read;
       callback(null, read.data);
     }, callback);
   }
 
   createSession(req, data) {
     const created = super.createSession(req, data);
-    Object.defineProperty(created, READ, { value: data[READ], writable: true });
+    created[READ] = data[READ];
     return created;
   }
 
@@ -77,19 +80,22 @@ export class CasFloorStore extends session.Store {
       this.sent++;
       const text = `1\n${JSON.stringify(data)}`;
       await this.client.set(`cas:${id}`, text, { PX: Number(ttl) });
-      Object.defineProperty(data, READ, { value: { version: '1', text }, writable: true });
+      data[READ] = { version: '1', text };
       return;
     }
     for (let attempt = 0; attempt < 10; attempt++) {
       const version = String(Number(read.version) + 1);
       const text = `${version}\n${JSON.stringify(value)}`;
-      const args = { keys: [`cas:${id}`], arguments: [read.version, text, ttl] };
+      const args = ['1', `cas:${id}`, read.version, text, ttl];
       this.sent++;
-      const reply = await this.client.evalSha(CAS_SHA, args).catch((error) => {
+      let reply;
+      try {
+        reply = await this.client.sendCommand(['EVALSHA', CAS_SHA, ...args]);
+      } catch (error) {
         if (!String(error?.message).startsWith('NOSCRIPT')) throw error;
         this.sent++;
-        return this.client.eval(CAS, args);
-      });
+        reply = await this.client.sendCommand(['EVAL', CAS, ...args]);
+      }
       if (reply === 0) return; // destroyed or expired meanwhile: it stays gone
       if (reply === 1) {
         data[READ] = { version, text };
