@@ -75,6 +75,8 @@ export class CasFloorStore extends session.Store {
     const ttl = String(data.cookie?.originalMaxAge ?? 86_400_000);
     let read = data[READ];
     let value = data;
+    /** The session as this request first read it, parsed on a conflict only. */
+    let before;
     if (read === undefined) {
       // A new session: nothing to compare with (a real store would also check a tombstone here).
       this.sent++;
@@ -101,10 +103,12 @@ export class CasFloorStore extends session.Store {
         data[READ] = { version, text };
         return;
       }
-      // Another request saved since this one read: apply this request's changes to what is stored now.
+      // Another request saved since this one read: apply this request's changes (against what it first read)
+      // to what is stored now, and compare with that version next.
+      before ??= JSON.parse(read.text.slice(read.text.indexOf('\n') + 1));
       const current = await this.#read(id);
       if (current === null) return;
-      value = merge(current.data, JSON.parse(read.text.slice(read.text.indexOf('\n') + 1)), data);
+      value = merge(current.data, before, data);
       read = current;
     }
     throw new Error('cas-floor: the session kept changing');
