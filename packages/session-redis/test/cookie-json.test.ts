@@ -9,10 +9,17 @@ import { ValueCodec } from '../src/value-codec.js';
 
 type ExpressCookie = session.Cookie & Record<string, unknown>;
 
-/** express-session's own Cookie class, as express-session builds it for a new session. */
+/**
+ * express-session's own Cookie class, as express-session builds it for a new session. Its constructor
+ * derives `originalMaxAge` from the expiry and a second `Date.now()`, so it comes out 1 ms short when
+ * the clock ticks in between; the maxAge given is pinned, as express-session's createSession does, so
+ * that two cookies built alike serialize alike.
+ */
 function expressCookie(options: Record<string, unknown>): ExpressCookie {
   const Cookie = session.Cookie as unknown as new (options?: object) => ExpressCookie;
-  return new Cookie(options);
+  const cookie = new Cookie(options);
+  if (typeof options.maxAge === 'number') cookie.originalMaxAge = options.maxAge;
+  return cookie;
 }
 
 /** What a save stores as the cookie, computed the plain way: the fields but the expiry, stringified. */
