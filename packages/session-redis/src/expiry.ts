@@ -66,8 +66,27 @@ function serializeFields(keys: readonly string[], values: readonly unknown[]): S
   return fields;
 }
 
-/** Splits the framework's cookie (express-session or @fastify/session `Cookie`, or plain JSON). */
-export function cookieParts(session: StoredSession): CookieParts {
+/**
+ * How far a cookie's originalMaxAge may be from the stored one and still be the same. express-session
+ * recomputes it at the end of every request from the new expiry and a second `Date.now()`, so it comes
+ * out a millisecond or so short whenever the clock ticks in between; taken as a change, that made an
+ * unmodified request write the whole cookie instead of a touch (and the stored value drift down). A
+ * "remember me" switch moves it by far more than this.
+ */
+export const MAX_AGE_DRIFT_MS = 1000;
+
+/** True when `maxAge` (a cookie's originalMaxAge) is the stored `ma` field, within express-session's drift. */
+export function sameStoredMaxAge(maxAge: unknown, stored: string): boolean {
+  if (typeof maxAge !== 'number' || !(maxAge > 0)) return stored === '';
+  return stored !== '' && Math.abs(maxAge - Number(stored)) <= MAX_AGE_DRIFT_MS;
+}
+
+/**
+ * Splits the framework's cookie (express-session or @fastify/session `Cookie`, or plain JSON). With
+ * `storedMa` (the `ma` field the request read), an originalMaxAge within {@link MAX_AGE_DRIFT_MS} of it
+ * is taken as the stored value, so express-session's drift changes neither the cookie JSON nor `ma`.
+ */
+export function cookieParts(session: StoredSession, storedMa = ''): CookieParts {
   const raw = session.cookie as unknown;
   let source: Record<string, unknown> = {};
   if (raw !== null && typeof raw === 'object') {
@@ -82,8 +101,13 @@ export function cookieParts(session: StoredSession): CookieParts {
   const values: unknown[] = [];
   for (const key of Object.keys(source)) {
     if (key === 'expires' || key === 'originalExpires') continue;
+    const value = source[key];
     keys.push(key);
-    values.push(source[key]);
+    values.push(
+      key === 'originalMaxAge' && storedMa !== '' && sameStoredMaxAge(value, storedMa)
+        ? Number(storedMa)
+        : value,
+    );
   }
   const last = lastSerialized;
   const fields = last !== undefined && sameFields(keys, values, last) ? last : serializeFields(keys, values);

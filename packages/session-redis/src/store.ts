@@ -12,6 +12,7 @@ import {
   type ExpiryRules,
   expiryOf,
   freshnessWindowMs,
+  sameStoredMaxAge,
 } from './expiry.js';
 import { createExpressSession, type Generate, notExpress } from './express-compat.js';
 import { SessionKeys } from './keys.js';
@@ -332,7 +333,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       // The cookie gets the expiry the touch stores (express-session resets it at the end anyway).
       (session.cookie as { expires?: Date }).expires = new Date(now + Number(record.ma));
     }
-    const cookie = cookieParts(session);
+    const cookie = cookieParts(session, record.ma);
     const expiry = expiryOf(session, cookie, this.#expiry, now);
     if (expiry.pttl <= 0) return;
     record.touching = this.#touchWith(id, record, cookie, expiry, now).then(
@@ -379,10 +380,10 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (!options.isValidId(id)) throw this.#invalidId(id);
     if (session === null || typeof session !== 'object') throw new TypeError('session must be an object');
     const now = Date.now();
-    const cookie = cookieParts(session);
+    let record = findRecord(session, id);
+    const cookie = cookieParts(session, record?.ma);
     const expiry = expiryOf(session, cookie, this.#expiry, now);
     if (!options.disableTTL && expiry.pttl <= 0) return this.#destroy(id);
-    let record = findRecord(session, id);
     const plan = planWrite(session, id, record, cookie, expiry, this.#plan);
     if (record && plan.onlyExpiry) {
       // Nothing but the expiry moved (a rolling save of an unmodified session): that is a touch.
@@ -458,7 +459,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     }
     // Decided before serializing the cookie: the common case (read moments ago) costs nothing.
     if (record && isFresh(record, now)) return;
-    const cookie = cookieParts(session);
+    const cookie = cookieParts(session, record?.ma);
     const expiry = expiryOf(session, cookie, this.#expiry, now);
     if (expiry.pttl <= 0) return;
     return this.#touchWith(id, record, cookie, expiry, now);
@@ -587,10 +588,9 @@ function simpleDelta(plan: WritePlan, expiry: Expiry, options: ResolvedOptions):
   );
 }
 
-/** True when the session's cookie still has the originalMaxAge the record stored. */
+/** True when the session's cookie still has the originalMaxAge the record stored (within express-session's drift). */
 function sameMaxAge(session: StoredSession, record: ReadRecord): boolean {
-  const ma = session.cookie?.originalMaxAge;
-  return typeof ma === 'number' && ma > 0 ? String(ma) === record.ma : record.ma === '';
+  return sameStoredMaxAge(session.cookie?.originalMaxAge, record.ma);
 }
 
 /** True when Redis extended the session within the freshness window of its period. */

@@ -5,7 +5,8 @@ import { RedisSessionStore } from '@lbkit/session-redis';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/helpers/redis.js';
-import { Browser, frameworks, useRedis } from './harness.js';
+import type { StoredSession } from '../src/types.js';
+import { Browser, frameworks, newId, sessionWith, useRedis } from './harness.js';
 
 /** Records the name of every command the client sends. */
 function recordCommands(client: Redis): string[] {
@@ -108,6 +109,28 @@ describe.runIf(hasRedis())('Redis round trips per request', () => {
       await browser.get('/read');
       expect(sent).toEqual(['HGETALL']);
     });
+  });
+
+  it("takes express-session's millisecond drift of originalMaxAge for no change, and a remember-me switch for one", async () => {
+    const client = fixture.client();
+    const store = new RedisSessionStore({ client });
+    const id = newId();
+    const key = `sess:{${id}}`;
+    await store.set(id, sessionWith({ views: 1 }, 3_600_000));
+    const read = (await store.get(id)) as StoredSession & { cookie: { originalMaxAge: number } };
+    const sent = recordCommands(client);
+    // express-session's resetMaxAge at the end of a request leaves it 1 ms short when the clock ticks.
+    read.cookie.originalMaxAge = 3_599_999;
+    await store.touch(id, read);
+    await store.set(id, read);
+    expect(sent).toEqual([]);
+    expect(await fixture.inspect.hget(key, 'ma')).toBe('3600000');
+    expect(JSON.parse((await fixture.inspect.hget(key, 'cookie')) ?? '{}').originalMaxAge).toBe(3_600_000);
+    read.cookie.originalMaxAge = 30 * 86_400_000;
+    await store.touch(id, read);
+    expect(withoutLoads(sent)).toEqual(['evalsha']);
+    expect(await fixture.inspect.hget(key, 'ma')).toBe(String(30 * 86_400_000));
+    store.close();
   });
 
   it('reloads its scripts with EVAL after SCRIPT FLUSH (NOSCRIPT), then uses EVALSHA again', async () => {
