@@ -73,7 +73,7 @@ function serializeFields(keys: readonly string[], values: readonly unknown[]): S
  * unmodified request write the whole cookie instead of a touch (and the stored value drift down). A
  * "remember me" switch moves it by far more than this.
  */
-export const MAX_AGE_DRIFT_MS = 1000;
+const MAX_AGE_DRIFT_MS = 1000;
 
 /** True when `maxAge` (a cookie's originalMaxAge) is the stored `ma` field, within express-session's drift. */
 export function sameStoredMaxAge(maxAge: unknown, stored: string): boolean {

@@ -453,7 +453,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (session === null || typeof session !== 'object') throw new TypeError('session must be an object');
     const now = Date.now();
     const record = findRecord(session, id);
-    if (record && !sameMaxAge(session, record)) {
+    if (record && !sameStoredMaxAge(session.cookie?.originalMaxAge, record.ma)) {
       // The cookie's maxAge changed (a "remember me" switch) without a data change: store it.
       return this.#set(id, session);
     }
@@ -586,11 +586,6 @@ function simpleDelta(plan: WritePlan, expiry: Expiry, options: ResolvedOptions):
     sets > 0 &&
     sets <= DELTA_SET_MAX_ARGS
   );
-}
-
-/** True when the session's cookie still has the originalMaxAge the record stored (within express-session's drift). */
-function sameMaxAge(session: StoredSession, record: ReadRecord): boolean {
-  return sameStoredMaxAge(session.cookie?.originalMaxAge, record.ma);
 }
 
 /** True when Redis extended the session within the freshness window of its period. */
