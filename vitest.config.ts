@@ -4,9 +4,13 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages from source, so a test run never depends on a stale build.
 const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
-const alias = Object.fromEntries(
-  readdirSync(packagesDir).map((name) => [`@lbkit/${name}`, `${packagesDir}${name}/src/index.ts`]),
-);
+const alias = [
+  { find: /^@lbkit\/core\/internal$/, replacement: `${packagesDir}core/src/internal.ts` },
+  ...readdirSync(packagesDir).map((name) => ({
+    find: new RegExp(`^@lbkit/${name}$`),
+    replacement: `${packagesDir}${name}/src/index.ts`,
+  })),
+];
 
 // End-to-end and overload files start balancers, several app processes and load generators: they
 // run one file at a time, after the rest, so two of them never compete for the machine's cores.

@@ -162,13 +162,13 @@ describe.each(Object.entries(factories))('/whoami on %s', (_name, factory) => {
     expect(await exchange('127.0.0.2')).toBe('');
   });
 
-  it('trusting everyone is refused at startup with LBKIT_TRUST_ALL_REFUSED', async () => {
+  it('trusting everyone is refused at startup with LBKIT_CLIENT_IP_TRUST_ALL_REFUSED', async () => {
     let error: unknown;
     try {
       running.push(await factory(configFor('*', 'x-forwarded-for')));
     } catch (caught) {
       error = caught;
     }
-    expect(isLbkitError(error, 'LBKIT_TRUST_ALL_REFUSED')).toBe(true);
+    expect(isLbkitError(error, 'LBKIT_CLIENT_IP_TRUST_ALL_REFUSED')).toBe(true);
   });
 });

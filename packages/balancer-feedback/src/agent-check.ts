@@ -13,28 +13,28 @@ import type { AgentCheck, AgentCheckOptions } from './types.js';
  */
 export function createAgentCheck(options: AgentCheckOptions): AgentCheck {
   const read = createLoadGauge(options);
-  const port = integerIn(options.port, 0, 65_535, 'port', 'LBKIT_FEEDBACK_BAD_PORT');
+  const port = integerIn(options.port, 0, 65_535, 'port', 'LBKIT_FEEDBACK_PORT_INVALID');
   const host = options.host ?? '127.0.0.1';
   const minWeight = integerIn(
     options.minWeightPercent ?? 1,
     1,
     100,
     'minWeightPercent',
-    'LBKIT_FEEDBACK_BAD_WEIGHT',
+    'LBKIT_FEEDBACK_WEIGHT_INVALID',
   );
   const socketTimeoutMs = integerIn(
     options.socketTimeoutMs ?? 2000,
     1,
     60_000,
     'socketTimeoutMs',
-    'LBKIT_FEEDBACK_BAD_OPTION',
+    'LBKIT_FEEDBACK_OPTION_INVALID',
   );
   const maxConnections = integerIn(
     options.maxConnections ?? 64,
     1,
     10_000,
     'maxConnections',
-    'LBKIT_FEEDBACK_BAD_OPTION',
+    'LBKIT_FEEDBACK_OPTION_INVALID',
   );
 
   const sockets = new Set<Socket>();
@@ -60,7 +60,7 @@ export function createAgentCheck(options: AgentCheckOptions): AgentCheck {
     read,
     async listen() {
       if (address) return address;
-      if (closed) throw new LbkitError('LBKIT_FEEDBACK_CLOSED', 'the agent-check responder is closed');
+      if (closed) throw new LbkitError('LBKIT_FEEDBACK_AGENT_CHECK_CLOSED', 'the agent-check responder is closed');
       server.listen(port, host);
       try {
         await Promise.race([

@@ -14,7 +14,7 @@ export function createLoadGauge(options: LoadOptions): () => LoadReading {
   if (shedder !== undefined) {
     if (!isShedder(shedder)) {
       throw new LbkitError(
-        'LBKIT_FEEDBACK_BAD_SHEDDER',
+        'LBKIT_FEEDBACK_SHEDDER_INVALID',
         'shedder has no numeric limit, inFlight and queued',
         {
           hint: 'Pass a LoadShedder from @lbkit/shedding (Express: loadShedding().shedder, Fastify: fastify.loadShedder).',
@@ -31,7 +31,7 @@ export function createLoadGauge(options: LoadOptions): () => LoadReading {
   }
   if (usableLimit(concurrencyLimit) === undefined) {
     throw new LbkitError(
-      'LBKIT_FEEDBACK_BAD_LIMIT',
+      'LBKIT_FEEDBACK_LIMIT_INVALID',
       `concurrencyLimit must be a positive finite number, got ${String(concurrencyLimit)}`,
       { hint: 'Give the number of requests the instance serves well at once, or a function returning it.' },
     );

@@ -41,13 +41,13 @@ export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
   const sampleMs = options.sampleMs ?? 1000;
   if (!Number.isInteger(sampleMs) || sampleMs < 1) {
     throw new LbkitError(
-      'LBKIT_FEEDBACK_BAD_OPTION',
+      'LBKIT_FEEDBACK_OPTION_INVALID',
       `sampleMs must be a whole number ≥ 1, got ${String(sampleMs)}`,
     );
   }
   if (options.namedMetrics !== undefined && typeof options.namedMetrics !== 'function') {
     throw new LbkitError(
-      'LBKIT_FEEDBACK_BAD_OPTION',
+      'LBKIT_FEEDBACK_OPTION_INVALID',
       'namedMetrics must be a function returning { name: value }',
       {
         hint: 'It is read at every report, so the figures stay current.',

@@ -128,10 +128,10 @@ describe('createAgentCheck', () => {
       }
       return undefined;
     };
-    expect(code(() => createAgentCheck({ port: 70_000 }))).toBe('LBKIT_FEEDBACK_BAD_PORT');
-    expect(code(() => createAgentCheck({ port: -1 }))).toBe('LBKIT_FEEDBACK_BAD_PORT');
-    expect(code(() => createAgentCheck({ port: 0, minWeightPercent: 0 }))).toBe('LBKIT_FEEDBACK_BAD_WEIGHT');
-    expect(code(() => createAgentCheck({ port: 0, socketTimeoutMs: 0 }))).toBe('LBKIT_FEEDBACK_BAD_OPTION');
+    expect(code(() => createAgentCheck({ port: 70_000 }))).toBe('LBKIT_FEEDBACK_PORT_INVALID');
+    expect(code(() => createAgentCheck({ port: -1 }))).toBe('LBKIT_FEEDBACK_PORT_INVALID');
+    expect(code(() => createAgentCheck({ port: 0, minWeightPercent: 0 }))).toBe('LBKIT_FEEDBACK_WEIGHT_INVALID');
+    expect(code(() => createAgentCheck({ port: 0, socketTimeoutMs: 0 }))).toBe('LBKIT_FEEDBACK_OPTION_INVALID');
   });
 
   it('stops answering after close, and close is idempotent', async () => {

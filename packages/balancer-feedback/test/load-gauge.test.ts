@@ -67,13 +67,13 @@ describe('createLoadGauge', () => {
   it('refuses a bad limit, a shedder-like object without numbers, and both sources at once', () => {
     const lifecycle = new Lifecycle();
     expect(codeOf(() => createLoadGauge({ lifecycle, concurrencyLimit: 0 }))).toBe(
-      'LBKIT_FEEDBACK_BAD_LIMIT',
+      'LBKIT_FEEDBACK_LIMIT_INVALID',
     );
     expect(codeOf(() => createLoadGauge({ lifecycle, concurrencyLimit: Number.POSITIVE_INFINITY }))).toBe(
-      'LBKIT_FEEDBACK_BAD_LIMIT',
+      'LBKIT_FEEDBACK_LIMIT_INVALID',
     );
     expect(codeOf(() => createLoadGauge({ lifecycle, shedder: { limit: 1 } as never }))).toBe(
-      'LBKIT_FEEDBACK_BAD_SHEDDER',
+      'LBKIT_FEEDBACK_SHEDDER_INVALID',
     );
     expect(
       codeOf(() =>

@@ -134,9 +134,9 @@ describe('createLoadReport', () => {
       }
       return undefined;
     };
-    expect(code(() => createLoadReport({ sampleMs: 0 }))).toBe('LBKIT_FEEDBACK_BAD_OPTION');
+    expect(code(() => createLoadReport({ sampleMs: 0 }))).toBe('LBKIT_FEEDBACK_OPTION_INVALID');
     expect(code(() => createLoadReport({ namedMetrics: { a: 1 } as never }))).toBe(
-      'LBKIT_FEEDBACK_BAD_OPTION',
+      'LBKIT_FEEDBACK_OPTION_INVALID',
     );
   });
 });

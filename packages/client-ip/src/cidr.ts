@@ -29,7 +29,7 @@ function wordMask(prefix: number, index: number): number {
 }
 
 function invalid(entry: string, why: string, hint?: string): LbkitError {
-  return new LbkitError('LBKIT_TRUST_INVALID', `trusted proxy ${JSON.stringify(entry)} ${why}`, {
+  return new LbkitError('LBKIT_CLIENT_IP_TRUST_INVALID', `trusted proxy ${JSON.stringify(entry)} ${why}`, {
     hint:
       hint ??
       'Use an IPv4/IPv6 address, a CIDR such as 10.0.0.0/8 or fd00::/8, a named range (loopback, linklocal, private, uniquelocal) or a preset (cloudflare, cloudfront, fastly).',

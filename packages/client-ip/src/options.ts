@@ -22,13 +22,13 @@ const NOT_ADDRESS_HEADERS = new Set(['host', 'x-forwarded-host', 'x-forwarded-pr
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
 function optionsInvalid(message: string, hint: string): LbkitError {
-  return new LbkitError('LBKIT_CLIENT_IP_OPTIONS_INVALID', message, { hint });
+  return new LbkitError('LBKIT_CLIENT_IP_OPTION_INVALID', message, { hint });
 }
 
 /** Checks `options` and compiles the trust rule; throws `LbkitError` with a hint on any mistake. */
 export function resolveOptions(options: ClientIpOptions | undefined): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
-    throw new LbkitError('LBKIT_TRUST_REQUIRED', 'client-ip options are required', {
+    throw new LbkitError('LBKIT_CLIENT_IP_TRUST_REQUIRED', 'client-ip options are required', {
       hint: "Pass at least the trusted proxies: { trust: 'loopback' } for a local nginx, or { trust: [] } for none.",
     });
   }
@@ -49,13 +49,13 @@ export function resolveOptions(options: ClientIpOptions | undefined): ResolvedOp
   const raw = options.source ?? 'x-forwarded-for';
   const source = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
   if (!TOKEN.test(source)) {
-    throw new LbkitError('LBKIT_IP_SOURCE_INVALID', `source ${JSON.stringify(raw)} is not a header name`, {
+    throw new LbkitError('LBKIT_CLIENT_IP_SOURCE_INVALID', `source ${JSON.stringify(raw)} is not a header name`, {
       hint: "Use 'x-forwarded-for', 'forwarded', 'proxy-protocol' or the one header your CDN sets, such as 'cf-connecting-ip'.",
     });
   }
   if (NOT_ADDRESS_HEADERS.has(source)) {
     throw new LbkitError(
-      'LBKIT_IP_SOURCE_INVALID',
+      'LBKIT_CLIENT_IP_SOURCE_INVALID',
       `source ${JSON.stringify(raw)} does not carry a client address`,
       {
         hint: "Use 'x-forwarded-for', 'forwarded', 'proxy-protocol' or a header such as 'x-real-ip'.",
@@ -67,7 +67,7 @@ export function resolveOptions(options: ClientIpOptions | undefined): ResolvedOp
   const trust = compileTrust(options.trust);
   if (trust.hops > 0 && (kind === 'header' || kind === 'proxy-protocol')) {
     throw new LbkitError(
-      'LBKIT_HOPS_UNSUPPORTED_SOURCE',
+      'LBKIT_CLIENT_IP_HOPS_UNSUPPORTED',
       `trust.hops has no meaning with source ${JSON.stringify(source)}`,
       {
         hint: 'That source carries one address set by the peer; trust the peer with a list instead: { trust: [...peers] }.',

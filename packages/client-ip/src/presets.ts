@@ -12,7 +12,7 @@ export const PRESET_NAMES: readonly string[] = ['cloudflare', 'cloudfront', 'fas
  */
 export function rangePreset(name: string): RangePreset {
   if (!PRESET_NAMES.includes(name)) {
-    throw new LbkitError('LBKIT_TRUST_INVALID', `unknown preset ${JSON.stringify(name)}`, {
+    throw new LbkitError('LBKIT_CLIENT_IP_TRUST_INVALID', `unknown preset ${JSON.stringify(name)}`, {
       hint: `Presets are ${PRESET_NAMES.join(', ')}.`,
     });
   }
@@ -22,7 +22,7 @@ export function rangePreset(name: string): RangePreset {
     preset = JSON.parse(readFileSync(url, 'utf8')) as RangePreset;
   } catch (cause) {
     throw new LbkitError(
-      'LBKIT_PRESET_DATA_INVALID',
+      'LBKIT_CLIENT_IP_PRESET_INVALID',
       `cannot read the ${name} range snapshot at ${url.pathname}`,
       {
         hint: 'Reinstall @lbkit/client-ip, or run scripts/refresh-ranges.mjs to rewrite the data files.',
@@ -38,7 +38,7 @@ export function rangePreset(name: string): RangePreset {
     typeof preset.snapshotDate !== 'string'
   ) {
     throw new LbkitError(
-      'LBKIT_PRESET_DATA_INVALID',
+      'LBKIT_CLIENT_IP_PRESET_INVALID',
       `the ${name} range snapshot at ${url.pathname} is malformed`,
       {
         hint: 'Reinstall @lbkit/client-ip, or run scripts/refresh-ranges.mjs to rewrite the data files.',

@@ -22,7 +22,7 @@ const MAX_HOPS = 32;
 
 function trustAllRefused(what: string): LbkitError {
   return new LbkitError(
-    'LBKIT_TRUST_ALL_REFUSED',
+    'LBKIT_CLIENT_IP_TRUST_ALL_REFUSED',
     `trusting every proxy (${what}) lets any client choose its own address by sending X-Forwarded-For`,
     {
       hint: "List the proxies that really connect to this app: trust: ['10.0.0.0/8'] (the balancer's subnet), 'loopback' for a local nginx, or a preset such as 'cloudflare'.",
@@ -33,7 +33,7 @@ function trustAllRefused(what: string): LbkitError {
 function entriesOf(value: unknown, label: string): string[] {
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : undefined;
   if (!list) {
-    throw new LbkitError('LBKIT_TRUST_INVALID', `${label} must be a string or an array of strings`, {
+    throw new LbkitError('LBKIT_CLIENT_IP_TRUST_INVALID', `${label} must be a string or an array of strings`, {
       hint: "For example trust: ['loopback', '10.0.0.0/8'].",
     });
   }
@@ -42,7 +42,7 @@ function entriesOf(value: unknown, label: string): string[] {
     if (item === true) throw trustAllRefused('true');
     if (typeof item !== 'string') {
       throw new LbkitError(
-        'LBKIT_TRUST_INVALID',
+        'LBKIT_CLIENT_IP_TRUST_INVALID',
         `${label} holds ${JSON.stringify(item)}, which is not a string`,
         {
           hint: "Each entry is an address, a CIDR, a named range or a preset, for example '10.0.0.0/8'.",
@@ -113,14 +113,14 @@ function compileRanges(entries: readonly TrustEntry[]): { v4: Uint32Array; v6: U
  */
 export function compileTrust(option: TrustOption | undefined, label = 'trust'): CompiledTrust {
   if (option === undefined || option === null) {
-    throw new LbkitError('LBKIT_TRUST_REQUIRED', `${label} is required`, {
+    throw new LbkitError('LBKIT_CLIENT_IP_TRUST_REQUIRED', `${label} is required`, {
       hint: "Say which proxies connect to this app: trust: 'loopback' for a local nginx, ['10.0.0.0/8'] for a balancer subnet, or [] to use the socket address only.",
     });
   }
   if ((option as unknown) === true) throw trustAllRefused('true');
   if (typeof option === 'number') {
     throw new LbkitError(
-      'LBKIT_HOPS_WITHOUT_PEER_RANGE',
+      'LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED',
       `${label}: a bare hop count (${option}) trusts any direct client`,
       {
         hint: `A client that reaches the app without the proxy picks its own address. Say where the proxy connects from: { peers: ['10.0.0.0/8'], hops: ${option} }.`,
@@ -131,7 +131,7 @@ export function compileTrust(option: TrustOption | undefined, label = 'trust'): 
     const { peers, hops } = option as { peers?: unknown; hops?: unknown };
     if (!Number.isInteger(hops) || (hops as number) < 1 || (hops as number) > MAX_HOPS) {
       throw new LbkitError(
-        'LBKIT_HOPS_INVALID',
+        'LBKIT_CLIENT_IP_HOPS_INVALID',
         `${label}.hops must be a whole number from 1 to ${MAX_HOPS}`,
         {
           hint: 'Count the proxies in front of the app, the one connecting to it included: nginx alone is 1.',
@@ -140,7 +140,7 @@ export function compileTrust(option: TrustOption | undefined, label = 'trust'): 
     }
     const entries = peers === undefined ? [] : entriesOf(peers, `${label}.peers`);
     if (entries.length === 0) {
-      throw new LbkitError('LBKIT_HOPS_WITHOUT_PEER_RANGE', `${label}.hops needs ${label}.peers`, {
+      throw new LbkitError('LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED', `${label}.hops needs ${label}.peers`, {
         hint: "Say where the nearest proxy connects from: { peers: ['10.0.0.0/8'], hops: 2 }.",
       });
     }

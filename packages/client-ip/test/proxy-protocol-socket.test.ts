@@ -303,25 +303,25 @@ describe('acceptProxyProtocol over real sockets', () => {
     };
     const server = createHttpServer();
     expect(codeOf(() => acceptProxyProtocol(server, {} as never))).toBe(
-      'LBKIT_PROXY_PROTOCOL_PEERS_REQUIRED',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_PEERS_REQUIRED',
     );
     expect(codeOf(() => acceptProxyProtocol(server, { peers: true as never }))).toBe(
-      'LBKIT_TRUST_ALL_REFUSED',
+      'LBKIT_CLIENT_IP_TRUST_ALL_REFUSED',
     );
     expect(codeOf(() => acceptProxyProtocol(server, { peers: 'loopback', headerTimeoutMs: 0 }))).toBe(
-      'LBKIT_PROXY_PROTOCOL_OPTIONS_INVALID',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID',
     );
     expect(codeOf(() => acceptProxyProtocol(server, { peers: 'loopback', versions: [3 as 1] }))).toBe(
-      'LBKIT_PROXY_PROTOCOL_OPTIONS_INVALID',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID',
     );
     acceptProxyProtocol(server, { peers: 'loopback' });
     expect(codeOf(() => acceptProxyProtocol(server, { peers: 'loopback' }))).toBe(
-      'LBKIT_PROXY_PROTOCOL_ALREADY_WRAPPED',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_ALREADY_WRAPPED',
     );
     expect(
       codeOf(() =>
         createClientIpResolver({ trust: { peers: 'loopback', hops: 2 }, source: 'proxy-protocol' }),
       ),
-    ).toBe('LBKIT_HOPS_UNSUPPORTED_SOURCE');
+    ).toBe('LBKIT_CLIENT_IP_HOPS_UNSUPPORTED');
   });
 });

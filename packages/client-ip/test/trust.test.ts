@@ -25,8 +25,8 @@ describe('trust compilation', () => {
     '::ffff:0.0.0.0/96',
     ['10.0.0.0/8', '::/0'],
     'loopback, 0.0.0.0/0',
-  ])('refuses trusting everyone (%j) with LBKIT_TRUST_ALL_REFUSED and a hint', (trust) => {
-    expect(codeOf(() => compileTrust(trust as never))).toBe('LBKIT_TRUST_ALL_REFUSED');
+  ])('refuses trusting everyone (%j) with LBKIT_CLIENT_IP_TRUST_ALL_REFUSED and a hint', (trust) => {
+    expect(codeOf(() => compileTrust(trust as never))).toBe('LBKIT_CLIENT_IP_TRUST_ALL_REFUSED');
     try {
       compileTrust(trust as never);
     } catch (error) {
@@ -39,7 +39,7 @@ describe('trust compilation', () => {
       compileTrust('10.1.2.3/8');
       expect.unreachable();
     } catch (error) {
-      expect(isLbkitError(error, 'LBKIT_TRUST_INVALID')).toBe(true);
+      expect(isLbkitError(error, 'LBKIT_CLIENT_IP_TRUST_INVALID')).toBe(true);
       expect((error as LbkitError).hint).toContain('10.0.0.0/8');
       expect((error as LbkitError).hint).toContain('10.1.2.3/32');
     }
@@ -72,11 +72,11 @@ describe('trust compilation', () => {
   });
 
   it('hop counts need the peer range, and a sane count', () => {
-    expect(codeOf(() => compileTrust(1 as never))).toBe('LBKIT_HOPS_WITHOUT_PEER_RANGE');
-    expect(codeOf(() => compileTrust({ hops: 2 } as never))).toBe('LBKIT_HOPS_WITHOUT_PEER_RANGE');
-    expect(codeOf(() => compileTrust({ peers: [], hops: 2 }))).toBe('LBKIT_HOPS_WITHOUT_PEER_RANGE');
-    expect(codeOf(() => compileTrust({ peers: 'loopback', hops: 1.5 }))).toBe('LBKIT_HOPS_INVALID');
-    expect(codeOf(() => compileTrust({ peers: 'loopback', hops: 33 }))).toBe('LBKIT_HOPS_INVALID');
+    expect(codeOf(() => compileTrust(1 as never))).toBe('LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED');
+    expect(codeOf(() => compileTrust({ hops: 2 } as never))).toBe('LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED');
+    expect(codeOf(() => compileTrust({ peers: [], hops: 2 }))).toBe('LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED');
+    expect(codeOf(() => compileTrust({ peers: 'loopback', hops: 1.5 }))).toBe('LBKIT_CLIENT_IP_HOPS_INVALID');
+    expect(codeOf(() => compileTrust({ peers: 'loopback', hops: 33 }))).toBe('LBKIT_CLIENT_IP_HOPS_INVALID');
     expect(compileTrust({ peers: 'loopback', hops: 3 }).hops).toBe(3);
   });
 
@@ -85,12 +85,12 @@ describe('trust compilation', () => {
       v4: { start: 0x0a000000, end: 0x0affffff },
       prefix: 8,
     });
-    expect(codeOf(() => parseRange('::ffff:0:0/95'))).toBe('LBKIT_TRUST_INVALID');
+    expect(codeOf(() => parseRange('::ffff:0:0/95'))).toBe('LBKIT_CLIENT_IP_TRUST_INVALID');
   });
 
   it('an entry that is not a string is refused', () => {
-    expect(codeOf(() => compileTrust([42] as never))).toBe('LBKIT_TRUST_INVALID');
-    expect(codeOf(() => compileTrust((() => true) as never))).toBe('LBKIT_TRUST_INVALID');
+    expect(codeOf(() => compileTrust([42] as never))).toBe('LBKIT_CLIENT_IP_TRUST_INVALID');
+    expect(codeOf(() => compileTrust((() => true) as never))).toBe('LBKIT_CLIENT_IP_TRUST_INVALID');
   });
 });
 
@@ -130,29 +130,29 @@ describe('options', () => {
       createClientIpResolver({ trustProxy: 'loopback' } as never);
       expect.unreachable();
     } catch (error) {
-      expect(isLbkitError(error, 'LBKIT_CLIENT_IP_OPTIONS_INVALID')).toBe(true);
+      expect(isLbkitError(error, 'LBKIT_CLIENT_IP_OPTION_INVALID')).toBe(true);
       expect((error as LbkitError).hint).toContain('use trust');
     }
   });
 
-  it('missing options or trust are refused with LBKIT_TRUST_REQUIRED', () => {
-    expect(codeOf(() => createClientIpResolver(undefined as never))).toBe('LBKIT_TRUST_REQUIRED');
-    expect(codeOf(() => createClientIpResolver({} as never))).toBe('LBKIT_TRUST_REQUIRED');
+  it('missing options or trust are refused with LBKIT_CLIENT_IP_TRUST_REQUIRED', () => {
+    expect(codeOf(() => createClientIpResolver(undefined as never))).toBe('LBKIT_CLIENT_IP_TRUST_REQUIRED');
+    expect(codeOf(() => createClientIpResolver({} as never))).toBe('LBKIT_CLIENT_IP_TRUST_REQUIRED');
   });
 
   it('source names are case-insensitive header tokens; others are refused', () => {
     expect(createClientIpResolver({ trust: [], source: 'CF-Connecting-IP' }).source).toBe('cf-connecting-ip');
     expect(codeOf(() => createClientIpResolver({ trust: [], source: 'x real ip' }))).toBe(
-      'LBKIT_IP_SOURCE_INVALID',
+      'LBKIT_CLIENT_IP_SOURCE_INVALID',
     );
     expect(codeOf(() => createClientIpResolver({ trust: [], source: 'x-forwarded-proto' }))).toBe(
-      'LBKIT_IP_SOURCE_INVALID',
+      'LBKIT_CLIENT_IP_SOURCE_INVALID',
     );
     expect(codeOf(() => createClientIpResolver({ trust: [], source: 42 as never }))).toBe(
-      'LBKIT_IP_SOURCE_INVALID',
+      'LBKIT_CLIENT_IP_SOURCE_INVALID',
     );
     expect(codeOf(() => createClientIpResolver({ trust: [], allowZoneId: 'yes' as never }))).toBe(
-      'LBKIT_CLIENT_IP_OPTIONS_INVALID',
+      'LBKIT_CLIENT_IP_OPTION_INVALID',
     );
   });
 });

@@ -5,7 +5,7 @@
  * the README of the package that raises it; `hint` says how to fix the cause.
  */
 export class LbkitError extends Error {
-  /** Stable machine-readable code, for example `LBKIT_TRUST_ALL_REFUSED`. */
+  /** Stable machine-readable code, for example `LBKIT_CLIENT_IP_TRUST_ALL_REFUSED`. */
   readonly code: string;
   /** How to fix it, when there is something the caller can do. */
   readonly hint: string | undefined;

@@ -4,6 +4,7 @@ export { type Connection, InFlight } from './in-flight.js';
 export { defaultLifecycle, Lifecycle } from './lifecycle.js';
 export type {
   AnyServer,
+  CoreErrorCode,
   InFlightEvents,
   InFlightSnapshot,
   LifecycleEvents,

@@ -38,7 +38,7 @@ export class Lifecycle extends EventEmitter<LifecycleEvents> {
     return this.#state === 'starting' || this.#state === 'ready';
   }
 
-  /** Marks the instance ready for traffic. Throws `LBKIT_LIFECYCLE_BACKWARDS` once draining has begun. */
+  /** Marks the instance ready for traffic. Throws `LBKIT_CORE_LIFECYCLE_BACKWARDS` once draining has begun. */
   markReady(reason?: string): void {
     this.#moveTo('ready', reason);
   }
@@ -72,7 +72,7 @@ export class Lifecycle extends EventEmitter<LifecycleEvents> {
     if (from === to) return;
     if (ORDER[to] < ORDER[from]) {
       throw new LbkitError(
-        'LBKIT_LIFECYCLE_BACKWARDS',
+        'LBKIT_CORE_LIFECYCLE_BACKWARDS',
         `cannot move the lifecycle from ${from} back to ${to}`,
         {
           hint: 'A draining or stopped instance does not become ready again; start a new process instead.',

@@ -56,3 +56,6 @@ export type AnyServer =
   | import('node:https').Server
   | import('node:http2').Http2Server
   | import('node:http2').Http2SecureServer;
+
+/** Stable error codes of @lbkit/core (see the README for meaning and fix). */
+export type CoreErrorCode = 'LBKIT_CORE_LIFECYCLE_BACKWARDS';

@@ -42,7 +42,7 @@ describe('Lifecycle', () => {
     expect(lifecycle.state).toBe('draining');
   });
 
-  it('refuses to move backwards with LBKIT_LIFECYCLE_BACKWARDS', () => {
+  it('refuses to move backwards with LBKIT_CORE_LIFECYCLE_BACKWARDS', () => {
     const lifecycle = new Lifecycle();
     lifecycle.beginDrain();
     let caught: unknown;
@@ -51,7 +51,7 @@ describe('Lifecycle', () => {
     } catch (error) {
       caught = error;
     }
-    expect(isLbkitError(caught, 'LBKIT_LIFECYCLE_BACKWARDS')).toBe(true);
+    expect(isLbkitError(caught, 'LBKIT_CORE_LIFECYCLE_BACKWARDS')).toBe(true);
     expect(lifecycle.state).toBe('draining');
   });
 

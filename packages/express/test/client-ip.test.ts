@@ -53,6 +53,6 @@ describe('clientIp()', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(isLbkitError(error, 'LBKIT_HOPS_WITHOUT_PEER_RANGE')).toBe(true);
+    expect(isLbkitError(error, 'LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED')).toBe(true);
   });
 });

@@ -37,7 +37,7 @@ describe('gracefulShutdown for Express', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(isLbkitError(error, 'LBKIT_SHUTDOWN_NOT_A_SERVER')).toBe(true);
+    expect(isLbkitError(error, 'LBKIT_SHUTDOWN_SERVER_INVALID')).toBe(true);
     expect(String(error)).toContain('app.listen()');
   });
 });

@@ -39,7 +39,7 @@ async function balancerFeedback(
   options: BalancerFeedbackPluginOptions,
 ): Promise<void> {
   if (!options.agentCheck && !options.loadReport) {
-    throw new LbkitError('LBKIT_FEEDBACK_BAD_OPTION', 'balancerFeedbackPlugin has nothing to do', {
+    throw new LbkitError('LBKIT_FEEDBACK_OPTION_INVALID', 'balancerFeedbackPlugin has nothing to do', {
       hint: 'Pass agentCheck: { port } and/or loadReport: true.',
     });
   }

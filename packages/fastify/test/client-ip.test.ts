@@ -39,6 +39,6 @@ describe('clientIpPlugin', () => {
       () => undefined,
       (caught: unknown) => caught,
     );
-    expect(isLbkitError(error, 'LBKIT_TRUST_ALL_REFUSED')).toBe(true);
+    expect(isLbkitError(error, 'LBKIT_CLIENT_IP_TRUST_ALL_REFUSED')).toBe(true);
   });
 });

@@ -23,14 +23,14 @@ export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
   const client = promClient();
   const registry = options.registry ?? client.register;
   if (typeof registry?.registerMetric !== 'function' || typeof registry.metrics !== 'function') {
-    throw new LbkitError('LBKIT_METRICS_BAD_REGISTRY', 'registry is not a prom-client Registry', {
+    throw new LbkitError('LBKIT_METRICS_REGISTRY_INVALID', 'registry is not a prom-client Registry', {
       hint: "Pass new Registry() (or register) from 'prom-client', or leave it out for the global registry.",
     });
   }
   const prefix = options.prefix ?? 'lbkit_';
   if (!PREFIX.test(prefix)) {
     throw new LbkitError(
-      'LBKIT_METRICS_BAD_PREFIX',
+      'LBKIT_METRICS_PREFIX_INVALID',
       `prefix ${JSON.stringify(prefix)} is not a metric name prefix`,
       {
         hint: 'Use letters, digits, _ and :, not starting with a digit (for example lbkit_).',
@@ -39,7 +39,7 @@ export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
   }
   const buckets = options.sessionBuckets ?? SESSION_BUCKETS;
   if (buckets.length === 0 || buckets.some((b, i) => !(b > 0) || (i > 0 && b <= buckets[i - 1]!))) {
-    throw new LbkitError('LBKIT_METRICS_BAD_BUCKETS', 'sessionBuckets must be increasing positive seconds');
+    throw new LbkitError('LBKIT_METRICS_BUCKETS_INVALID', 'sessionBuckets must be increasing positive seconds');
   }
   const lifecycle = options.lifecycle ?? defaultLifecycle();
   const sets: MetricSet[] = [];
@@ -52,10 +52,10 @@ export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
   let closed = false;
 
   const observe = (sources: MetricSources): void => {
-    if (closed) throw new LbkitError('LBKIT_METRICS_CLOSED', 'these metrics are closed');
+    if (closed) throw new LbkitError('LBKIT_METRICS_SET_CLOSED', 'these metrics are closed');
     for (const kind of KINDS) {
       if (sources[kind] !== undefined && observed.has(kind)) {
-        throw new LbkitError('LBKIT_METRICS_ALREADY_OBSERVED', `a ${kind} is already observed`, {
+        throw new LbkitError('LBKIT_METRICS_SOURCE_ALREADY_OBSERVED', `a ${kind} is already observed`, {
           hint: 'Each source is observed once per registry; use another registry or prefix for a second one.',
         });
       }
@@ -122,7 +122,7 @@ export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
 /** prom-client refuses a name registered twice: say which registry problem that is. */
 function registrationError(error: unknown): unknown {
   if (error instanceof Error && /already been registered/.test(error.message)) {
-    return new LbkitError('LBKIT_METRICS_DUPLICATE', `${error.message} in this registry`, {
+    return new LbkitError('LBKIT_METRICS_NAME_DUPLICATE', `${error.message} in this registry`, {
       hint: 'createMetrics() was called twice on one registry: close() the first, or pass another registry or prefix.',
       cause: error,
     });

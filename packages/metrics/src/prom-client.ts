@@ -7,14 +7,14 @@ export type PromClient = typeof import('prom-client');
 
 let loaded: PromClient | undefined;
 
-/** prom-client as the application installed it; throws `LBKIT_METRICS_NO_PROM_CLIENT` when it is not. */
+/** prom-client as the application installed it; throws `LBKIT_METRICS_PROM_CLIENT_MISSING` when it is not. */
 export function promClient(): PromClient {
   if (loaded) return loaded;
   try {
     // CommonJS package: require() resolves the application's copy, the one its registry comes from.
     loaded = createRequire(import.meta.url)('prom-client') as PromClient;
   } catch (error) {
-    throw new LbkitError('LBKIT_METRICS_NO_PROM_CLIENT', 'prom-client is not installed', {
+    throw new LbkitError('LBKIT_METRICS_PROM_CLIENT_MISSING', 'prom-client is not installed', {
       hint: 'Install it next to @lbkit/metrics: npm install prom-client (15.x).',
       cause: error,
     });

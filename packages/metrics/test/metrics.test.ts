@@ -245,18 +245,18 @@ describe('createMetrics: registry and names', () => {
     const health = { latestResults: () => [] };
     const metrics = createMetrics({ registry, lifecycle: new Lifecycle(), health });
     expect(code(() => createMetrics({ registry, lifecycle: new Lifecycle() }))).toBe(
-      'LBKIT_METRICS_DUPLICATE',
+      'LBKIT_METRICS_NAME_DUPLICATE',
     );
-    expect(code(() => metrics.observe({ health }))).toBe('LBKIT_METRICS_ALREADY_OBSERVED');
-    expect(code(() => createMetrics({ registry: {} as Registry }))).toBe('LBKIT_METRICS_BAD_REGISTRY');
+    expect(code(() => metrics.observe({ health }))).toBe('LBKIT_METRICS_SOURCE_ALREADY_OBSERVED');
+    expect(code(() => createMetrics({ registry: {} as Registry }))).toBe('LBKIT_METRICS_REGISTRY_INVALID');
     expect(code(() => createMetrics({ registry: new Registry(), prefix: '9x' }))).toBe(
-      'LBKIT_METRICS_BAD_PREFIX',
+      'LBKIT_METRICS_PREFIX_INVALID',
     );
     expect(code(() => createMetrics({ registry: new Registry(), sessionBuckets: [0.1, 0.05] }))).toBe(
-      'LBKIT_METRICS_BAD_BUCKETS',
+      'LBKIT_METRICS_BUCKETS_INVALID',
     );
     metrics.close();
-    expect(code(() => metrics.observe({ health }))).toBe('LBKIT_METRICS_CLOSED');
+    expect(code(() => metrics.observe({ health }))).toBe('LBKIT_METRICS_SET_CLOSED');
   });
 });
 

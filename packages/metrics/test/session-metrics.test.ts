@@ -41,7 +41,7 @@ describe.runIf(hasRedis())('createMetrics: session store', () => {
       await store.set(ID, first);
       second.n = 3;
       // Strict mode: reported on the error event and thrown: one error, not two.
-      await expect(store.set(ID, second)).rejects.toMatchObject({ code: 'LBKIT_SESSION_CONFLICT' });
+      await expect(store.set(ID, second)).rejects.toMatchObject({ code: 'LBKIT_SESSION_WRITE_CONFLICT' });
       let samples = parseSamples(await registry.metrics());
       const count = (operation: string, outcome: string) =>
         sampleValue(samples, 'lbkit_session_store_operation_duration_seconds_count', { operation, outcome });
@@ -49,7 +49,7 @@ describe.runIf(hasRedis())('createMetrics: session store', () => {
       expect(count('get', 'ok')).toBe(2);
       expect(count('set', 'error')).toBe(1);
       expect(
-        sampleValue(samples, 'lbkit_session_store_errors_total', { code: 'LBKIT_SESSION_CONFLICT' }),
+        sampleValue(samples, 'lbkit_session_store_errors_total', { code: 'LBKIT_SESSION_WRITE_CONFLICT' }),
       ).toBe(1);
       expect(sampleValue(samples, 'lbkit_session_store_available')).toBe(1);
       expect(
@@ -67,8 +67,8 @@ describe.runIf(hasRedis())('createMetrics: session store', () => {
       const outage = samples.filter((s) => s.name === 'lbkit_session_store_errors_total' && s.value > 0);
       const codes = outage.map((s) => s.labels.code ?? '');
       expect(codes).toHaveLength(2);
-      expect(codes).toContain('LBKIT_SESSION_CONFLICT');
-      expect(codes.some((c) => /^LBKIT_SESSION_(UNAVAILABLE|TIMEOUT)$/.test(c))).toBe(true);
+      expect(codes).toContain('LBKIT_SESSION_WRITE_CONFLICT');
+      expect(codes.some((c) => /^LBKIT_SESSION_REDIS_(UNAVAILABLE|TIMEOUT)$/.test(c))).toBe(true);
     } finally {
       metrics.close();
       store.close();

@@ -18,7 +18,7 @@ function decodeKey(input: string | Uint8Array, index: number): Buffer {
   else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(input)) key = Buffer.from(input, 'base64');
   if (key?.length !== 32) {
     throw optionError(
-      'LBKIT_SESSION_BAD_KEY',
+      'LBKIT_SESSION_KEY_INVALID',
       `encryption.keys[${index}] is not a 32-byte key`,
       'Give 32 random bytes as a Uint8Array, 64 hex characters or base64 (for example `openssl rand -base64 32`); passphrases are not accepted.',
     );
@@ -34,7 +34,7 @@ export class KeyRing {
   constructor(inputs: ReadonlyArray<string | Uint8Array>) {
     if (!Array.isArray(inputs) || inputs.length === 0) {
       throw optionError(
-        'LBKIT_SESSION_BAD_KEY',
+        'LBKIT_SESSION_KEY_INVALID',
         'encryption.keys is empty',
         'Give at least one 32-byte key; the first one encrypts.',
       );

@@ -3,11 +3,11 @@ import { LbkitError } from '@lbkit/core';
 import type { SessionErrorCode } from './types.js';
 
 const STATUS: Partial<Record<SessionErrorCode, number>> = {
-  LBKIT_SESSION_UNAVAILABLE: 503,
-  LBKIT_SESSION_TIMEOUT: 503,
-  LBKIT_SESSION_CONFLICT: 409,
-  LBKIT_SESSION_TOO_LARGE: 413,
-  LBKIT_SESSION_INVALID_ID: 400,
+  LBKIT_SESSION_REDIS_UNAVAILABLE: 503,
+  LBKIT_SESSION_REDIS_TIMEOUT: 503,
+  LBKIT_SESSION_WRITE_CONFLICT: 409,
+  LBKIT_SESSION_DATA_TOO_LARGE: 413,
+  LBKIT_SESSION_ID_INVALID: 400,
 };
 
 /**
@@ -22,7 +22,7 @@ export class SessionStoreError extends LbkitError {
   readonly status: number;
   /** Headers Express's final handler adds to the error response. */
   readonly headers: Readonly<Record<string, string>> | undefined;
-  /** Top-level keys in conflict (`LBKIT_SESSION_CONFLICT` only). */
+  /** Top-level keys in conflict (`LBKIT_SESSION_WRITE_CONFLICT` only). */
   readonly keys: readonly string[] | undefined;
 
   constructor(

@@ -16,7 +16,7 @@ const classesByGenerate = new WeakMap<Generate, ExpressClasses>();
 /** The error of an express-session method called on a store express-session does not use. */
 export function notExpress(): SessionStoreError {
   return new SessionStoreError(
-    'LBKIT_SESSION_NOT_EXPRESS',
+    'LBKIT_SESSION_EXPRESS_SESSION_MISSING',
     'createSession/regenerate are express-session methods, and this store is not used by express-session',
     { hint: 'Pass the store to express-session (`session({ store })`) before it serves requests.' },
   );

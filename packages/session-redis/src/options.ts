@@ -43,7 +43,7 @@ function positiveInteger(name: string, value: unknown, fallback: number, allowZe
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
     throw optionError(
-      'LBKIT_SESSION_BAD_OPTION',
+      'LBKIT_SESSION_OPTION_INVALID',
       `${name} must be a whole number ${allowZero ? '≥ 0' : '≥ 1'}, got ${String(value)}`,
       `Fix ${name} in the RedisSessionStore options.`,
     );
@@ -84,7 +84,7 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
   const prefix = options.prefix ?? 'sess:';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 200) {
     throw optionError(
-      'LBKIT_SESSION_BAD_PREFIX',
+      'LBKIT_SESSION_PREFIX_INVALID',
       `prefix ${JSON.stringify(prefix)} cannot be used`,
       'The prefix may not contain { or } (keys are <prefix>{<id>} so a session stays in one Cluster slot) and is at most 200 characters.',
     );
@@ -94,7 +94,7 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
   const ttlSeconds = typeof ttl === 'function' ? 86_400 : ttl;
   if (!ttlFunction && (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds))) {
     throw optionError(
-      'LBKIT_SESSION_BAD_OPTION',
+      'LBKIT_SESSION_OPTION_INVALID',
       `ttl must be a positive number of seconds or a function, got ${String(ttl)}`,
       'Set ttl to the idle lifetime of a session in seconds (default 86400).',
     );
@@ -103,7 +103,7 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
   const disableTTL = options.disableTTL === true;
   if (disableTTL && maxLifetimeMs === 0) {
     throw optionError(
-      'LBKIT_SESSION_NO_EXPIRY',
+      'LBKIT_SESSION_EXPIRY_MISSING',
       'disableTTL would write session keys that never expire',
       'Also set maxLifetimeMs (an absolute lifetime that then bounds every key), or remove disableTTL.',
     );
@@ -112,7 +112,7 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
   const [min, max] = typeof idLength === 'number' ? [idLength, idLength] : [idLength.min, idLength.max];
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > MAX_ID_LENGTH) {
     throw optionError(
-      'LBKIT_SESSION_BAD_OPTION',
+      'LBKIT_SESSION_OPTION_INVALID',
       `sessionIdLength must be a length or { min, max } within 1…${MAX_ID_LENGTH}`,
       'Match the length of the ids your framework generates (32 for express-session and @fastify/session).',
     );
@@ -120,14 +120,14 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
   const pattern = options.sessionIdPattern;
   if (pattern !== undefined && (!(pattern instanceof RegExp) || pattern.global || pattern.sticky)) {
     throw optionError(
-      'LBKIT_SESSION_BAD_OPTION',
+      'LBKIT_SESSION_OPTION_INVALID',
       'sessionIdPattern must be a RegExp without the g or y flag',
       'Use an anchored pattern such as /^[0-9a-f-]+$/.',
     );
   }
   if (options.validateSessionId !== undefined && typeof options.validateSessionId !== 'function') {
     throw optionError(
-      'LBKIT_SESSION_BAD_OPTION',
+      'LBKIT_SESSION_OPTION_INVALID',
       'validateSessionId must be a function',
       'Pass (id) => boolean.',
     );
@@ -139,7 +139,7 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
     const algorithm = settings.algorithm ?? 'brotli';
     if (algorithm !== 'brotli' && algorithm !== 'deflate') {
       throw optionError(
-        'LBKIT_SESSION_BAD_OPTION',
+        'LBKIT_SESSION_OPTION_INVALID',
         `compression.algorithm must be brotli or deflate, got ${String(algorithm)}`,
         'Use brotli (smaller) or deflate (faster).',
       );
@@ -152,7 +152,7 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
   const failMode = options.failMode ?? 'closed';
   if (failMode !== 'closed' && failMode !== 'open') {
     throw optionError(
-      'LBKIT_SESSION_BAD_OPTION',
+      'LBKIT_SESSION_OPTION_INVALID',
       `failMode must be closed or open, got ${String(failMode)}`,
       'closed answers 503 while Redis is down; open serves requests without a session.',
     );
@@ -162,7 +162,7 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
   // so connect-redis's prefix can stay the same.
   if (legacyPrefix !== undefined && typeof legacyPrefix !== 'string') {
     throw optionError(
-      'LBKIT_SESSION_BAD_PREFIX',
+      'LBKIT_SESSION_PREFIX_INVALID',
       'legacyPrefix must be a string',
       "Set legacyPrefix to connect-redis's prefix (usually sess:).",
     );

@@ -68,14 +68,14 @@ export function classifyFailure(error: unknown): SessionStoreError {
   const message = error instanceof Error ? error.message : String(error);
   if (isReplyError(error)) {
     if (message.includes('WRONGTYPE')) {
-      return new SessionStoreError('LBKIT_SESSION_CORRUPT', 'a session key holds a value of the wrong type', {
+      return new SessionStoreError('LBKIT_SESSION_DATA_CORRUPT', 'a session key holds a value of the wrong type', {
         hint: 'Another program wrote to a key under the session prefix; give the store its own prefix.',
         cause: error,
       });
     }
     if (!TRANSIENT_REPLY.test(message)) {
       return new SessionStoreError(
-        'LBKIT_SESSION_REDIS_ERROR',
+        'LBKIT_SESSION_REDIS_FAILED',
         `Redis refused a session command: ${message}`,
         {
           cause: error,
@@ -86,7 +86,7 @@ export function classifyFailure(error: unknown): SessionStoreError {
   if (message === 'Command timed out') {
     // ioredis's own commandTimeout fired before the store's deadline.
     return new SessionStoreError(
-      'LBKIT_SESSION_TIMEOUT',
+      'LBKIT_SESSION_REDIS_TIMEOUT',
       'Redis did not answer within the client commandTimeout',
       {
         hint: 'Redis is overloaded, paused or unreachable.',
@@ -94,7 +94,7 @@ export function classifyFailure(error: unknown): SessionStoreError {
       },
     );
   }
-  return new SessionStoreError('LBKIT_SESSION_UNAVAILABLE', `Redis is unavailable: ${message}`, {
+  return new SessionStoreError('LBKIT_SESSION_REDIS_UNAVAILABLE', `Redis is unavailable: ${message}`, {
     hint: 'Sessions need Redis; the request fails (failMode closed) or runs without a session (failMode open) until it is back.',
     cause: error,
   });
@@ -145,7 +145,7 @@ export class RedisCommands {
           if (deadline.fail === undefined) return;
           this.#settle(deadline);
           const error = classifyFailure(cause);
-          if (error.code === 'LBKIT_SESSION_UNAVAILABLE' || error.code === 'LBKIT_SESSION_TIMEOUT') {
+          if (error.code === 'LBKIT_SESSION_REDIS_UNAVAILABLE' || error.code === 'LBKIT_SESSION_REDIS_TIMEOUT') {
             this.#observer.onUnavailable(error);
           } else this.#observer.onAnswered();
           reject(error);
@@ -204,7 +204,7 @@ export class RedisCommands {
 
   #timeoutError(): SessionStoreError {
     const error = new SessionStoreError(
-      'LBKIT_SESSION_TIMEOUT',
+      'LBKIT_SESSION_REDIS_TIMEOUT',
       `Redis did not answer within ${this.#timeoutMs} ms`,
       {
         hint: 'Redis is overloaded, paused or unreachable; commandTimeoutMs bounds every session command.',

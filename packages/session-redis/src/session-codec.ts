@@ -21,7 +21,7 @@ export interface Decoded {
 }
 
 function corrupt(id: string, why: string, cause?: unknown): SessionStoreError {
-  return new SessionStoreError('LBKIT_SESSION_CORRUPT', `session ${id.slice(0, 6)}… is unreadable: ${why}`, {
+  return new SessionStoreError('LBKIT_SESSION_DATA_CORRUPT', `session ${id.slice(0, 6)}… is unreadable: ${why}`, {
     hint: 'It reads as no session. Another program may write under the same prefix, or the serializer changed.',
     cause,
   });
@@ -29,7 +29,7 @@ function corrupt(id: string, why: string, cause?: unknown): SessionStoreError {
 
 function unsafeKeys(id: string): SessionStoreError {
   return new SessionStoreError(
-    'LBKIT_SESSION_UNSAFE_KEY',
+    'LBKIT_SESSION_KEY_UNSAFE',
     `session ${id.slice(0, 6)}… contained __proto__ or constructor.prototype keys; they were dropped`,
     { hint: 'Someone stored crafted JSON in the session; check what the application copies into it.' },
   );
@@ -42,7 +42,7 @@ function parseValue(ctx: DecodeContext, text: string): { value: unknown; strippe
 
 /**
  * Decodes HGETALL pairs (`field, value, …`). Throws (or rejects with) `SessionStoreError`
- * (`LBKIT_SESSION_CORRUPT`, `LBKIT_SESSION_DECRYPT_FAILED`, `LBKIT_SESSION_TOO_LARGE`) when the
+ * (`LBKIT_SESSION_DATA_CORRUPT`, `LBKIT_SESSION_DECRYPT_FAILED`, `LBKIT_SESSION_DATA_TOO_LARGE`) when the
  * session cannot be used. Answers synchronously unless a custom serializer's `parse` is async:
  * a promise per read, awaited, is a measurable share of the read's cost.
  */
@@ -72,7 +72,7 @@ export function decodeSession(
     bytes += value.length;
     if (bytes > ctx.maxSessionBytes) {
       throw new SessionStoreError(
-        'LBKIT_SESSION_TOO_LARGE',
+        'LBKIT_SESSION_DATA_TOO_LARGE',
         `session ${id.slice(0, 6)}… exceeds maxSessionBytes`,
         {
           hint: 'It reads as no session. Raise maxSessionBytes or keep less in the session.',

@@ -58,14 +58,14 @@ function settle<T>(promise: Promise<T>, callback: SessionCallback<T> | undefined
 /** Decoding failures are the store's own errors; anything else came from a custom serializer. */
 function asCorrupt(error: unknown): SessionStoreError {
   if (error instanceof SessionStoreError) return error;
-  return new SessionStoreError('LBKIT_SESSION_CORRUPT', 'a stored session could not be decoded', {
+  return new SessionStoreError('LBKIT_SESSION_DATA_CORRUPT', 'a stored session could not be decoded', {
     hint: 'It reads as no session; check the serializer.',
     cause: error,
   });
 }
 
 function isOutage(error: SessionStoreError): boolean {
-  return error.code === 'LBKIT_SESSION_UNAVAILABLE' || error.code === 'LBKIT_SESSION_TIMEOUT';
+  return error.code === 'LBKIT_SESSION_REDIS_UNAVAILABLE' || error.code === 'LBKIT_SESSION_REDIS_TIMEOUT';
 }
 
 /**
@@ -241,7 +241,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
 
   #invalidId(id: unknown): SessionStoreError {
     const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 40)) : typeof id;
-    return new SessionStoreError('LBKIT_SESSION_INVALID_ID', `session id ${shown} was refused`, {
+    return new SessionStoreError('LBKIT_SESSION_ID_INVALID', `session id ${shown} was refused`, {
       hint: 'Ids must match sessionIdLength and sessionIdPattern (default: 32 base64url characters, as express-session and @fastify/session generate); set validateSessionId for other generators.',
     });
   }
@@ -249,7 +249,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   /** A failed command on the read path: fail-open reads "no session", fail-closed throws. */
   #readFailed(error: unknown): null {
     const failure = classifyFailure(error);
-    if (failure.code === 'LBKIT_SESSION_CORRUPT') {
+    if (failure.code === 'LBKIT_SESSION_DATA_CORRUPT') {
       this.#report(failure);
       return null;
     }
@@ -411,7 +411,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     }
     const keys = reply.slice(1).map((field) => field.slice(1));
     const conflict = new SessionStoreError(
-      'LBKIT_SESSION_CONFLICT',
+      'LBKIT_SESSION_WRITE_CONFLICT',
       keys.length > 0
         ? `another request changed ${keys.map((k) => JSON.stringify(k)).join(', ')} of this session since it was read; nothing was saved`
         : 'the session exists but this request never read it; nothing was saved',

@@ -81,7 +81,7 @@ export interface RedisSessionStoreOptions {
   readonly scanCount?: number;
   /**
    * Compare-and-set: a save that changes a top-level key another request changed since this
-   * request read it fails with `LBKIT_SESSION_CONFLICT` (nothing of that save is written).
+   * request read it fails with `LBKIT_SESSION_WRITE_CONFLICT` (nothing of that save is written).
    * Default false: changes to different keys merge, and the last write of one key wins.
    */
   readonly strict?: boolean;
@@ -200,17 +200,17 @@ export type SessionCallback<T = void> = (error?: unknown, result?: T) => void;
 /** Stable error codes of @lbkit/session-redis (see the README for meaning and fix). */
 export type SessionErrorCode =
   | 'LBKIT_SESSION_CLIENT_REQUIRED'
-  | 'LBKIT_SESSION_BAD_OPTION'
-  | 'LBKIT_SESSION_BAD_PREFIX'
-  | 'LBKIT_SESSION_BAD_KEY'
-  | 'LBKIT_SESSION_NO_EXPIRY'
-  | 'LBKIT_SESSION_INVALID_ID'
-  | 'LBKIT_SESSION_UNAVAILABLE'
-  | 'LBKIT_SESSION_TIMEOUT'
-  | 'LBKIT_SESSION_REDIS_ERROR'
-  | 'LBKIT_SESSION_CONFLICT'
-  | 'LBKIT_SESSION_CORRUPT'
+  | 'LBKIT_SESSION_OPTION_INVALID'
+  | 'LBKIT_SESSION_PREFIX_INVALID'
+  | 'LBKIT_SESSION_KEY_INVALID'
+  | 'LBKIT_SESSION_EXPIRY_MISSING'
+  | 'LBKIT_SESSION_ID_INVALID'
+  | 'LBKIT_SESSION_REDIS_UNAVAILABLE'
+  | 'LBKIT_SESSION_REDIS_TIMEOUT'
+  | 'LBKIT_SESSION_REDIS_FAILED'
+  | 'LBKIT_SESSION_WRITE_CONFLICT'
+  | 'LBKIT_SESSION_DATA_CORRUPT'
   | 'LBKIT_SESSION_DECRYPT_FAILED'
-  | 'LBKIT_SESSION_UNSAFE_KEY'
-  | 'LBKIT_SESSION_TOO_LARGE'
-  | 'LBKIT_SESSION_NOT_EXPRESS';
+  | 'LBKIT_SESSION_KEY_UNSAFE'
+  | 'LBKIT_SESSION_DATA_TOO_LARGE'
+  | 'LBKIT_SESSION_EXPRESS_SESSION_MISSING';

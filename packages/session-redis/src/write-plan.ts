@@ -97,7 +97,7 @@ export function planWrite(
   }
   if (bytes > ctx.maxSessionBytes) {
     throw new SessionStoreError(
-      'LBKIT_SESSION_TOO_LARGE',
+      'LBKIT_SESSION_DATA_TOO_LARGE',
       `session ${id.slice(0, 6)}… exceeds maxSessionBytes`,
       {
         hint: 'Keep less in the session (large data belongs in a database) or raise maxSessionBytes.',

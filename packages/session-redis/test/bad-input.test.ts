@@ -54,16 +54,16 @@ describe.runIf(hasRedis())('bad input', () => {
     for (const id of invalidIds) {
       expect(await store.get(id)).toBeNull();
       await expect(store.set(id, sessionWith({ a: 1 }))).rejects.toMatchObject({
-        code: 'LBKIT_SESSION_INVALID_ID',
+        code: 'LBKIT_SESSION_ID_INVALID',
         statusCode: 400,
       });
       await expect(store.touch(id, sessionWith({}))).rejects.toMatchObject({
-        code: 'LBKIT_SESSION_INVALID_ID',
+        code: 'LBKIT_SESSION_ID_INVALID',
       });
-      await expect(store.destroy(id)).rejects.toMatchObject({ code: 'LBKIT_SESSION_INVALID_ID' });
+      await expect(store.destroy(id)).rejects.toMatchObject({ code: 'LBKIT_SESSION_ID_INVALID' });
     }
     expect(sent).toEqual([]);
-    expect(errors.filter((e) => e.code === 'LBKIT_SESSION_INVALID_ID')).toHaveLength(invalidIds.length);
+    expect(errors.filter((e) => e.code === 'LBKIT_SESSION_ID_INVALID')).toHaveLength(invalidIds.length);
   });
 
   it('accepts the ids express-session and @fastify/session generate', async () => {
@@ -91,10 +91,10 @@ describe.runIf(hasRedis())('bad input', () => {
     expect(await uuids.get(newId())).toBeNull();
     const anything = new RedisSessionStore({ client, validateSessionId: () => true });
     await expect(anything.set('a}b', sessionWith({}))).rejects.toMatchObject({
-      code: 'LBKIT_SESSION_INVALID_ID',
+      code: 'LBKIT_SESSION_ID_INVALID',
     });
     await expect(anything.set('a*', sessionWith({}))).rejects.toMatchObject({
-      code: 'LBKIT_SESSION_INVALID_ID',
+      code: 'LBKIT_SESSION_ID_INVALID',
     });
     uuids.close();
     anything.close();
@@ -114,7 +114,7 @@ describe.runIf(hasRedis())('bad input', () => {
       await client.hset(`sess:{${id}}`, hash);
       errors.length = 0;
       expect(await store.get(id)).toBeNull();
-      expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_CORRUPT']);
+      expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_DATA_CORRUPT']);
     }
   });
 
@@ -123,7 +123,7 @@ describe.runIf(hasRedis())('bad input', () => {
     await client.set(`sess:{${id}}`, 'a string');
     errors.length = 0;
     expect(await store.get(id)).toBeNull();
-    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_CORRUPT']);
+    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_DATA_CORRUPT']);
   });
 
   it('parses without prototype pollution: __proto__ and constructor.prototype keys are dropped and reported', async () => {
@@ -145,7 +145,7 @@ describe.runIf(hasRedis())('bad input', () => {
     expect(({} as { isAdmin?: unknown; polluted?: unknown }).isAdmin).toBeUndefined();
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
     expect(Object.getPrototypeOf((session.list as object[])[0])).toBe(Object.prototype);
-    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_UNSAFE_KEY']);
+    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_KEY_UNSAFE']);
   });
 
   it('drops __proto__ and constructor keys spelled with JSON escapes too', async () => {
@@ -159,7 +159,7 @@ describe.runIf(hasRedis())('bad input', () => {
     expect(user).toEqual({ name: 'ada' });
     expect(Object.hasOwn(user, '__proto__')).toBe(false);
     expect(Object.hasOwn(user, 'constructor')).toBe(false);
-    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_UNSAFE_KEY']);
+    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_KEY_UNSAFE']);
   });
 
   it('refuses to write or read a session larger than maxSessionBytes', async () => {
@@ -168,13 +168,13 @@ describe.runIf(hasRedis())('bad input', () => {
     small.on('error', (e) => smallErrors.push(e.code));
     const id = newId();
     await expect(small.set(id, sessionWith({ blob: 'x'.repeat(2000) }))).rejects.toMatchObject({
-      code: 'LBKIT_SESSION_TOO_LARGE',
+      code: 'LBKIT_SESSION_DATA_TOO_LARGE',
       statusCode: 413,
     });
     expect(await client.exists(`sess:{${id}}`)).toBe(0);
     await store.set(id, sessionWith({ blob: 'x'.repeat(2000) }));
     expect(await small.get(id)).toBeNull();
-    expect(smallErrors).toEqual(['LBKIT_SESSION_TOO_LARGE']);
+    expect(smallErrors).toEqual(['LBKIT_SESSION_DATA_TOO_LARGE']);
     small.close();
   });
 
@@ -182,15 +182,15 @@ describe.runIf(hasRedis())('bad input', () => {
     const cases: Array<[unknown, string]> = [
       [{}, 'LBKIT_SESSION_CLIENT_REQUIRED'],
       [{ client: { sendCommand() {}, isOpen: true } }, 'LBKIT_SESSION_CLIENT_REQUIRED'],
-      [{ client, prefix: 'a{b' }, 'LBKIT_SESSION_BAD_PREFIX'],
-      [{ client, ttl: -1 }, 'LBKIT_SESSION_BAD_OPTION'],
-      [{ client, commandTimeoutMs: 0 }, 'LBKIT_SESSION_BAD_OPTION'],
-      [{ client, failMode: 'sometimes' }, 'LBKIT_SESSION_BAD_OPTION'],
-      [{ client, sessionIdPattern: /a/g }, 'LBKIT_SESSION_BAD_OPTION'],
-      [{ client, sessionIdLength: 0 }, 'LBKIT_SESSION_BAD_OPTION'],
-      [{ client, encryption: { keys: [] } }, 'LBKIT_SESSION_BAD_KEY'],
-      [{ client, encryption: { keys: ['a passphrase'] } }, 'LBKIT_SESSION_BAD_KEY'],
-      [{ client, disableTTL: true }, 'LBKIT_SESSION_NO_EXPIRY'],
+      [{ client, prefix: 'a{b' }, 'LBKIT_SESSION_PREFIX_INVALID'],
+      [{ client, ttl: -1 }, 'LBKIT_SESSION_OPTION_INVALID'],
+      [{ client, commandTimeoutMs: 0 }, 'LBKIT_SESSION_OPTION_INVALID'],
+      [{ client, failMode: 'sometimes' }, 'LBKIT_SESSION_OPTION_INVALID'],
+      [{ client, sessionIdPattern: /a/g }, 'LBKIT_SESSION_OPTION_INVALID'],
+      [{ client, sessionIdLength: 0 }, 'LBKIT_SESSION_OPTION_INVALID'],
+      [{ client, encryption: { keys: [] } }, 'LBKIT_SESSION_KEY_INVALID'],
+      [{ client, encryption: { keys: ['a passphrase'] } }, 'LBKIT_SESSION_KEY_INVALID'],
+      [{ client, disableTTL: true }, 'LBKIT_SESSION_EXPIRY_MISSING'],
     ];
     for (const [options, code] of cases) {
       expect(() => new RedisSessionStore(options as never), code).toThrow(expect.objectContaining({ code }));

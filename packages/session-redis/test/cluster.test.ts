@@ -61,7 +61,7 @@ describe.runIf(hasRedisCluster())('RedisSessionStore on a Redis Cluster of three
     await store.set(id, first);
     second.a = 'two';
     await expect(store.set(id, second)).rejects.toMatchObject({
-      code: 'LBKIT_SESSION_CONFLICT',
+      code: 'LBKIT_SESSION_WRITE_CONFLICT',
       keys: ['a'],
     });
     const third = (await store.get(id))!;

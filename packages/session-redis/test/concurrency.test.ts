@@ -33,17 +33,17 @@ describe.runIf(hasRedis()).each(drivers)('overlapping requests on one session (%
       expect((await browser.get('/read')).body.data).toEqual({ seed: 0, a: 1, b: 2 });
     });
 
-    it('strict mode reports a conflict (409, LBKIT_SESSION_CONFLICT) when both change the same key', async () => {
+    it('strict mode reports a conflict (409, LBKIT_SESSION_WRITE_CONFLICT) when both change the same key', async () => {
       const strictStore = store(true);
       const conflicts: SessionStoreError[] = [];
       strictStore.on('error', (error) => {
-        if (error.code === 'LBKIT_SESSION_CONFLICT') conflicts.push(error as SessionStoreError);
+        if (error.code === 'LBKIT_SESSION_WRITE_CONFLICT') conflicts.push(error as SessionStoreError);
       });
       const app = fixture.track(await framework.start(strictStore));
       const { slow, fast, data } = await sameKeyOverlap(new Browser(app));
       expect(fast.status).toBe(200);
       expect(slow.status).toBe(409);
-      expect(slow.body.code).toBe('LBKIT_SESSION_CONFLICT');
+      expect(slow.body.code).toBe('LBKIT_SESSION_WRITE_CONFLICT');
       expect(conflicts.length).toBeGreaterThan(0);
       expect(conflicts[0]!.keys).toEqual(['x']);
       expect(data).toEqual({ seed: 0, x: 'fast' });

@@ -98,7 +98,7 @@ describe.runIf(hasRedis())('values at rest', () => {
     a.x = 1;
     b.x = 2;
     await sessions.set(id, a);
-    await expect(sessions.set(id, b)).rejects.toMatchObject({ code: 'LBKIT_SESSION_CONFLICT', keys: ['x'] });
+    await expect(sessions.set(id, b)).rejects.toMatchObject({ code: 'LBKIT_SESSION_WRITE_CONFLICT', keys: ['x'] });
   });
 
   it.each(['brotli', 'deflate'] as const)(
@@ -132,7 +132,7 @@ describe.runIf(hasRedis())('values at rest', () => {
     const bomb = brotliCompressSync(Buffer.alloc(8 * 1024 * 1024, 0x20)).toString('base64');
     await client.hset(`sess:{${id}}`, { cookie: '{}', '.a': `\u0001b${bomb}` });
     expect(await sessions.get(id)).toBeNull();
-    expect(sessions.codes).toEqual(['LBKIT_SESSION_CORRUPT']);
+    expect(sessions.codes).toEqual(['LBKIT_SESSION_DATA_CORRUPT']);
   });
 
   it('applies a custom serializer per top-level key, including an async parse', async () => {

@@ -144,7 +144,7 @@ describe.runIf(hasRedis())('session expiry', () => {
 
   it('refuses disableTTL without maxLifetimeMs, and with it expires keys at the lifetime', async () => {
     expect(() => store({ disableTTL: true })).toThrow(
-      expect.objectContaining({ code: 'LBKIT_SESSION_NO_EXPIRY' }),
+      expect.objectContaining({ code: 'LBKIT_SESSION_EXPIRY_MISSING' }),
     );
     const sessions = store({ disableTTL: true, maxLifetimeMs: 90_000 });
     const id = newId();

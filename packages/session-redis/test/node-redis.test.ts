@@ -53,7 +53,7 @@ describe.runIf(hasRedis())('RedisSessionStore on a node-redis client', () => {
     await fixture.inspect.set(`sess:{${id}}`, 'a string');
     errors.length = 0;
     expect(await store.get(id)).toBeNull();
-    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_CORRUPT']);
+    expect(errors.map((e) => e.code)).toEqual(['LBKIT_SESSION_DATA_CORRUPT']);
   });
 
   it('destroys with a tombstone, so a later save cannot bring the session back', async () => {
@@ -80,10 +80,10 @@ describe.runIf(hasRedis())('RedisSessionStore on a node-redis client', () => {
     expect(await fixture.inspect.keys('sess:*')).toEqual([]);
   });
 
-  it('fails at once with LBKIT_SESSION_UNAVAILABLE on a client that is closed', async () => {
+  it('fails at once with LBKIT_SESSION_REDIS_UNAVAILABLE on a client that is closed', async () => {
     const closed = createClient({ socket: { host: fixture.redis.host, port: fixture.redis.port } });
     const offline = new RedisSessionStore({ client: closed as never });
-    await expect(offline.get(newId())).rejects.toMatchObject({ code: 'LBKIT_SESSION_UNAVAILABLE' });
+    await expect(offline.get(newId())).rejects.toMatchObject({ code: 'LBKIT_SESSION_REDIS_UNAVAILABLE' });
     offline.close();
   });
 

@@ -165,7 +165,7 @@ describe.runIf(hasRedis()).each(['ioredis', 'node-redis'] as const)(
         expect(outage.length).toBeGreaterThan(8);
         for (const answer of outage) {
           expect(answer.status).toBe(503);
-          expect(answer.body.code).toMatch(/^LBKIT_SESSION_(UNAVAILABLE|TIMEOUT)$/);
+          expect(answer.body.code).toMatch(/^LBKIT_SESSION_REDIS_(UNAVAILABLE|TIMEOUT)$/);
           expect(answer.ms).toBeLessThan(COMMAND_TIMEOUT_MS + SLACK_MS);
         }
         expect(await ready(app)).toBe(503);

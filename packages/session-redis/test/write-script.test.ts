@@ -77,7 +77,7 @@ describe.runIf(hasRedis())('write script', () => {
 
     // A session object the store never read has no record: the save is a full write.
     await expect(store({ strict: true }).set(id, sessionWith({ b: 2 }))).rejects.toMatchObject({
-      code: 'LBKIT_SESSION_CONFLICT',
+      code: 'LBKIT_SESSION_WRITE_CONFLICT',
     });
     expect(dataOf(await store().get(id))).toEqual({ a: 1 });
 

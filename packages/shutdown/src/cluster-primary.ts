@@ -32,18 +32,18 @@ interface Entry {
  * Forks `workers` workers and keeps them: a worker that dies unexpectedly is replaced after an
  * exponential backoff; `reload()` (or SIGHUP) replaces them one by one without dropping capacity;
  * SIGTERM/SIGINT drain them all. Workers use `gracefulShutdown()`, which sends `ready` when
- * listening and drains on the primary's `shutdown` message. Throws `LBKIT_CLUSTER_NOT_PRIMARY`
+ * listening and drains on the primary's `shutdown` message. Throws `LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY`
  * in a worker.
  */
 export function clusterPrimary(options: ClusterPrimaryOptions = {}): ClusterPrimary {
   if (!cluster.isPrimary) {
-    throw new LbkitError('LBKIT_CLUSTER_NOT_PRIMARY', 'clusterPrimary() runs in the primary process only', {
+    throw new LbkitError('LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY', 'clusterPrimary() runs in the primary process only', {
       hint: 'Branch on cluster.isPrimary: the primary calls clusterPrimary(), workers start the server with gracefulShutdown().',
     });
   }
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
-    throw new LbkitError('LBKIT_CLUSTER_INVALID_WORKERS', 'workers must be a whole number from 1 to 1024', {
+    throw new LbkitError('LBKIT_SHUTDOWN_CLUSTER_WORKERS_INVALID', 'workers must be a whole number from 1 to 1024', {
       hint: 'Leave it out to start one worker per available CPU.',
     });
   }

@@ -43,7 +43,7 @@ export function gracefulShutdown(
   const resolved = resolveOptions(options);
   for (const s of servers) {
     if (attached.has(s)) {
-      throw new LbkitError('LBKIT_SHUTDOWN_ALREADY_ATTACHED', 'this server already has a graceful shutdown', {
+      throw new LbkitError('LBKIT_SHUTDOWN_SERVER_ALREADY_ATTACHED', 'this server already has a graceful shutdown', {
         hint: 'Call gracefulShutdown() once per server (or dispose() the first one); two would both exit the process.',
       });
     }

@@ -35,12 +35,12 @@ export interface ResolvedOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
 
-/** Throws `LBKIT_SHUTDOWN_INVALID_DURATION` unless `value` is a whole number of ms a timer can hold. */
+/** Throws `LBKIT_SHUTDOWN_DURATION_INVALID` unless `value` is a whole number of ms a timer can hold. */
 export function duration(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
     throw new LbkitError(
-      'LBKIT_SHUTDOWN_INVALID_DURATION',
+      'LBKIT_SHUTDOWN_DURATION_INVALID',
       `${name} must be a whole number of milliseconds`,
       {
         hint: `Pass an integer from 0 to ${MAX_TIMER_MS}; got ${String(value)}.`,
@@ -50,7 +50,7 @@ export function duration(name: string, value: unknown, fallback: number): number
   return value;
 }
 
-/** Throws `LBKIT_SHUTDOWN_INVALID_SIGNAL` for names the OS does not know or that cannot be caught. */
+/** Throws `LBKIT_SHUTDOWN_SIGNAL_INVALID` for names the OS does not know or that cannot be caught. */
 export function signalList(
   name: string,
   value: unknown,
@@ -60,7 +60,7 @@ export function signalList(
   const list = Array.isArray(value) ? value : [value];
   for (const signal of list) {
     if (typeof signal !== 'string' || !(signal in constants.signals) || UNCATCHABLE.has(signal)) {
-      throw new LbkitError('LBKIT_SHUTDOWN_INVALID_SIGNAL', `${name} contains ${String(signal)}`, {
+      throw new LbkitError('LBKIT_SHUTDOWN_SIGNAL_INVALID', `${name} contains ${String(signal)}`, {
         hint: 'Use catchable signal names such as SIGTERM, SIGINT or SIGHUP (SIGKILL and SIGSTOP cannot be handled).',
       });
     }
@@ -68,7 +68,7 @@ export function signalList(
   return [...new Set(list as NodeJS.Signals[])];
 }
 
-/** Throws `LBKIT_SHUTDOWN_INVALID_HOOK` unless `hook` has a name and a run function. */
+/** Throws `LBKIT_SHUTDOWN_HOOK_INVALID` unless `hook` has a name and a run function. */
 export function checkHook(hook: unknown): CleanupHook {
   const candidate = hook as Partial<CleanupHook> | undefined;
   if (
@@ -77,7 +77,7 @@ export function checkHook(hook: unknown): CleanupHook {
     candidate.name === '' ||
     typeof candidate.run !== 'function'
   ) {
-    throw new LbkitError('LBKIT_SHUTDOWN_INVALID_HOOK', 'a cleanup hook needs a name and a run function', {
+    throw new LbkitError('LBKIT_SHUTDOWN_HOOK_INVALID', 'a cleanup hook needs a name and a run function', {
       hint: "Pass { name: 'redis', run: () => redis.quit() }, optionally with timeoutMs.",
     });
   }
@@ -85,11 +85,11 @@ export function checkHook(hook: unknown): CleanupHook {
   return candidate as CleanupHook;
 }
 
-/** Throws `LBKIT_SHUTDOWN_NOT_A_SERVER` unless every entry is a listening-capable node server. */
+/** Throws `LBKIT_SHUTDOWN_SERVER_INVALID` unless every entry is a listening-capable node server. */
 export function checkServers(value: unknown): ShutdownServer[] {
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) {
-    throw new LbkitError('LBKIT_SHUTDOWN_NOT_A_SERVER', 'gracefulShutdown() needs at least one server', {
+    throw new LbkitError('LBKIT_SHUTDOWN_SERVER_INVALID', 'gracefulShutdown() needs at least one server', {
       hint: 'Pass the server returned by app.listen(), http.createServer() or fastify.server.',
     });
   }
@@ -97,7 +97,7 @@ export function checkServers(value: unknown): ShutdownServer[] {
     if (server instanceof NetServer) continue;
     const looksLikeFastify = server !== null && typeof server === 'object' && 'server' in server;
     throw new LbkitError(
-      'LBKIT_SHUTDOWN_NOT_A_SERVER',
+      'LBKIT_SHUTDOWN_SERVER_INVALID',
       'gracefulShutdown() was given something that is not a server',
       {
         hint: looksLikeFastify
@@ -109,7 +109,7 @@ export function checkServers(value: unknown): ShutdownServer[] {
     );
   }
   if (new Set(list).size !== list.length) {
-    throw new LbkitError('LBKIT_SHUTDOWN_ALREADY_ATTACHED', 'the same server was passed twice', {
+    throw new LbkitError('LBKIT_SHUTDOWN_SERVER_ALREADY_ATTACHED', 'the same server was passed twice', {
       hint: 'List each server once.',
     });
   }
@@ -127,7 +127,7 @@ export function resolveOptions(options: GracefulShutdownOptions = {}): ResolvedO
   for (const wss of webSockets) {
     if (!wss || !(wss.clients instanceof Set)) {
       throw new LbkitError(
-        'LBKIT_SHUTDOWN_INVALID_WEBSOCKET_SERVER',
+        'LBKIT_SHUTDOWN_WEBSOCKET_SERVER_INVALID',
         'webSockets expects ws WebSocketServer instances',
         {
           hint: 'Pass new WebSocketServer(...) from the ws package, created with clientTracking on (its default).',
@@ -137,7 +137,7 @@ export function resolveOptions(options: GracefulShutdownOptions = {}): ResolvedO
   }
   const closeUpgraded = listOf(options.closeUpgraded);
   if (closeUpgraded.some((fn) => typeof fn !== 'function')) {
-    throw new LbkitError('LBKIT_SHUTDOWN_INVALID_HOOK', 'closeUpgraded expects functions', {
+    throw new LbkitError('LBKIT_SHUTDOWN_HOOK_INVALID', 'closeUpgraded expects functions', {
       hint: 'Pass a function that closes your upgraded connections, for example () => io.close().',
     });
   }
@@ -151,7 +151,7 @@ export function resolveOptions(options: GracefulShutdownOptions = {}): ResolvedO
           1000,
         );
   if (options.ipc !== undefined && options.ipc !== 'auto' && typeof options.ipc !== 'boolean') {
-    throw new LbkitError('LBKIT_SHUTDOWN_INVALID_OPTION', 'ipc must be true, false or "auto"', {
+    throw new LbkitError('LBKIT_SHUTDOWN_OPTION_INVALID', 'ipc must be true, false or "auto"', {
       hint: 'Leave it out to talk to PM2 or a cluster primary only when running under one.',
     });
   }

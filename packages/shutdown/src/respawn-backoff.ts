@@ -11,11 +11,11 @@ export interface ResolvedBackoff {
   readonly resetAfterMs: number;
 }
 
-/** Validates the backoff options; throws `LBKIT_SHUTDOWN_INVALID_DURATION` or `LBKIT_CLUSTER_INVALID_BACKOFF`. */
+/** Validates the backoff options; throws `LBKIT_SHUTDOWN_DURATION_INVALID` or `LBKIT_SHUTDOWN_CLUSTER_BACKOFF_INVALID`. */
 export function resolveBackoff(options: RespawnBackoff = {}): ResolvedBackoff {
   const factor = options.factor ?? 2;
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1 || factor > 100) {
-    throw new LbkitError('LBKIT_CLUSTER_INVALID_BACKOFF', 'respawn.factor must be a number from 1 to 100', {
+    throw new LbkitError('LBKIT_SHUTDOWN_CLUSTER_BACKOFF_INVALID', 'respawn.factor must be a number from 1 to 100', {
       hint: 'Use 2 to double the delay after each early death.',
     });
   }
@@ -23,7 +23,7 @@ export function resolveBackoff(options: RespawnBackoff = {}): ResolvedBackoff {
   const maxDelayMs = duration('respawn.maxDelayMs', options.maxDelayMs, 10_000);
   if (maxDelayMs < initialDelayMs) {
     throw new LbkitError(
-      'LBKIT_CLUSTER_INVALID_BACKOFF',
+      'LBKIT_SHUTDOWN_CLUSTER_BACKOFF_INVALID',
       'respawn.maxDelayMs is below respawn.initialDelayMs',
       {
         hint: 'Make the upper bound at least the first delay.',

@@ -183,7 +183,7 @@ describe('lifecycle and phases', () => {
   it('dispose() detaches so that another gracefulShutdown can take the server', async () => {
     const { server } = await listening();
     const first = gracefulShutdown(server, { ...quiet, lifecycle: new Lifecycle() });
-    expect(codeOf(() => gracefulShutdown(server, { ...quiet }))).toBe('LBKIT_SHUTDOWN_ALREADY_ATTACHED');
+    expect(codeOf(() => gracefulShutdown(server, { ...quiet }))).toBe('LBKIT_SHUTDOWN_SERVER_ALREADY_ATTACHED');
     first.dispose();
     expect(
       codeOf(() => gracefulShutdown(server, { ...quiet, lifecycle: new Lifecycle() }).dispose()),
@@ -232,47 +232,47 @@ describe('upgrades and keep-alive during the delay', () => {
 
 describe('misconfiguration fails at startup with a stable code', () => {
   it.each([
-    ['no server', () => gracefulShutdown([]), 'LBKIT_SHUTDOWN_NOT_A_SERVER'],
+    ['no server', () => gracefulShutdown([]), 'LBKIT_SHUTDOWN_SERVER_INVALID'],
     [
       'an Express app instead of its server',
       () => gracefulShutdown((() => {}) as never),
-      'LBKIT_SHUTDOWN_NOT_A_SERVER',
+      'LBKIT_SHUTDOWN_SERVER_INVALID',
     ],
-    ['a Fastify instance', () => gracefulShutdown({ server: {} } as never), 'LBKIT_SHUTDOWN_NOT_A_SERVER'],
+    ['a Fastify instance', () => gracefulShutdown({ server: {} } as never), 'LBKIT_SHUTDOWN_SERVER_INVALID'],
     [
       'a negative delay',
       () => gracefulShutdown(createServer(), { drainDelayMs: -1 }),
-      'LBKIT_SHUTDOWN_INVALID_DURATION',
+      'LBKIT_SHUTDOWN_DURATION_INVALID',
     ],
     [
       'a fractional timeout',
       () => gracefulShutdown(createServer(), { drainTimeoutMs: 1.5 }),
-      'LBKIT_SHUTDOWN_INVALID_DURATION',
+      'LBKIT_SHUTDOWN_DURATION_INVALID',
     ],
     [
       'SIGKILL',
       () => gracefulShutdown(createServer(), { signals: ['SIGKILL'] }),
-      'LBKIT_SHUTDOWN_INVALID_SIGNAL',
+      'LBKIT_SHUTDOWN_SIGNAL_INVALID',
     ],
     [
       'an unknown signal',
       () => gracefulShutdown(createServer(), { signals: ['SIGNOPE' as never] }),
-      'LBKIT_SHUTDOWN_INVALID_SIGNAL',
+      'LBKIT_SHUTDOWN_SIGNAL_INVALID',
     ],
     [
       'a hook without run',
       () => gracefulShutdown(createServer(), { hooks: [{ name: 'x' } as never] }),
-      'LBKIT_SHUTDOWN_INVALID_HOOK',
+      'LBKIT_SHUTDOWN_HOOK_INVALID',
     ],
     [
       'a ws server without clients',
       () => gracefulShutdown(createServer(), { webSockets: {} as never }),
-      'LBKIT_SHUTDOWN_INVALID_WEBSOCKET_SERVER',
+      'LBKIT_SHUTDOWN_WEBSOCKET_SERVER_INVALID',
     ],
     [
       'a bad ipc value',
       () => gracefulShutdown(createServer(), { ipc: 'yes' as never }),
-      'LBKIT_SHUTDOWN_INVALID_OPTION',
+      'LBKIT_SHUTDOWN_OPTION_INVALID',
     ],
   ])('%s', (_name, fn, code) => {
     expect(codeOf(fn)).toBe(code);

@@ -23,7 +23,7 @@ function checkOptions(options: ProxyProtocolOptions | undefined): {
 } {
   if (!options || options.peers === undefined) {
     throw new LbkitError(
-      'LBKIT_PROXY_PROTOCOL_PEERS_REQUIRED',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_PEERS_REQUIRED',
       'acceptProxyProtocol needs the balancer addresses in peers',
       {
         hint: "Anyone who can connect could otherwise claim any client address: acceptProxyProtocol(server, { peers: ['10.0.0.0/8'] }).",
@@ -33,7 +33,7 @@ function checkOptions(options: ProxyProtocolOptions | undefined): {
   const timeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 600_000) {
     throw new LbkitError(
-      'LBKIT_PROXY_PROTOCOL_OPTIONS_INVALID',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID',
       'headerTimeoutMs must be a number of milliseconds from 1 to 600000',
       {
         hint: 'Balancers send the header at once; a few seconds (the default 5000) is plenty.',
@@ -43,7 +43,7 @@ function checkOptions(options: ProxyProtocolOptions | undefined): {
   const versions = options.versions ?? [1, 2];
   if (!Array.isArray(versions) || versions.length === 0 || versions.some((v) => v !== 1 && v !== 2)) {
     throw new LbkitError(
-      'LBKIT_PROXY_PROTOCOL_OPTIONS_INVALID',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID',
       'versions must be a non-empty list of 1 and/or 2',
       {
         hint: 'Leave it out to accept both; AWS NLB and HAProxy send-proxy-v2 use 2.',
@@ -51,7 +51,7 @@ function checkOptions(options: ProxyProtocolOptions | undefined): {
     );
   }
   if (options.onReject !== undefined && typeof options.onReject !== 'function') {
-    throw new LbkitError('LBKIT_PROXY_PROTOCOL_OPTIONS_INVALID', 'onReject must be a function', {
+    throw new LbkitError('LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID', 'onReject must be a function', {
       hint: 'Pass (rejection) => log.warn(rejection), or leave it out.',
     });
   }
@@ -77,7 +77,7 @@ export function acceptProxyProtocol(server: Server, options: ProxyProtocolOption
   const carrier = server as Server & { [kWrapped]?: boolean };
   if (carrier[kWrapped]) {
     throw new LbkitError(
-      'LBKIT_PROXY_PROTOCOL_ALREADY_WRAPPED',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_ALREADY_WRAPPED',
       'acceptProxyProtocol was already called on this server',
       {
         hint: 'Call it once per server; close() the first handle before wrapping again.',

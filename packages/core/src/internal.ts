@@ -1,0 +1,10 @@
+// Internal entry of @lbkit/core (`@lbkit/core/internal`): mechanisms lbkit's own packages share. Not a public API.
+export {
+  answerUncalledFactory,
+  closestName,
+  isRequestLike,
+  MAX_TIMER_MS,
+  OptionReader,
+  type PackageCode,
+  show,
+} from './options.js';
