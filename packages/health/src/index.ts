@@ -18,6 +18,7 @@ export type {
   Health,
   HealthCheck,
   HealthCheckInput,
+  HealthErrorCode,
   HealthOptions,
   HealthPaths,
   HealthReport,

@@ -1,11 +1,11 @@
 // Resolves HealthOptions once, at startup: defaults, validation, routes and the detail access rule.
 import type { IncomingMessage } from 'node:http';
-import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
+import { defaultLifecycle, type Lifecycle } from '@lbkit/core';
+import { OptionReader, show } from '@lbkit/core/internal';
 import type { ResolvedCheck } from './check-runner.js';
 import { compileDetailAccess, type DetailAccess } from './detail-access.js';
 import { resolveChecks } from './resolve-checks.js';
 import type { HealthOptions, HealthPaths, Probe } from './types.js';
-import { milliseconds, show, text } from './validate.js';
 
 /** Defaults documented in the README's options table. */
 export const DEFAULTS = {
@@ -23,6 +23,28 @@ export const DEFAULTS = {
 /** Shortest token accepted: anything shorter could be guessed by a patient caller. */
 export const MIN_TOKEN_LENGTH = 16;
 
+/** Every option `createHealth()` takes (the README's options table). */
+export const HEALTH_OPTIONS = [
+  'lifecycle',
+  'checks',
+  'timeoutMs',
+  'cacheMs',
+  'intervalMs',
+  'paths',
+  'trustedNetworks',
+  'token',
+  'tokenHeader',
+  'allowDetails',
+  'serviceId',
+  'description',
+  'version',
+  'releaseId',
+] as const satisfies ReadonlyArray<keyof HealthOptions>;
+
+const PATH_KEYS = ['liveness', 'readiness', 'startup', 'health'] as const satisfies ReadonlyArray<
+  keyof HealthPaths
+>;
+
 /** Everything a Health instance needs, validated. */
 export interface ResolvedHealthOptions {
   readonly lifecycle: Lifecycle;
@@ -34,58 +56,63 @@ export interface ResolvedHealthOptions {
   readonly about: Readonly<Record<string, string>>;
 }
 
-const PATH_PROBES: ReadonlyArray<[keyof HealthPaths, Probe]> = [
-  ['liveness', 'liveness'],
-  ['readiness', 'readiness'],
-  ['startup', 'startup'],
-  ['health', 'readiness'],
-];
+const PATH_PROBES: Readonly<Record<keyof HealthPaths, Probe>> = {
+  liveness: 'liveness',
+  readiness: 'readiness',
+  startup: 'startup',
+  health: 'readiness',
+};
+
+type Reader = OptionReader<HealthOptions>;
+
+// Express's healthcheck() and Fastify's healthPlugin hand their options to createHealth() as they are.
+const OWNER = 'createHealth()';
 
 /** Validates `options` and computes everything derivable from them; throws LbkitError on misconfiguration. */
-export function resolveHealthOptions(options: HealthOptions = {}): ResolvedHealthOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new LbkitError(
-      'LBKIT_HEALTH_OPTION_INVALID',
-      `health options must be an object, got ${show(options)}`,
-      {
-        hint: 'Pass for example { checks: [...] }.',
-      },
-    );
-  }
-  const timeoutMs = milliseconds('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs, 1);
-  const cacheMs = milliseconds('cacheMs', options.cacheMs, DEFAULTS.cacheMs, 0);
-  const intervalMs =
-    options.intervalMs === undefined ? undefined : milliseconds('intervalMs', options.intervalMs, 0, 1);
-  const lifecycle = options.lifecycle ?? defaultLifecycle();
-  if (typeof lifecycle !== 'object' || lifecycle === null || typeof lifecycle.state !== 'string') {
-    throw new LbkitError('LBKIT_HEALTH_OPTION_INVALID', 'lifecycle must be a Lifecycle from @lbkit/core', {
-      hint: 'Pass lifecycle: new Lifecycle() (or leave it out to use defaultLifecycle()).',
-    });
-  }
+export function resolveHealthOptions(options: unknown): ResolvedHealthOptions {
+  const reader: Reader = new OptionReader('HEALTH', OWNER, options, HEALTH_OPTIONS);
+  const timeoutMs = reader.milliseconds('timeoutMs', DEFAULTS.timeoutMs, 1);
+  const cacheMs = reader.milliseconds('cacheMs', DEFAULTS.cacheMs, 0);
+  const intervalMs = reader.milliseconds('intervalMs', undefined, 1);
   const about: Record<string, string> = {};
   for (const key of ['version', 'releaseId', 'serviceId', 'description'] as const) {
-    const value = text(key, options[key]);
+    const value = reader.string(key, undefined);
     if (value !== undefined) about[key] = value;
   }
   return {
-    lifecycle,
-    checks: resolveChecks(options.checks, { timeoutMs, cacheMs }),
+    lifecycle: resolveLifecycle(reader),
+    checks: resolveChecks(OWNER, reader.get('checks'), { timeoutMs, cacheMs }),
     intervalMs,
-    routes: resolveRoutes(options.paths ?? {}),
+    routes: resolveRoutes(reader.nested<HealthPaths>('paths', PATH_KEYS)),
     allowsDetails: compileDetailAccess({
-      trustedNetworks: resolveNetworks(options.trustedNetworks),
-      token: resolveToken(options.token),
-      tokenHeader: resolveTokenHeader(options.tokenHeader),
-      allowDetails: resolveAllowDetails(options.allowDetails),
+      trustedNetworks: resolveNetworks(reader),
+      token: resolveToken(reader),
+      tokenHeader: resolveTokenHeader(reader),
+      allowDetails: reader.function<(req: IncomingMessage) => boolean>('allowDetails'),
     }),
     about,
   };
 }
 
-function resolveRoutes(paths: HealthPaths): ReadonlyMap<string, Probe> {
+function resolveLifecycle(reader: Reader): Lifecycle {
+  const lifecycle: unknown = reader.get('lifecycle') ?? defaultLifecycle();
+  if (
+    typeof lifecycle !== 'object' ||
+    lifecycle === null ||
+    typeof (lifecycle as Lifecycle).state !== 'string'
+  ) {
+    throw reader.invalid(
+      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(lifecycle)}`,
+      'Pass lifecycle: new Lifecycle() (or leave it out to use defaultLifecycle()).',
+    );
+  }
+  return lifecycle as Lifecycle;
+}
+
+function resolveRoutes(paths: OptionReader<HealthPaths>): ReadonlyMap<string, Probe> {
   const routes = new Map<string, Probe>();
-  for (const [key, probe] of PATH_PROBES) {
-    const path = paths[key] ?? DEFAULTS.paths[key];
+  for (const key of PATH_KEYS) {
+    const path: unknown = paths.get(key) ?? DEFAULTS.paths[key];
     if (path === false) continue;
     if (
       typeof path !== 'string' ||
@@ -93,72 +120,59 @@ function resolveRoutes(paths: HealthPaths): ReadonlyMap<string, Probe> {
       path.includes('?') ||
       path.includes('#')
     ) {
-      throw new LbkitError(
+      throw paths.invalid(
+        `${paths.name(key)} must be a path such as /health/ready, got ${show(path)}`,
+        'Start with /, no spaces, query or fragment; or pass false to disable the route.',
         'LBKIT_HEALTH_PATH_INVALID',
-        `paths.${key} must be a path such as /health/ready, got ${show(path)}`,
-        {
-          hint: 'Start with /, no spaces, query or fragment; or pass false to disable the route.',
-        },
       );
     }
     if (routes.has(path)) {
-      throw new LbkitError(
+      throw paths.invalid(
+        `${paths.name(key)} repeats ${path}, already used by another probe`,
+        'Give every probe its own path, or pass false to disable one.',
         'LBKIT_HEALTH_PATH_INVALID',
-        `paths.${key} repeats ${path}, already used by another probe`,
-        {
-          hint: 'Give every probe its own path, or pass false to disable one.',
-        },
       );
     }
-    routes.set(path, probe);
+    routes.set(path, PATH_PROBES[key]);
   }
   return routes;
 }
 
-function resolveNetworks(networks: unknown): readonly string[] | undefined {
+function resolveNetworks(reader: Reader): readonly string[] | undefined {
+  const networks: unknown = reader.get('trustedNetworks');
   if (networks === undefined) return undefined;
   if (!Array.isArray(networks)) {
-    throw new LbkitError(
-      'LBKIT_HEALTH_NETWORK_INVALID',
+    throw reader.invalid(
       `trustedNetworks must be an array, got ${show(networks)}`,
-      {
-        hint: 'Pass for example trustedNetworks: ["10.0.0.0/8", "loopback"].',
-      },
+      'Pass for example trustedNetworks: ["10.0.0.0/8", "loopback"].',
+      'LBKIT_HEALTH_NETWORK_INVALID',
     );
   }
   return networks;
 }
 
-function resolveToken(token: unknown): string | undefined {
+function resolveToken(reader: Reader): string | undefined {
+  const token: unknown = reader.get('token');
   if (token === undefined) return undefined;
   if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH || token.length > 1024) {
-    throw new LbkitError(
-      'LBKIT_HEALTH_TOKEN_WEAK',
+    throw reader.invalid(
       `token must be a string of ${MIN_TOKEN_LENGTH} to 1024 characters, got ${typeof token === 'string' ? `${token.length} characters` : show(token)}`,
-      { hint: 'Generate one with `openssl rand -hex 32` and keep it out of the source code.' },
+      'Generate one with `openssl rand -hex 32` and keep it out of the source code.',
+      'LBKIT_HEALTH_TOKEN_WEAK',
     );
   }
   return token;
 }
 
-function resolveTokenHeader(header: unknown): string {
+function resolveTokenHeader(reader: Reader): string {
+  const header: unknown = reader.get('tokenHeader');
   if (header === undefined) return DEFAULTS.tokenHeader;
   if (typeof header !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(header)) {
-    throw new LbkitError(
-      'LBKIT_HEALTH_OPTION_INVALID',
+    throw reader.invalid(
       `tokenHeader must be a header name, got ${show(header)}`,
-      {
-        hint: `Leave it out to use ${DEFAULTS.tokenHeader}.`,
-      },
+      `Leave it out to use ${DEFAULTS.tokenHeader}.`,
     );
   }
   // node:http lower-cases incoming header names.
   return header.toLowerCase();
-}
-
-function resolveAllowDetails(allow: unknown): ((req: IncomingMessage) => boolean) | undefined {
-  if (allow === undefined || typeof allow === 'function') return allow as never;
-  throw new LbkitError('LBKIT_HEALTH_OPTION_INVALID', `allowDetails must be a function, got ${show(allow)}`, {
-    hint: 'Pass (req) => boolean, or leave it out.',
-  });
 }

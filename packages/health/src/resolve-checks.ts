@@ -1,15 +1,12 @@
 // Validates the `checks` option and fills in every check's settings from the health defaults.
 import { LbkitError } from '@lbkit/core';
+import { OptionReader, show } from '@lbkit/core/internal';
 import type { ResolvedCheck } from './check-runner.js';
-import type { CheckFunction, HealthOptions } from './types.js';
-import { flag, milliseconds, show, text } from './validate.js';
+import { CHECK_OBJECT_KEYS, checkName, readCheckSettings } from './check-settings.js';
+import type { CheckFunction, HealthCheck, HealthOptions } from './types.js';
 
 /** Keys lbkit writes itself into detailed reports. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set(['lifecycle:state', 'uptime']);
-
-const PART = '[A-Za-z0-9._-]{1,64}';
-// Anchored, no nested quantifiers: linear time on any input.
-const NAME = new RegExp(`^${PART}(?::${PART})?$`);
 
 /** Defaults a check inherits from the health options. */
 export interface CheckDefaults {
@@ -18,7 +15,11 @@ export interface CheckDefaults {
 }
 
 /** Turns the `checks` option (array or record) into resolved checks, in order; throws on bad input. */
-export function resolveChecks(checks: HealthOptions['checks'], defaults: CheckDefaults): ResolvedCheck[] {
+export function resolveChecks(
+  owner: string,
+  checks: HealthOptions['checks'],
+  defaults: CheckDefaults,
+): ResolvedCheck[] {
   if (checks === undefined) return [];
   const entries: Array<[string | undefined, unknown]> = Array.isArray(checks)
     ? checks.map((input) => [undefined, input])
@@ -27,7 +28,7 @@ export function resolveChecks(checks: HealthOptions['checks'], defaults: CheckDe
       : invalidChecks(checks);
   const seen = new Set<string>();
   return entries.map(([key, input], index) => {
-    const check = resolveOne(key, input, index, defaults);
+    const check = resolveOne(owner, key, input, index, defaults);
     if (seen.has(check.name) || RESERVED_NAMES.has(check.name)) {
       throw new LbkitError(
         'LBKIT_HEALTH_CHECK_DUPLICATE',
@@ -45,6 +46,7 @@ export function resolveChecks(checks: HealthOptions['checks'], defaults: CheckDe
 }
 
 function resolveOne(
+  owner: string,
   key: string | undefined,
   input: unknown,
   index: number,
@@ -63,21 +65,12 @@ function resolveOne(
       close: undefined,
     };
   }
-  if (
-    typeof input !== 'object' ||
-    input === null ||
-    typeof (input as { check?: unknown }).check !== 'function'
-  ) {
-    throw new LbkitError(
-      'LBKIT_HEALTH_CHECK_INVALID',
-      `${where} must be a function or { name, check } with check a function, got ${show(input)}`,
-      {
-        hint: 'Pass a function (signal) => Promise<boolean | CheckResult>, or a built-in check such as redisCheck(client).',
-      },
-    );
-  }
-  const spec = input as Record<string, unknown>;
-  const close = spec.close;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw notACheck(where, input);
+  // A misspelt key (`chek`, `timeout`) is refused by name before the missing check function is.
+  const reader = new OptionReader<HealthCheck>('HEALTH', owner, input, CHECK_OBJECT_KEYS, where);
+  const check = reader.get('check');
+  if (typeof check !== 'function') throw notACheck(where, input);
+  const close = reader.get('close');
   if (close !== undefined && typeof close !== 'function') {
     throw new LbkitError(
       'LBKIT_HEALTH_CHECK_INVALID',
@@ -87,29 +80,27 @@ function resolveOne(
       },
     );
   }
+  const settings = readCheckSettings(reader);
   return {
-    name: checkName(where, key ?? spec.name),
-    check: spec.check as CheckFunction,
-    critical: flag(`${where}.critical`, spec.critical, true),
-    startup: flag(`${where}.startup`, spec.startup, false),
-    timeoutMs: milliseconds(`${where}.timeoutMs`, spec.timeoutMs, defaults.timeoutMs, 1),
-    cacheMs: milliseconds(`${where}.cacheMs`, spec.cacheMs, defaults.cacheMs, 0),
-    componentType: text(`${where}.componentType`, spec.componentType) ?? 'component',
-    close: close as (() => void | Promise<void>) | undefined,
+    name: key === undefined ? (settings.name ?? checkName(where, undefined)) : checkName(where, key),
+    check,
+    critical: settings.critical ?? true,
+    startup: settings.startup ?? false,
+    timeoutMs: settings.timeoutMs ?? defaults.timeoutMs,
+    cacheMs: settings.cacheMs ?? defaults.cacheMs,
+    componentType: settings.componentType ?? 'component',
+    close,
   };
 }
 
-function checkName(where: string, name: unknown): string {
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new LbkitError(
-      'LBKIT_HEALTH_CHECK_NAME_INVALID',
-      `${where} needs a name of the form component or component:measurement, got ${show(name)}`,
-      {
-        hint: 'Use 1-64 characters of A-Z a-z 0-9 . _ - on each side of the colon, e.g. "billing-api:responseTime"; anonymous functions need the object form { name, check } or a record key.',
-      },
-    );
-  }
-  return name;
+function notACheck(where: string, input: unknown): LbkitError {
+  return new LbkitError(
+    'LBKIT_HEALTH_CHECK_INVALID',
+    `${where} must be a function or { name, check } with check a function, got ${show(input)}`,
+    {
+      hint: 'Pass a function (signal) => Promise<boolean | CheckResult>, or a built-in check such as redisCheck(client).',
+    },
+  );
 }
 
 function invalidChecks(checks: unknown): never {

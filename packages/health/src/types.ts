@@ -2,6 +2,22 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Lifecycle } from '@lbkit/core';
 
+/**
+ * Every `code` of the `LbkitError`s @lbkit/health raises (see the README's error codes table).
+ * All are raised at startup, by `createHealth()` or a built-in check factory.
+ */
+export type HealthErrorCode =
+  | 'LBKIT_HEALTH_OPTION_UNKNOWN'
+  | 'LBKIT_HEALTH_OPTION_INVALID'
+  | 'LBKIT_HEALTH_FACTORY_NOT_CALLED'
+  | 'LBKIT_HEALTH_PATH_INVALID'
+  | 'LBKIT_HEALTH_NETWORK_INVALID'
+  | 'LBKIT_HEALTH_TOKEN_WEAK'
+  | 'LBKIT_HEALTH_CHECK_INVALID'
+  | 'LBKIT_HEALTH_CHECK_NAME_INVALID'
+  | 'LBKIT_HEALTH_CHECK_DUPLICATE'
+  | 'LBKIT_HEALTH_CLIENT_UNRECOGNIZED';
+
 /** Status of a check or of a whole probe, as draft-inadarei-api-health-check-06 names them. */
 export type HealthStatus = 'pass' | 'warn' | 'fail';
 

@@ -1,8 +1,9 @@
 // eventLoopDelayCheck(): how late the event loop ran timers since the previous run of the check.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CheckResult, EventLoopDelayCheckOptions, HealthCheck } from '../types.js';
-import { milliseconds, numberInRange } from '../validate.js';
-import { grade, round, withSettings } from './settings.js';
+import { checkOptions, grade, round, withSettings } from './settings.js';
+
+const DELAY_MS = { min: 0, max: 3_600_000 } as const;
 
 /**
  * An event-loop delay check (`eventLoop:delay` in ms, non-critical, `system`): the `percentile`
@@ -11,16 +12,21 @@ import { grade, round, withSettings } from './settings.js';
  * `Health.close()`) disables it.
  */
 export function eventLoopDelayCheck(options: EventLoopDelayCheckOptions = {}): HealthCheck {
-  const maxMs = numberInRange('eventLoopDelayCheck maxMs', options.maxMs, 500, 0, 3_600_000)!;
-  const warnMs = numberInRange('eventLoopDelayCheck warnMs', options.warnMs, undefined, 0, 3_600_000);
-  const percentile = numberInRange('eventLoopDelayCheck percentile', options.percentile, 99, 1, 100)!;
-  const resolutionMs = milliseconds('eventLoopDelayCheck resolutionMs', options.resolutionMs, 20, 1);
+  const reader = checkOptions<EventLoopDelayCheckOptions>('eventLoopDelayCheck', options, [
+    'maxMs',
+    'warnMs',
+    'percentile',
+    'resolutionMs',
+  ]);
+  const maxMs = reader.number('maxMs', 500, DELAY_MS);
+  const warnMs = reader.number('warnMs', undefined, DELAY_MS);
+  const percentile = reader.number('percentile', 99, { min: 1, max: 100 });
+  const resolutionMs = reader.milliseconds('resolutionMs', 20, 1);
+  const build = withSettings(reader, { name: 'eventLoop:delay', critical: false, componentType: 'system' });
   const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
   histogram.enable();
   let closed = false;
-  return withSettings(
-    options,
-    { name: 'eventLoop:delay', critical: false, componentType: 'system' },
+  return build(
     function eventLoopDelay(): CheckResult {
       if (closed) return { status: 'fail', output: 'event-loop monitor closed' };
       // The histogram records whole intervals between samples; the delay is what exceeds the resolution.

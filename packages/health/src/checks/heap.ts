@@ -1,8 +1,7 @@
 // heapCheck(): V8 heap used as a share of the heap size limit.
 import { getHeapStatistics } from 'node:v8';
 import type { CheckResult, HealthCheck, HeapCheckOptions } from '../types.js';
-import { numberInRange } from '../validate.js';
-import { grade, round, withSettings } from './settings.js';
+import { checkOptions, grade, round, withSettings } from './settings.js';
 
 /**
  * A heap check (`heap:utilization` in percent, non-critical, `system`): fails above `maxRatio`
@@ -10,11 +9,10 @@ import { grade, round, withSettings } from './settings.js';
  * most of its time collecting garbage, which is when an instance should leave the pool.
  */
 export function heapCheck(options: HeapCheckOptions = {}): HealthCheck {
-  const maxRatio = numberInRange('heapCheck maxRatio', options.maxRatio, 0.9, 0, 1)!;
-  const warnRatio = numberInRange('heapCheck warnRatio', options.warnRatio, undefined, 0, 1);
-  return withSettings(
-    options,
-    { name: 'heap:utilization', critical: false, componentType: 'system' },
+  const reader = checkOptions<HeapCheckOptions>('heapCheck', options, ['maxRatio', 'warnRatio']);
+  const maxRatio = reader.number('maxRatio', 0.9, { min: 0, max: 1 });
+  const warnRatio = reader.number('warnRatio', undefined, { min: 0, max: 1 });
+  return withSettings(reader, { name: 'heap:utilization', critical: false, componentType: 'system' })(
     function heapUtilization(): CheckResult {
       const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
       const ratio = used / limit;

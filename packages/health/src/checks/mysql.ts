@@ -1,7 +1,7 @@
 // mysqlCheck(): a round trip through the application's mysql2 pool or connection (promise or callback API).
 import type { HealthCheck, MysqlCheckOptions } from '../types.js';
 import { isInstanceOfNamed, requireObject, unrecognisedClient } from './client-class.js';
-import { roundTrip, withSettings } from './settings.js';
+import { checkOptions, query, roundTrip, withSettings } from './settings.js';
 
 interface MysqlPromiseQueryable {
   query(sql: string): Promise<unknown>;
@@ -14,14 +14,16 @@ const HINT =
 
 /** A MySQL/MariaDB check (`mysql:responseTime`, critical, `datastore`) running `SELECT 1` (or `options.query`). */
 export function mysqlCheck(client: object, options: MysqlCheckOptions = {}): HealthCheck {
+  const reader = checkOptions<MysqlCheckOptions>('mysqlCheck', options, ['query']);
+  const sql = query(reader, 'SELECT 1');
+  const build = withSettings(reader, {
+    name: 'mysql:responseTime',
+    critical: true,
+    componentType: 'datastore',
+  });
   const target = requireObject(client, 'mysqlCheck', 'a mysql2 pool or connection', HINT);
   const queryable = promiseApi(target);
-  const query = options.query ?? 'SELECT 1';
-  return withSettings(
-    options,
-    { name: 'mysql:responseTime', critical: true, componentType: 'datastore' },
-    roundTrip(() => queryable.query(query)),
-  );
+  return build(roundTrip(() => queryable.query(sql)));
 }
 
 /** The promise API of a mysql2 object: itself, or the wrapper its `promise()` builds over the same pool. */

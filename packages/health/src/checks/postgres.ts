@@ -1,7 +1,7 @@
 // postgresCheck(): a round trip through the application's pg Pool or Client.
 import type { HealthCheck, PostgresCheckOptions } from '../types.js';
 import { requireObject, unrecognisedClient } from './client-class.js';
-import { roundTrip, withSettings } from './settings.js';
+import { checkOptions, query, roundTrip, withSettings } from './settings.js';
 
 interface PgQueryable {
   query(text: string): Promise<unknown>;
@@ -16,6 +16,13 @@ const HINT = 'Pass a pg Pool (new pg.Pool(...)) or a connected pg Client (new pg
  * pool's `connectionTimeoutMillis` and the server's `statement_timeout` to bound it.
  */
 export function postgresCheck(client: object, options: PostgresCheckOptions = {}): HealthCheck {
+  const reader = checkOptions<PostgresCheckOptions>('postgresCheck', options, ['query']);
+  const sql = query(reader, 'SELECT 1');
+  const build = withSettings(reader, {
+    name: 'postgres:responseTime',
+    critical: true,
+    componentType: 'datastore',
+  });
   const target = requireObject(client, 'postgresCheck', 'a pg Pool or Client', HINT);
   const own = target as Record<string, unknown>;
   // pg.Pool keeps counters of its clients; pg.Client keeps its parsed connection parameters.
@@ -24,11 +31,6 @@ export function postgresCheck(client: object, options: PostgresCheckOptions = {}
   if ((!isPool && !isClient) || typeof own.query !== 'function') {
     throw unrecognisedClient('postgresCheck', 'a pg Pool or Client', HINT);
   }
-  const query = options.query ?? 'SELECT 1';
   const pg = target as PgQueryable;
-  return withSettings(
-    options,
-    { name: 'postgres:responseTime', critical: true, componentType: 'datastore' },
-    roundTrip(() => pg.query(query)),
-  );
+  return build(roundTrip(() => pg.query(sql)));
 }

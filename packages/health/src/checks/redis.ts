@@ -1,8 +1,7 @@
 // redisCheck(): PING through an ioredis or node-redis v5 client the application already has.
-import { LbkitError } from '@lbkit/core';
 import type { HealthCheck, RedisCheckOptions } from '../types.js';
 import { isInstanceOfNamed, requireObject, unrecognisedClient } from './client-class.js';
-import { roundTrip, withSettings } from './settings.js';
+import { checkOptions, roundTrip, withSettings } from './settings.js';
 
 interface IoredisLike {
   readonly status: string;
@@ -26,27 +25,21 @@ const HINT =
  * within one cache period.
  */
 export function redisCheck(client: object, options: RedisCheckOptions = {}): HealthCheck {
+  const reader = checkOptions<RedisCheckOptions>('redisCheck', options, ['kind']);
+  const given = reader.oneOf('kind', ['ioredis', 'node-redis'] as const, undefined);
+  const build = withSettings(reader, {
+    name: 'redis:responseTime',
+    critical: true,
+    componentType: 'datastore',
+  });
   const target = requireObject(client, 'redisCheck', 'an ioredis or node-redis client', HINT);
-  const kind = options.kind ?? detectKind(target);
-  if (kind !== 'ioredis' && kind !== 'node-redis') {
-    throw new LbkitError(
-      'LBKIT_HEALTH_OPTION_INVALID',
-      `redisCheck: kind must be "ioredis" or "node-redis"`,
-      {
-        hint: HINT,
-      },
-    );
-  }
+  const kind = given ?? detectKind(target);
   if (typeof (target as { ping?: unknown }).ping !== 'function') {
     throw unrecognisedClient('redisCheck', 'a Redis client with ping()', HINT);
   }
   const ping =
     kind === 'ioredis' ? ioredisPing(target as IoredisLike) : nodeRedisPing(target as NodeRedisLike);
-  return withSettings(
-    options,
-    { name: 'redis:responseTime', critical: true, componentType: 'datastore' },
-    roundTrip(ping),
-  );
+  return build(roundTrip(ping));
 }
 
 function detectKind(client: object): 'ioredis' | 'node-redis' {
