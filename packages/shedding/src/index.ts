@@ -21,6 +21,7 @@ export type {
   Rejection,
   RejectionReason,
   RetryAfterOptions,
+  SheddingErrorCode,
   SheddingSnapshot,
   SignalOptions,
   SignalReadings,

@@ -1,7 +1,8 @@
 // Validates LoadSheddingOptions once, at construction, and fills in every default.
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
+import { defaultLifecycle, type Lifecycle } from '@lbkit/core';
+import { MAX_TIMER_MS, OptionReader, show } from '@lbkit/core/internal';
 import { QUEUE_DEFAULTS, type QueueSettings } from './admission-queue.js';
 import { type BackstopSettings, DEFAULT_HYSTERESIS, type Edge } from './backstops.js';
 import { ADAPTIVE_DEFAULTS, type AdaptiveLimitSettings } from './concurrency-limit.js';
@@ -9,12 +10,15 @@ import { RETRY_AFTER_DEFAULTS, type RetryAfterSettings } from './rejection.js';
 import { DEFAULT_EXEMPT, DEFAULT_LIVENESS } from './route-match.js';
 import { SIGNAL_DEFAULTS, type SignalSettings } from './signals.js';
 import type {
+  AdaptiveLimitOptions,
   BackstopThresholds,
   Classifier,
   Clock,
   LoadSheddingOptions,
+  QueueOptions,
   RejectHandler,
-  Threshold,
+  RetryAfterOptions,
+  SignalOptions,
 } from './types.js';
 
 /** Everything the shedder needs, validated. */
@@ -37,7 +41,7 @@ export interface ResolvedOptions {
 /** Default of `turnBudgetMs`. */
 export const TURN_BUDGET_DEFAULT = 2;
 
-const KNOWN = new Set([
+const KNOWN: readonly (keyof LoadSheddingOptions)[] = [
   'lifecycle',
   'concurrencyLimit',
   'queue',
@@ -51,200 +55,169 @@ const KNOWN = new Set([
   'format',
   'onReject',
   'clock',
-]);
+];
 
-/** Validates `options`; throws `LbkitError` with a stable code on the first problem. */
-export function resolveOptions(options: LoadSheddingOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    fail(
-      'LBKIT_SHEDDING_OPTION_INVALID',
-      `options must be an object, got ${show(options)}`,
-      'Pass {} or leave it out.',
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) {
-      fail(
-        'LBKIT_SHEDDING_OPTION_UNKNOWN',
-        `unknown option ${JSON.stringify(key)}`,
-        `Known options: ${[...KNOWN].join(', ')}.`,
-      );
-    }
-  }
-  const lifecycle = options.lifecycle ?? defaultLifecycle();
+const THRESHOLDS: readonly (keyof BackstopThresholds)[] = [
+  'eventLoopDelayMs',
+  'eventLoopUtilization',
+  'heapUsedBytes',
+  'rssBytes',
+];
+
+const HINT = 'See the options table in the @lbkit/shedding README.';
+
+/**
+ * Validates `options`; throws `LbkitError` on the first problem: `LBKIT_SHEDDING_OPTION_UNKNOWN`
+ * for a name it does not know, `LBKIT_SHEDDING_OPTION_INVALID` for a value of the wrong type or
+ * range, and a subject's own code when two options contradict each other (`min` above `max`, …).
+ */
+export function resolveOptions(options: LoadSheddingOptions | undefined): ResolvedOptions {
+  const o = new OptionReader<LoadSheddingOptions>('SHEDDING', 'loadShedding()', options, KNOWN);
+  const lifecycle = o.get('lifecycle') ?? defaultLifecycle();
   // Shape, not instanceof: two copies of @lbkit/core in one install must still work together.
   if (typeof lifecycle?.state !== 'string' || typeof lifecycle.inFlight?.track !== 'function') {
-    fail(
-      'LBKIT_SHEDDING_OPTION_INVALID',
-      'lifecycle must be a Lifecycle from @lbkit/core',
+    throw o.invalid(
+      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(lifecycle)}`,
       'Pass the lifecycle your health and shutdown use, or leave it out.',
     );
   }
   return {
     lifecycle,
-    limit: resolveLimit(options.concurrencyLimit),
-    queue: resolveQueue(options.queue),
-    turnBudgetMs: num(
-      'turnBudgetMs',
-      options.turnBudgetMs,
-      TURN_BUDGET_DEFAULT,
-      'LBKIT_SHEDDING_QUEUE_INVALID',
-      { above: 0 },
+    limit: resolveLimit(o),
+    queue: resolveQueue(o),
+    turnBudgetMs: positive(o, 'turnBudgetMs', TURN_BUDGET_DEFAULT),
+    signals: resolveSignals(o.nested<SignalOptions>('signals', Object.keys(SIGNAL_DEFAULTS))),
+    backstops: resolveThresholds(o.nested<BackstopThresholds>('thresholds', THRESHOLDS)),
+    classify: o.function<Classifier>('classify'),
+    exempt:
+      typeof o.get('exempt') === 'function'
+        ? o.function<(req: IncomingMessage) => boolean>('exempt')!
+        : paths(o, 'exempt', DEFAULT_EXEMPT),
+    liveness: paths(o, 'liveness', DEFAULT_LIVENESS),
+    retryAfter: resolveRetryAfter(
+      o.nested<RetryAfterOptions>('retryAfter', Object.keys(RETRY_AFTER_DEFAULTS)),
     ),
-    signals: resolveSignals(options.signals),
-    backstops: resolveThresholds(options.thresholds),
-    classify: fn('classify', options.classify, 'LBKIT_SHEDDING_ROUTES_INVALID') as Classifier | undefined,
-    exempt: resolveExempt(options.exempt),
-    liveness: paths('liveness', options.liveness ?? DEFAULT_LIVENESS),
-    retryAfter: resolveRetryAfter(options.retryAfter),
-    format: resolveFormat(options.format),
-    onReject: fn('onReject', options.onReject, 'LBKIT_SHEDDING_OPTION_INVALID') as RejectHandler | undefined,
-    clock:
-      (fn('clock', options.clock, 'LBKIT_SHEDDING_OPTION_INVALID') as Clock | undefined) ??
-      (() => performance.now()),
+    format: o.oneOf('format', ['json', 'text'] as const, 'json'),
+    onReject: o.function<RejectHandler>('onReject'),
+    clock: o.function<Clock>('clock') ?? (() => performance.now()),
   };
 }
 
-function resolveLimit(value: LoadSheddingOptions['concurrencyLimit']): number | AdaptiveLimitSettings {
-  const code = 'LBKIT_SHEDDING_LIMIT_INVALID';
-  if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 1) {
-      fail(
-        code,
-        `concurrencyLimit must be a whole number ≥ 1, got ${show(value)}`,
-        'Pass a fixed limit such as 2, or an object for the adaptive limit.',
-      );
-    }
-    return value;
+function resolveLimit(o: OptionReader<LoadSheddingOptions>): number | AdaptiveLimitSettings {
+  const value = o.get('concurrencyLimit');
+  if (typeof value === 'number' || (value !== undefined && (typeof value !== 'object' || value === null))) {
+    return o.number('concurrencyLimit', 0, {
+      min: 1,
+      integer: true,
+      hint: 'Pass a fixed limit such as 2, or an object for the adaptive limit.',
+    });
   }
-  const o = object('concurrencyLimit', value, code);
-  known('concurrencyLimit', o, Object.keys(ADAPTIVE_DEFAULTS), code);
+  const c = o.nested<AdaptiveLimitOptions>('concurrencyLimit', Object.keys(ADAPTIVE_DEFAULTS));
+  const whole = { min: 1, integer: true, hint: HINT };
   const s: AdaptiveLimitSettings = {
-    initial: num('concurrencyLimit.initial', o.initial, ADAPTIVE_DEFAULTS.initial, code, {
-      min: 1,
-      integer: true,
-    }),
-    min: num('concurrencyLimit.min', o.min, ADAPTIVE_DEFAULTS.min, code, { min: 1, integer: true }),
-    max: num('concurrencyLimit.max', o.max, ADAPTIVE_DEFAULTS.max, code, { min: 1, integer: true }),
-    tolerance: num('concurrencyLimit.tolerance', o.tolerance, ADAPTIVE_DEFAULTS.tolerance, code, {
-      above: 1,
-    }),
-    growBelow: num('concurrencyLimit.growBelow', o.growBelow, ADAPTIVE_DEFAULTS.growBelow, code, { min: 1 }),
-    toleranceMs: num('concurrencyLimit.toleranceMs', o.toleranceMs, ADAPTIVE_DEFAULTS.toleranceMs, code, {
-      min: 0,
-    }),
-    windowMs: num('concurrencyLimit.windowMs', o.windowMs, ADAPTIVE_DEFAULTS.windowMs, code, { min: 1 }),
-    minSamples: num('concurrencyLimit.minSamples', o.minSamples, ADAPTIVE_DEFAULTS.minSamples, code, {
-      min: 1,
-      integer: true,
-    }),
-    saturatedDelayMs: num(
-      'concurrencyLimit.saturatedDelayMs',
-      o.saturatedDelayMs,
-      ADAPTIVE_DEFAULTS.saturatedDelayMs,
-      code,
-      { above: 0 },
+    initial: c.number('initial', ADAPTIVE_DEFAULTS.initial, whole),
+    min: c.number('min', ADAPTIVE_DEFAULTS.min, whole),
+    max: c.number('max', ADAPTIVE_DEFAULTS.max, whole),
+    tolerance: above(c, 'tolerance', ADAPTIVE_DEFAULTS.tolerance, 1),
+    growBelow: c.number('growBelow', ADAPTIVE_DEFAULTS.growBelow, { min: 1, hint: HINT }),
+    toleranceMs: c.number('toleranceMs', ADAPTIVE_DEFAULTS.toleranceMs, { min: 0, hint: HINT }),
+    windowMs: c.number('windowMs', ADAPTIVE_DEFAULTS.windowMs, { min: 1, max: MAX_TIMER_MS, hint: HINT }),
+    minSamples: c.number('minSamples', ADAPTIVE_DEFAULTS.minSamples, whole),
+    saturatedDelayMs: positive(c, 'saturatedDelayMs', ADAPTIVE_DEFAULTS.saturatedDelayMs),
+    latencySignal: c.oneOf(
+      'latencySignal',
+      ['when-busy', 'always'] as const,
+      ADAPTIVE_DEFAULTS.latencySignal,
     ),
-    latencySignal: latencySignal(o.latencySignal, code),
   };
-  if (s.min > s.max) fail(code, `concurrencyLimit.min (${s.min}) is above max (${s.max})`, 'Make min ≤ max.');
-  if (o.initial !== undefined && (s.initial < s.min || s.initial > s.max)) {
-    fail(
-      code,
+  const code = 'LBKIT_SHEDDING_LIMIT_INVALID';
+  if (s.min > s.max) {
+    throw c.invalid(`concurrencyLimit.min (${s.min}) is above max (${s.max})`, 'Make min ≤ max.', code);
+  }
+  if (c.get('initial') !== undefined && (s.initial < s.min || s.initial > s.max)) {
+    throw c.invalid(
       `concurrencyLimit.initial (${s.initial}) is outside min–max (${s.min}–${s.max})`,
       'Pick an initial limit between min and max.',
+      code,
     );
   }
   if (s.growBelow >= s.tolerance) {
-    fail(
-      code,
+    throw c.invalid(
       `concurrencyLimit.growBelow (${s.growBelow}) must be below tolerance (${s.tolerance})`,
       'Leave a band between them in which the limit holds; otherwise it oscillates.',
+      code,
     );
   }
   return { ...s, initial: Math.min(s.max, Math.max(s.min, s.initial)) };
 }
 
-function latencySignal(value: unknown, code: string): 'when-busy' | 'always' {
-  if (value === undefined) return ADAPTIVE_DEFAULTS.latencySignal;
-  if (value === 'when-busy' || value === 'always') return value;
-  return fail(
-    code,
-    `concurrencyLimit.latencySignal must be 'when-busy' or 'always', got ${JSON.stringify(value)}`,
-    "Use 'when-busy' (the default) unless one downstream dependency is the bottleneck.",
-  );
-}
-
-function resolveQueue(value: LoadSheddingOptions['queue']): QueueSettings | false {
+function resolveQueue(o: OptionReader<LoadSheddingOptions>): QueueSettings | false {
+  const value = o.get('queue');
   if (value === false) return false;
-  const code = 'LBKIT_SHEDDING_QUEUE_INVALID';
-  const o = object('queue', value, code);
-  known('queue', o, Object.keys(QUEUE_DEFAULTS), code);
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw o.invalid(
+      `queue must be an object or false, got ${show(value)}`,
+      'For example queue: { targetMs: 5 }.',
+    );
+  }
+  const q = o.nested<QueueOptions>('queue', Object.keys(QUEUE_DEFAULTS));
   const s: QueueSettings = {
-    targetMs: num('queue.targetMs', o.targetMs, QUEUE_DEFAULTS.targetMs, code, { above: 0 }),
-    intervalMs: num('queue.intervalMs', o.intervalMs, QUEUE_DEFAULTS.intervalMs, code, { above: 0 }),
-    maxLength: num('queue.maxLength', o.maxLength, QUEUE_DEFAULTS.maxLength, code, { min: 1, integer: true }),
+    targetMs: positive(q, 'targetMs', QUEUE_DEFAULTS.targetMs),
+    intervalMs: positive(q, 'intervalMs', QUEUE_DEFAULTS.intervalMs),
+    maxLength: q.number('maxLength', QUEUE_DEFAULTS.maxLength, { min: 1, integer: true, hint: HINT }),
   };
   if (s.targetMs >= s.intervalMs) {
-    fail(
-      code,
+    throw q.invalid(
       `queue.targetMs (${s.targetMs}) must be below queue.intervalMs (${s.intervalMs})`,
       'CoDel uses a target of about 5% of the interval, for example 5 and 100.',
+      'LBKIT_SHEDDING_QUEUE_INVALID',
     );
   }
   return s;
 }
 
-function resolveSignals(value: LoadSheddingOptions['signals']): SignalSettings {
-  const code = 'LBKIT_SHEDDING_SIGNALS_INVALID';
-  const o = object('signals', value, code);
-  known('signals', o, Object.keys(SIGNAL_DEFAULTS), code);
+function resolveSignals(s: OptionReader<SignalOptions>): SignalSettings {
   return {
-    intervalMs: num('signals.intervalMs', o.intervalMs, SIGNAL_DEFAULTS.intervalMs, code, { min: 10 }),
-    eventLoopDelayPercentile: num(
-      'signals.eventLoopDelayPercentile',
-      o.eventLoopDelayPercentile,
-      SIGNAL_DEFAULTS.eventLoopDelayPercentile,
-      code,
-      { min: 0, max: 100 },
-    ),
-    resolutionMs: num('signals.resolutionMs', o.resolutionMs, SIGNAL_DEFAULTS.resolutionMs, code, {
+    intervalMs: s.number('intervalMs', SIGNAL_DEFAULTS.intervalMs, {
+      min: 10,
+      max: MAX_TIMER_MS,
+      hint: HINT,
+    }),
+    eventLoopDelayPercentile: s.number('eventLoopDelayPercentile', SIGNAL_DEFAULTS.eventLoopDelayPercentile, {
+      min: 0,
+      max: 100,
+      hint: HINT,
+    }),
+    resolutionMs: s.number('resolutionMs', SIGNAL_DEFAULTS.resolutionMs, {
       min: 1,
       integer: true,
+      hint: HINT,
     }),
   };
 }
 
-function resolveThresholds(value: LoadSheddingOptions['thresholds']): BackstopSettings {
-  const code = 'LBKIT_SHEDDING_THRESHOLD_INVALID';
-  const o = object('thresholds', value, code);
-  const keys: (keyof BackstopThresholds)[] = [
-    'eventLoopDelayMs',
-    'eventLoopUtilization',
-    'heapUsedBytes',
-    'rssBytes',
-  ];
-  known('thresholds', o, keys, code);
+function resolveThresholds(t: OptionReader<BackstopThresholds>): BackstopSettings {
   const out: BackstopSettings = {};
-  for (const key of keys) {
-    const raw = o[key] as Threshold | undefined;
-    if (raw === undefined) continue;
-    const max = key === 'eventLoopUtilization' ? 1 : undefined;
+  for (const key of THRESHOLDS) {
+    const value = t.get(key);
+    if (value === undefined) continue;
+    const max = key === 'eventLoopUtilization' ? 1 : Number.POSITIVE_INFINITY;
     let edge: Edge;
-    if (typeof raw === 'number') {
-      const high = num(`thresholds.${key}`, raw, 0, code, { above: 0, max });
+    if (typeof value !== 'object' || value === null) {
+      const high = positive(t, key, 0, max);
       edge = { high, low: high * DEFAULT_HYSTERESIS };
     } else {
-      const e = object(`thresholds.${key}`, raw, code);
-      known(`thresholds.${key}`, e, ['high', 'low'], code);
-      const high = num(`thresholds.${key}.high`, e.high, Number.NaN, code, { above: 0, max });
-      const low = num(`thresholds.${key}.low`, e.low, Number.NaN, code, { min: 0 });
-      if (low >= high)
-        fail(
-          code,
-          `thresholds.${key}.low (${low}) must be below high (${high})`,
+      const e = t.nested<{ high: number; low: number }>(key, ['high', 'low']);
+      const high = positive(e, 'high', undefined, max);
+      const low = e.number('low', undefined, { min: 0, hint: HINT });
+      if (low === undefined) throw e.invalid(`${e.name('low')} is required with high`, HINT);
+      if (low >= high) {
+        throw e.invalid(
+          `${e.name('low')} (${low}) must be below high (${high})`,
           'The gap between them is the hysteresis.',
+          'LBKIT_SHEDDING_THRESHOLD_INVALID',
         );
+      }
       edge = { high, low };
     }
     out[key] = edge;
@@ -252,128 +225,75 @@ function resolveThresholds(value: LoadSheddingOptions['thresholds']): BackstopSe
   return out;
 }
 
-function resolveExempt(
-  value: LoadSheddingOptions['exempt'],
-): readonly string[] | ((req: IncomingMessage) => boolean) {
-  if (typeof value === 'function') return value;
-  return paths('exempt', value ?? DEFAULT_EXEMPT);
-}
-
-function resolveRetryAfter(value: LoadSheddingOptions['retryAfter']): RetryAfterSettings {
-  const code = 'LBKIT_SHEDDING_RETRY_AFTER_INVALID';
-  const o = object('retryAfter', value, code);
-  known('retryAfter', o, Object.keys(RETRY_AFTER_DEFAULTS), code);
+function resolveRetryAfter(r: OptionReader<RetryAfterOptions>): RetryAfterSettings {
   const s: RetryAfterSettings = {
-    minSeconds: num('retryAfter.minSeconds', o.minSeconds, RETRY_AFTER_DEFAULTS.minSeconds, code, {
+    minSeconds: r.number('minSeconds', RETRY_AFTER_DEFAULTS.minSeconds, {
       min: 0,
       integer: true,
+      hint: HINT,
     }),
-    maxSeconds: num('retryAfter.maxSeconds', o.maxSeconds, RETRY_AFTER_DEFAULTS.maxSeconds, code, {
+    maxSeconds: r.number('maxSeconds', RETRY_AFTER_DEFAULTS.maxSeconds, {
       min: 1,
       integer: true,
+      hint: HINT,
     }),
-    jitter: num('retryAfter.jitter', o.jitter, RETRY_AFTER_DEFAULTS.jitter, code, { min: 0, max: 10 }),
+    jitter: r.number('jitter', RETRY_AFTER_DEFAULTS.jitter, { min: 0, max: 10, hint: HINT }),
   };
-  if (s.minSeconds > s.maxSeconds)
-    fail(
-      code,
+  if (s.minSeconds > s.maxSeconds) {
+    throw r.invalid(
       `retryAfter.minSeconds (${s.minSeconds}) is above maxSeconds (${s.maxSeconds})`,
       'Make minSeconds ≤ maxSeconds.',
+      'LBKIT_SHEDDING_RETRY_AFTER_INVALID',
     );
+  }
   return s;
 }
 
-function resolveFormat(value: unknown): 'json' | 'text' {
-  if (value === undefined) return 'json';
-  if (value === 'json' || value === 'text') return value;
-  return fail(
-    'LBKIT_SHEDDING_OPTION_INVALID',
-    `format must be 'json' or 'text', got ${show(value)}`,
-    'Use onReject for any other response.',
-  );
-}
-
-function paths(name: string, value: unknown): readonly string[] {
-  const code = 'LBKIT_SHEDDING_ROUTES_INVALID';
+function paths(
+  o: OptionReader<LoadSheddingOptions>,
+  key: 'exempt' | 'liveness',
+  fallback: readonly string[],
+): readonly string[] {
+  const value: unknown = o.get(key);
+  if (value === undefined) return fallback;
   if (
     !Array.isArray(value) ||
     value.some((p) => typeof p !== 'string' || !p.startsWith('/') || p.length > 1024)
   ) {
-    fail(
-      code,
-      `${name} must be an array of paths starting with "/", got ${show(value)}`,
-      `For example ${name}: ['/health', '/metrics'].`,
+    throw o.invalid(
+      `${key} must be an array of paths starting with "/"${key === 'exempt' ? ' or a function' : ''}, got ${show(value)}`,
+      `For example ${key}: ['/health', '/metrics'].`,
     );
   }
   return [...(value as string[])];
 }
 
-function fn(name: string, value: unknown, code: string): unknown {
-  if (value !== undefined && typeof value !== 'function')
-    fail(code, `${name} must be a function, got ${show(value)}`, 'Pass a function or leave it out.');
+/**
+ * A number above 0 (strictly: a zero budget, target or threshold would shed everything) and at
+ * most `max`; the kit's ranges are inclusive, so the open end is checked here.
+ */
+function positive<T extends object, F extends number | undefined>(
+  r: OptionReader<T>,
+  key: keyof T & string,
+  fallback: F,
+  max = MAX_TIMER_MS,
+): number | (F & number) {
+  return above(r, key, fallback, 0, max);
+}
+
+function above<T extends object, F extends number | undefined>(
+  r: OptionReader<T>,
+  key: keyof T & string,
+  fallback: F,
+  bound: number,
+  max = Number.POSITIVE_INFINITY,
+): number | (F & number) {
+  const raw: unknown = r.get(key);
+  if (typeof raw === 'number' && raw <= bound) {
+    const span = max < Number.POSITIVE_INFINITY ? ` and ≤ ${max}` : '';
+    throw r.invalid(`${r.name(key)} must be a number > ${bound}${span}, got ${show(raw)}`, HINT);
+  }
+  const value = r.number(key, fallback, { min: bound, max, hint: HINT });
+  if (value === undefined) throw r.invalid(`${r.name(key)} is required`, HINT);
   return value;
-}
-
-function object(name: string, value: unknown, code: string): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(
-      code,
-      `${name} must be an object, got ${show(value)}`,
-      'See the options table in the @lbkit/shedding README.',
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
-function known(name: string, o: Record<string, unknown>, keys: readonly string[], code: string): void {
-  for (const key of Object.keys(o)) {
-    if (!keys.includes(key))
-      fail(code, `${name} has no option ${JSON.stringify(key)}`, `Known: ${keys.join(', ')}.`);
-  }
-}
-
-function num(
-  name: string,
-  value: unknown,
-  fallback: number,
-  code: string,
-  rule: { min?: number; above?: number; max?: number | undefined; integer?: boolean },
-): number {
-  if (value === undefined && !Number.isNaN(fallback)) return fallback;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (rule.min === undefined || value >= rule.min) &&
-    (rule.above === undefined || value > rule.above) &&
-    (rule.max === undefined || value <= rule.max) &&
-    (!rule.integer || Number.isInteger(value));
-  if (!ok) {
-    const parts = [
-      rule.integer ? 'a whole number' : 'a number',
-      rule.min !== undefined ? `≥ ${rule.min}` : '',
-      rule.above !== undefined ? `> ${rule.above}` : '',
-      rule.max !== undefined ? `≤ ${rule.max}` : '',
-    ].filter(Boolean);
-    fail(
-      code,
-      `${name} must be ${parts.join(' ')}, got ${show(value)}`,
-      'See the options table in the @lbkit/shedding README.',
-    );
-  }
-  return value as number;
-}
-
-function fail(code: string, message: string, hint: string): never {
-  throw new LbkitError(code, message, { hint });
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
 }

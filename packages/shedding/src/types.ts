@@ -3,6 +3,19 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Lifecycle } from '@lbkit/core';
 
 /**
+ * Every code the errors of @lbkit/shedding carry (`LbkitError.code`); all are raised when the
+ * shedder or the check is created, never per request. See the README's "Error codes".
+ */
+export type SheddingErrorCode =
+  | 'LBKIT_SHEDDING_OPTION_UNKNOWN'
+  | 'LBKIT_SHEDDING_OPTION_INVALID'
+  | 'LBKIT_SHEDDING_FACTORY_NOT_CALLED'
+  | 'LBKIT_SHEDDING_LIMIT_INVALID'
+  | 'LBKIT_SHEDDING_QUEUE_INVALID'
+  | 'LBKIT_SHEDDING_THRESHOLD_INVALID'
+  | 'LBKIT_SHEDDING_RETRY_AFTER_INVALID';
+
+/**
  * How important a request is when the instance is overloaded:
  * - `critical`: always admitted (still counted and measured); shed only once the lifecycle is `stopped`;
  * - `default`: admitted under the concurrency limit, queued behind it, shed when the queue says so;
