@@ -1,13 +1,12 @@
 // clusterPrimary(): a node:cluster primary with zero-downtime rolling reloads and backoff respawns.
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { LbkitError } from '@lbkit/core';
+import { type ResolvedPrimaryOptions, resolvePrimaryOptions } from './cluster-options.js';
 import { drainWorker, within } from './drain-worker.js';
-import { duration, signalList } from './options.js';
 import { READY_MESSAGE } from './process-manager.js';
-import { type ResolvedBackoff, resolveBackoff, respawnDelay } from './respawn-backoff.js';
+import { type ResolvedBackoff, respawnDelay } from './respawn-backoff.js';
 import type {
   ClusterPrimary,
   ClusterPrimaryEvents,
@@ -37,17 +36,15 @@ interface Entry {
  */
 export function clusterPrimary(options: ClusterPrimaryOptions = {}): ClusterPrimary {
   if (!cluster.isPrimary) {
-    throw new LbkitError('LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY', 'clusterPrimary() runs in the primary process only', {
-      hint: 'Branch on cluster.isPrimary: the primary calls clusterPrimary(), workers start the server with gracefulShutdown().',
-    });
+    throw new LbkitError(
+      'LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY',
+      'clusterPrimary() runs in the primary process only',
+      {
+        hint: 'Branch on cluster.isPrimary: the primary calls clusterPrimary(), workers start the server with gracefulShutdown().',
+      },
+    );
   }
-  const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
-    throw new LbkitError('LBKIT_SHUTDOWN_CLUSTER_WORKERS_INVALID', 'workers must be a whole number from 1 to 1024', {
-      hint: 'Leave it out to start one worker per available CPU.',
-    });
-  }
-  return new Primary(workers, options);
+  return new Primary(resolvePrimaryOptions(options));
 }
 
 class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrimary {
@@ -67,23 +64,20 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
   #reloading: Promise<ReloadResult> | undefined;
   #stopping: Promise<0 | 1> | undefined;
 
-  constructor(count: number, options: ClusterPrimaryOptions) {
+  constructor(options: ResolvedPrimaryOptions) {
     super();
+    const count = options.workers;
     this.#count = count;
-    this.#env = options.env ?? (() => ({}));
-    this.#readyTimeoutMs = duration('readyTimeoutMs', options.readyTimeoutMs, 30_000);
-    this.#stopTimeoutMs = duration('stopTimeoutMs', options.stopTimeoutMs, 30_000);
-    this.#backoff = resolveBackoff(options.respawn);
-    this.#exit = options.exit !== false;
+    this.#env = options.env;
+    this.#readyTimeoutMs = options.readyTimeoutMs;
+    this.#stopTimeoutMs = options.stopTimeoutMs;
+    this.#backoff = options.backoff;
+    this.#exit = options.exit;
     this.#logger = options.logger;
     this.#failures = new Array<number>(count).fill(0);
-    const reloadSignal = options.reloadSignal === undefined ? 'SIGHUP' : options.reloadSignal;
-    const stopSignals = signalList('signals', options.signals, ['SIGTERM', 'SIGINT']);
-    if (reloadSignal !== false) {
-      signalList('reloadSignal', reloadSignal, []);
-      this.#onProcess(reloadSignal, () => void this.reload());
-    }
-    for (const signal of stopSignals) this.#onProcess(signal, () => this.#onStopSignal(signal));
+    const { reloadSignal } = options;
+    if (reloadSignal !== false) this.#onProcess(reloadSignal, () => void this.reload());
+    for (const signal of options.signals) this.#onProcess(signal, () => this.#onStopSignal(signal));
     this.ready = new Promise((resolve) => {
       this.#resolveReady = resolve;
     });

@@ -6,7 +6,13 @@ import { type InFlightSnapshot, LbkitError, type Lifecycle } from '@lbkit/core';
 import { runHook } from './cleanup-hooks.js';
 import { ConnectionRegistry } from './connections.js';
 import { delay } from './delay.js';
-import { checkHook, checkServers, type ResolvedOptions, resolveOptions } from './options.js';
+import {
+  checkHook,
+  checkServers,
+  type ResolvedOptions,
+  resolveOptions,
+  resolveRunOptions,
+} from './options.js';
 import { announceReady, useIpc } from './process-manager.js';
 import { installTriggers } from './process-triggers.js';
 import type {
@@ -104,7 +110,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
   }
 
   shutdown(reason = 'manual', options: ShutdownRunOptions = {}): Promise<ShutdownResult> {
-    return this.#start(reason, options, false);
+    return this.#start(reason, resolveRunOptions(options), false);
   }
 
   addHook(hook: CleanupHook): void {

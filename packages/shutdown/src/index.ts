@@ -14,6 +14,7 @@ export type {
   ReloadResult,
   RespawnBackoff,
   Shutdown,
+  ShutdownErrorCode,
   ShutdownEvents,
   ShutdownLogger,
   ShutdownPhase,

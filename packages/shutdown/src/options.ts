@@ -2,11 +2,13 @@
 import { Server as NetServer } from 'node:net';
 import { constants } from 'node:os';
 import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
+import { MAX_TIMER_MS, OptionReader, show } from '@lbkit/core/internal';
 import type {
   CleanupHook,
   GracefulShutdownOptions,
   ShutdownLogger,
   ShutdownPhaseEvent,
+  ShutdownRunOptions,
   ShutdownServer,
   UpgradeCloser,
   WebSocketServerLike,
@@ -32,56 +34,120 @@ export interface ResolvedOptions {
   readonly stopAccepting: (() => unknown) | undefined;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
+// `satisfies` makes the compiler check these lists against the option types, both ways.
+const KNOWN = Object.keys({
+  lifecycle: true,
+  signals: true,
+  drainDelayMs: true,
+  drainTimeoutMs: true,
+  keepAliveDuringDelay: true,
+  hooks: true,
+  hookTimeoutMs: true,
+  webSockets: true,
+  closeUpgraded: true,
+  exit: true,
+  handleUncaught: true,
+  ipc: true,
+  markReadyOnListen: true,
+  logger: true,
+  onPhase: true,
+  stopAccepting: true,
+} satisfies Record<keyof GracefulShutdownOptions, true>);
+const HOOK_KEYS = Object.keys({ name: true, run: true, timeoutMs: true } satisfies Record<
+  keyof CleanupHook,
+  true
+>);
+const UNCAUGHT_KEYS = ['drainTimeoutMs'];
+const RUN_KEYS = Object.keys({ skipDelay: true, drainTimeoutMs: true } satisfies Record<
+  keyof ShutdownRunOptions,
+  true
+>);
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
 
-/** Throws `LBKIT_SHUTDOWN_DURATION_INVALID` unless `value` is a whole number of ms a timer can hold. */
-export function duration(name: string, value: unknown, fallback: number): number {
+/** Throws `LBKIT_SHUTDOWN_DURATION_INVALID` unless `key` is left out or a whole number of ms a timer can hold. */
+export function duration<T extends object>(
+  options: OptionReader<T>,
+  key: keyof T & string,
+  fallback: number,
+): number {
+  const value: unknown = options.get(key);
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
-    throw new LbkitError(
+    throw options.invalid(
+      `${options.name(key)} must be a whole number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${show(value)}`,
+      `Pass an integer number of milliseconds, for example ${options.name(key)}: ${fallback || 1000}.`,
       'LBKIT_SHUTDOWN_DURATION_INVALID',
-      `${name} must be a whole number of milliseconds`,
-      {
-        hint: `Pass an integer from 0 to ${MAX_TIMER_MS}; got ${String(value)}.`,
-      },
     );
   }
   return value;
 }
 
 /** Throws `LBKIT_SHUTDOWN_SIGNAL_INVALID` for names the OS does not know or that cannot be caught. */
-export function signalList(
-  name: string,
-  value: unknown,
+export function signalList<T extends object>(
+  options: OptionReader<T>,
+  key: keyof T & string,
   fallback: readonly NodeJS.Signals[],
 ): NodeJS.Signals[] {
+  const value: unknown = options.get(key);
   if (value === undefined) return [...fallback];
-  const list = Array.isArray(value) ? value : [value];
+  const list: unknown[] = Array.isArray(value) ? value : [value];
   for (const signal of list) {
     if (typeof signal !== 'string' || !(signal in constants.signals) || UNCATCHABLE.has(signal)) {
-      throw new LbkitError('LBKIT_SHUTDOWN_SIGNAL_INVALID', `${name} contains ${String(signal)}`, {
-        hint: 'Use catchable signal names such as SIGTERM, SIGINT or SIGHUP (SIGKILL and SIGSTOP cannot be handled).',
-      });
+      throw options.invalid(
+        `${options.name(key)} contains ${show(signal)}, which is not a signal that can be handled`,
+        'Use catchable signal names such as SIGTERM, SIGINT or SIGHUP (SIGKILL and SIGSTOP cannot be handled).',
+        'LBKIT_SHUTDOWN_SIGNAL_INVALID',
+      );
     }
   }
   return [...new Set(list as NodeJS.Signals[])];
 }
 
-/** Throws `LBKIT_SHUTDOWN_HOOK_INVALID` unless `hook` has a name and a run function. */
-export function checkHook(hook: unknown): CleanupHook {
-  const candidate = hook as Partial<CleanupHook> | undefined;
+/** Throws `LBKIT_SHUTDOWN_OPTION_INVALID` unless `key` is left out or a logger with info, warn and error. */
+export function loggerOption<T extends object>(
+  options: OptionReader<T>,
+  key: keyof T & string,
+): ShutdownLogger | undefined {
+  const value: unknown = options.get(key);
+  if (value === undefined) return undefined;
+  const logger = value as Partial<Record<keyof ShutdownLogger, unknown>> | null;
   if (
-    !candidate ||
-    typeof candidate.name !== 'string' ||
-    candidate.name === '' ||
-    typeof candidate.run !== 'function'
+    typeof logger !== 'object' ||
+    logger === null ||
+    typeof logger.info !== 'function' ||
+    typeof logger.warn !== 'function' ||
+    typeof logger.error !== 'function'
   ) {
-    throw new LbkitError('LBKIT_SHUTDOWN_HOOK_INVALID', 'a cleanup hook needs a name and a run function', {
-      hint: "Pass { name: 'redis', run: () => redis.quit() }, optionally with timeoutMs.",
-    });
+    throw options.invalid(
+      `${options.name(key)} must have info, warn and error methods, got ${show(value)}`,
+      `Pass console, or a logger such as pino's: ${options.name(key)}: console.`,
+    );
   }
-  duration(`timeoutMs of hook ${candidate.name}`, candidate.timeoutMs, 0);
+  return value as ShutdownLogger;
+}
+
+/**
+ * Throws `LBKIT_SHUTDOWN_HOOK_INVALID` unless `hook` has a name and a run function, and
+ * `LBKIT_SHUTDOWN_OPTION_UNKNOWN` for any other key (`{ name, runn }`).
+ */
+export function checkHook(hook: unknown, path = 'hook', owner = 'addHook()'): CleanupHook {
+  const candidate = hook as Partial<Record<keyof CleanupHook, unknown>> | null | undefined;
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
+    throw new LbkitError(
+      'LBKIT_SHUTDOWN_HOOK_INVALID',
+      `${owner}: ${path} must be { name, run }, got ${show(hook)}`,
+      { hint: "Pass { name: 'redis', run: () => redis.quit() }, optionally with timeoutMs." },
+    );
+  }
+  const options = new OptionReader<CleanupHook>('SHUTDOWN', owner, candidate, HOOK_KEYS, path);
+  if (typeof candidate.name !== 'string' || candidate.name === '' || typeof candidate.run !== 'function') {
+    throw options.invalid(
+      `${path} needs a name and a run function`,
+      "Pass { name: 'redis', run: () => redis.quit() }, optionally with timeoutMs.",
+      'LBKIT_SHUTDOWN_HOOK_INVALID',
+    );
+  }
+  duration(options, 'timeoutMs', 0);
   return candidate as CleanupHook;
 }
 
@@ -116,61 +182,106 @@ export function checkServers(value: unknown): ShutdownServer[] {
   return list as ShutdownServer[];
 }
 
-function listOf<T>(value: T | readonly T[] | undefined): T[] {
+function listOf(value: unknown): unknown[] {
   if (value === undefined) return [];
-  return Array.isArray(value) ? [...value] : [value as T];
+  return Array.isArray(value) ? [...value] : [value];
 }
 
-/** Applies defaults and validates; throws an `LbkitError` with a stable code on the first problem. */
-export function resolveOptions(options: GracefulShutdownOptions = {}): ResolvedOptions {
-  const webSockets = listOf(options.webSockets);
+function lifecycleOption(options: OptionReader<GracefulShutdownOptions>): Lifecycle {
+  const value: unknown = options.get('lifecycle');
+  if (value === undefined) return defaultLifecycle();
+  // By shape, not instanceof: two copies of @lbkit/core in one install must still work together.
+  const lifecycle = value as Partial<Record<keyof Lifecycle, unknown>> | null;
+  if (
+    typeof lifecycle !== 'object' ||
+    lifecycle === null ||
+    typeof lifecycle.beginDrain !== 'function' ||
+    typeof lifecycle.markStopped !== 'function' ||
+    typeof lifecycle.inFlight !== 'object'
+  ) {
+    throw options.invalid(
+      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(value)}`,
+      'Pass new Lifecycle() (or leave it out to use defaultLifecycle()).',
+    );
+  }
+  return value as Lifecycle;
+}
+
+function webSocketsOption(options: OptionReader<GracefulShutdownOptions>): WebSocketServerLike[] {
+  const webSockets = listOf(options.get('webSockets'));
   for (const wss of webSockets) {
-    if (!wss || !(wss.clients instanceof Set)) {
-      throw new LbkitError(
+    if (typeof wss !== 'object' || wss === null || !((wss as WebSocketServerLike).clients instanceof Set)) {
+      throw options.invalid(
+        `webSockets expects ws WebSocketServer instances, got ${show(wss)}`,
+        'Pass new WebSocketServer(...) from the ws package, created with clientTracking on (its default).',
         'LBKIT_SHUTDOWN_WEBSOCKET_SERVER_INVALID',
-        'webSockets expects ws WebSocketServer instances',
-        {
-          hint: 'Pass new WebSocketServer(...) from the ws package, created with clientTracking on (its default).',
-        },
       );
     }
   }
-  const closeUpgraded = listOf(options.closeUpgraded);
-  if (closeUpgraded.some((fn) => typeof fn !== 'function')) {
-    throw new LbkitError('LBKIT_SHUTDOWN_HOOK_INVALID', 'closeUpgraded expects functions', {
-      hint: 'Pass a function that closes your upgraded connections, for example () => io.close().',
-    });
+  return webSockets as WebSocketServerLike[];
+}
+
+function closeUpgradedOption(options: OptionReader<GracefulShutdownOptions>): UpgradeCloser[] {
+  const closeUpgraded = listOf(options.get('closeUpgraded'));
+  const bad = closeUpgraded.findIndex((fn) => typeof fn !== 'function');
+  if (bad >= 0) {
+    throw options.invalid(
+      `closeUpgraded expects functions, got ${show(closeUpgraded[bad])}`,
+      'Pass a function that closes your upgraded connections, for example () => io.close().',
+      'LBKIT_SHUTDOWN_HOOK_INVALID',
+    );
   }
-  const uncaught = options.handleUncaught;
-  const uncaughtDrainTimeoutMs =
-    uncaught === undefined || uncaught === false
-      ? undefined
-      : duration(
-          'handleUncaught.drainTimeoutMs',
-          uncaught === true ? undefined : uncaught.drainTimeoutMs,
-          1000,
-        );
-  if (options.ipc !== undefined && options.ipc !== 'auto' && typeof options.ipc !== 'boolean') {
-    throw new LbkitError('LBKIT_SHUTDOWN_OPTION_INVALID', 'ipc must be true, false or "auto"', {
-      hint: 'Leave it out to talk to PM2 or a cluster primary only when running under one.',
-    });
+  return closeUpgraded as UpgradeCloser[];
+}
+
+function uncaughtOption(options: OptionReader<GracefulShutdownOptions>): number | undefined {
+  const value: unknown = options.get('handleUncaught');
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return 1000;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw options.invalid(
+      `handleUncaught must be true, false or { drainTimeoutMs }, got ${show(value)}`,
+      'Pass handleUncaught: true to drain for 1000 ms and exit 1 on an uncaught error.',
+    );
   }
+  return duration(
+    options.nested<{ drainTimeoutMs?: number }>('handleUncaught', UNCAUGHT_KEYS),
+    'drainTimeoutMs',
+    1000,
+  );
+}
+
+/** Applies defaults and validates; throws an `LbkitError` with a stable code on the first problem. */
+export function resolveOptions(given?: GracefulShutdownOptions): ResolvedOptions {
+  const options = new OptionReader<GracefulShutdownOptions>('SHUTDOWN', 'gracefulShutdown()', given, KNOWN);
+  const ipc = options.oneOf('ipc', [true, false, 'auto'], 'auto');
   return {
-    lifecycle: options.lifecycle ?? defaultLifecycle(),
-    signals: signalList('signals', options.signals, ['SIGTERM', 'SIGINT']),
-    drainDelayMs: duration('drainDelayMs', options.drainDelayMs, 0),
-    drainTimeoutMs: duration('drainTimeoutMs', options.drainTimeoutMs, 10_000),
-    keepAliveDuringDelay: options.keepAliveDuringDelay === true,
-    hooks: listOf(options.hooks).map(checkHook),
-    hookTimeoutMs: duration('hookTimeoutMs', options.hookTimeoutMs, 5000),
-    webSockets,
-    closeUpgraded,
-    exit: options.exit !== false,
-    uncaughtDrainTimeoutMs,
-    ipc: options.ipc ?? 'auto',
-    markReadyOnListen: options.markReadyOnListen === true,
-    logger: options.logger,
-    onPhase: options.onPhase,
-    stopAccepting: options.stopAccepting,
+    lifecycle: lifecycleOption(options),
+    signals: signalList(options, 'signals', ['SIGTERM', 'SIGINT']),
+    drainDelayMs: duration(options, 'drainDelayMs', 0),
+    drainTimeoutMs: duration(options, 'drainTimeoutMs', 10_000),
+    keepAliveDuringDelay: options.boolean('keepAliveDuringDelay', false),
+    hooks: listOf(options.get('hooks')).map((hook, i) =>
+      checkHook(hook, `hooks[${i}]`, 'gracefulShutdown()'),
+    ),
+    hookTimeoutMs: duration(options, 'hookTimeoutMs', 5000),
+    webSockets: webSocketsOption(options),
+    closeUpgraded: closeUpgradedOption(options),
+    exit: options.boolean('exit', true),
+    uncaughtDrainTimeoutMs: uncaughtOption(options),
+    ipc,
+    markReadyOnListen: options.boolean('markReadyOnListen', false),
+    logger: loggerOption(options, 'logger'),
+    onPhase: options.function<(event: ShutdownPhaseEvent) => void>('onPhase'),
+    stopAccepting: options.function<() => unknown>('stopAccepting'),
   };
+}
+
+/** Validates the options of a programmatic `shutdown()`. */
+export function resolveRunOptions(given?: ShutdownRunOptions): ShutdownRunOptions {
+  const options = new OptionReader<ShutdownRunOptions>('SHUTDOWN', 'shutdown()', given, RUN_KEYS);
+  const skipDelay = options.boolean('skipDelay', false);
+  const drainTimeoutMs =
+    options.get('drainTimeoutMs') === undefined ? undefined : duration(options, 'drainTimeoutMs', 0);
+  return drainTimeoutMs === undefined ? { skipDelay } : { skipDelay, drainTimeoutMs };
 }

@@ -282,3 +282,21 @@ export interface ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   /** Drains every worker and stops replacing them; resolves with 0, or 1 if a worker exited non-zero. */
   stop(): Promise<0 | 1>;
 }
+
+/**
+ * Stable error codes of @lbkit/shutdown; each is listed in the README with its cause and fix.
+ * Every one is raised at startup (or by `addHook()` / `shutdown()` options), never mid-drain.
+ */
+export type ShutdownErrorCode =
+  | 'LBKIT_SHUTDOWN_OPTION_UNKNOWN'
+  | 'LBKIT_SHUTDOWN_OPTION_INVALID'
+  | 'LBKIT_SHUTDOWN_FACTORY_NOT_CALLED'
+  | 'LBKIT_SHUTDOWN_SERVER_INVALID'
+  | 'LBKIT_SHUTDOWN_SERVER_ALREADY_ATTACHED'
+  | 'LBKIT_SHUTDOWN_DURATION_INVALID'
+  | 'LBKIT_SHUTDOWN_SIGNAL_INVALID'
+  | 'LBKIT_SHUTDOWN_HOOK_INVALID'
+  | 'LBKIT_SHUTDOWN_WEBSOCKET_SERVER_INVALID'
+  | 'LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY'
+  | 'LBKIT_SHUTDOWN_CLUSTER_WORKERS_INVALID'
+  | 'LBKIT_SHUTDOWN_CLUSTER_BACKOFF_INVALID';

@@ -1,0 +1,65 @@
+// Validates clusterPrimary() options once, before the first fork, into the values the primary reads.
+import { availableParallelism } from 'node:os';
+import { OptionReader, show } from '@lbkit/core/internal';
+import { duration, loggerOption, signalList } from './options.js';
+import { BACKOFF_KEYS, type ResolvedBackoff, resolveBackoff } from './respawn-backoff.js';
+import type { ClusterPrimaryOptions, RespawnBackoff, ShutdownLogger } from './types.js';
+
+/** clusterPrimary() options with every default applied. */
+export interface ResolvedPrimaryOptions {
+  readonly workers: number;
+  readonly env: (slot: number) => Record<string, string>;
+  readonly readyTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+  readonly reloadSignal: NodeJS.Signals | false;
+  readonly signals: readonly NodeJS.Signals[];
+  readonly exit: boolean;
+  readonly backoff: ResolvedBackoff;
+  readonly logger: ShutdownLogger | undefined;
+}
+
+// `satisfies` makes the compiler check this list against ClusterPrimaryOptions, both ways.
+const KNOWN = Object.keys({
+  workers: true,
+  env: true,
+  readyTimeoutMs: true,
+  stopTimeoutMs: true,
+  reloadSignal: true,
+  signals: true,
+  exit: true,
+  respawn: true,
+  logger: true,
+} satisfies Record<keyof ClusterPrimaryOptions, true>);
+
+/** Throws an `LbkitError` with a stable code on the first problem (unknown keys included). */
+export function resolvePrimaryOptions(given?: ClusterPrimaryOptions): ResolvedPrimaryOptions {
+  const options = new OptionReader<ClusterPrimaryOptions>('SHUTDOWN', 'clusterPrimary()', given, KNOWN);
+  const workers: unknown = options.get('workers') ?? availableParallelism();
+  if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > 1024) {
+    throw options.invalid(
+      `workers must be a whole number from 1 to 1024, got ${show(workers)}`,
+      'Leave it out to start one worker per available CPU.',
+      'LBKIT_SHUTDOWN_CLUSTER_WORKERS_INVALID',
+    );
+  }
+  const reloadSignal: unknown = options.get('reloadSignal');
+  if (Array.isArray(reloadSignal)) {
+    throw options.invalid(
+      'reloadSignal must be one signal name or false, got an array',
+      "Pass reloadSignal: 'SIGHUP' (the default), another catchable signal, or false for none.",
+      'LBKIT_SHUTDOWN_SIGNAL_INVALID',
+    );
+  }
+  return {
+    workers,
+    env: options.function<(slot: number) => Record<string, string>>('env') ?? (() => ({})),
+    readyTimeoutMs: duration(options, 'readyTimeoutMs', 30_000),
+    stopTimeoutMs: duration(options, 'stopTimeoutMs', 30_000),
+    reloadSignal:
+      reloadSignal === false ? false : (signalList(options, 'reloadSignal', ['SIGHUP'])[0] as NodeJS.Signals),
+    signals: signalList(options, 'signals', ['SIGTERM', 'SIGINT']),
+    exit: options.boolean('exit', true),
+    backoff: resolveBackoff(options.nested<RespawnBackoff>('respawn', BACKOFF_KEYS)),
+    logger: loggerOption(options, 'logger'),
+  };
+}
