@@ -7,6 +7,7 @@ export { parseProxyProtocol } from './proxy-protocol/parse.js';
 export { createClientIpResolver } from './resolver.js';
 export type {
   ClientInfo,
+  ClientIpErrorCode,
   ClientIpOptions,
   ClientIpResolver,
   ClientIpSource,

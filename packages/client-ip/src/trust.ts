@@ -1,11 +1,12 @@
 // Compiles the trust option once into sorted, merged address intervals that each request checks by binary search.
 import { LbkitError } from '@lbkit/core';
+import { OptionReader } from '@lbkit/core/internal';
 import { type Ipv6Interval, parseRange } from './cidr.js';
 import type { ParsedAddress } from './ip.js';
 import { V4 } from './ip.js';
 import { NAMED_RANGES } from './named-ranges.js';
 import { PRESET_NAMES, rangePreset } from './presets.js';
-import type { TrustEntry, TrustOption } from './types.js';
+import type { TrustEntry, TrustHops, TrustOption } from './types.js';
 
 /** A compiled trust rule. */
 export interface CompiledTrust {
@@ -19,6 +20,7 @@ export interface CompiledTrust {
 
 const TRUST_ALL_WORDS = new Set(['true', '*', 'all', 'any', 'everything']);
 const MAX_HOPS = 32;
+const HOPS_KEYS = Object.keys({ peers: true, hops: true } satisfies Record<keyof TrustHops, true>);
 
 function trustAllRefused(what: string): LbkitError {
   return new LbkitError(
@@ -33,9 +35,13 @@ function trustAllRefused(what: string): LbkitError {
 function entriesOf(value: unknown, label: string): string[] {
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : undefined;
   if (!list) {
-    throw new LbkitError('LBKIT_CLIENT_IP_TRUST_INVALID', `${label} must be a string or an array of strings`, {
-      hint: "For example trust: ['loopback', '10.0.0.0/8'].",
-    });
+    throw new LbkitError(
+      'LBKIT_CLIENT_IP_TRUST_INVALID',
+      `${label} must be a string or an array of strings`,
+      {
+        hint: "For example trust: ['loopback', '10.0.0.0/8'].",
+      },
+    );
   }
   const out: string[] = [];
   for (const item of list) {
@@ -111,7 +117,11 @@ function compileRanges(entries: readonly TrustEntry[]): { v4: Uint32Array; v6: U
  * Compiles a {@link TrustOption}. Throws `LbkitError` for anything that would trust everyone, for hop
  * counts without the peer range, and for entries that are not addresses, CIDRs, names or presets.
  */
-export function compileTrust(option: TrustOption | undefined, label = 'trust'): CompiledTrust {
+export function compileTrust(
+  option: TrustOption | undefined,
+  label = 'trust',
+  owner = 'createClientIpResolver()',
+): CompiledTrust {
   if (option === undefined || option === null) {
     throw new LbkitError('LBKIT_CLIENT_IP_TRUST_REQUIRED', `${label} is required`, {
       hint: "Say which proxies connect to this app: trust: 'loopback' for a local nginx, ['10.0.0.0/8'] for a balancer subnet, or [] to use the socket address only.",
@@ -128,7 +138,10 @@ export function compileTrust(option: TrustOption | undefined, label = 'trust'): 
     );
   }
   if (typeof option === 'object' && !Array.isArray(option)) {
-    const { peers, hops } = option as { peers?: unknown; hops?: unknown };
+    // `{ peer: …, hops }` is refused with the closest name instead of reading as "no peers".
+    const nested = new OptionReader<TrustHops>('CLIENT_IP', owner, option, HOPS_KEYS, label);
+    const peers: unknown = nested.get('peers');
+    const hops: unknown = nested.get('hops');
     if (!Number.isInteger(hops) || (hops as number) < 1 || (hops as number) > MAX_HOPS) {
       throw new LbkitError(
         'LBKIT_CLIENT_IP_HOPS_INVALID',

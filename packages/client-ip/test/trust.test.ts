@@ -130,8 +130,8 @@ describe('options', () => {
       createClientIpResolver({ trustProxy: 'loopback' } as never);
       expect.unreachable();
     } catch (error) {
-      expect(isLbkitError(error, 'LBKIT_CLIENT_IP_OPTION_INVALID')).toBe(true);
-      expect((error as LbkitError).hint).toContain('use trust');
+      expect(isLbkitError(error, 'LBKIT_CLIENT_IP_OPTION_UNKNOWN')).toBe(true);
+      expect((error as LbkitError).message).toContain('did you mean "trust"?');
     }
   });
 

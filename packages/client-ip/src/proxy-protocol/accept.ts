@@ -1,6 +1,7 @@
 // Puts a PROXY protocol reader in front of a net/http/https server: the header is read before the server sees a byte.
 import type { Server, Socket } from 'node:net';
 import { LbkitError } from '@lbkit/core';
+import { OptionReader, show } from '@lbkit/core/internal';
 import { INVALID, ParsedAddress, parseIp } from '../ip.js';
 import { compileTrust, inRanges } from '../trust.js';
 import type {
@@ -17,11 +18,23 @@ const kWrapped = Symbol.for('@lbkit/client-ip.proxyProtocolWrapped');
 
 type ConnectionListener = (socket: Socket) => void;
 
-function checkOptions(options: ProxyProtocolOptions | undefined): {
+// `satisfies` makes the compiler check this list against ProxyProtocolOptions, both ways.
+const KNOWN = Object.keys({
+  peers: true,
+  headerTimeoutMs: true,
+  versions: true,
+  onReject: true,
+} satisfies Record<keyof ProxyProtocolOptions, true>);
+const OWNER = 'acceptProxyProtocol()';
+
+function checkOptions(given: ProxyProtocolOptions | undefined): {
   timeoutMs: number;
   versions: readonly (1 | 2)[];
+  onReject: ((rejection: ProxyProtocolRejection) => void) | undefined;
 } {
-  if (!options || options.peers === undefined) {
+  // Unknown keys first, so `{ peer: [...] }` names `peers` rather than saying peers are missing.
+  const options = new OptionReader<ProxyProtocolOptions>('CLIENT_IP', OWNER, given, KNOWN);
+  if (options.get('peers') === undefined) {
     throw new LbkitError(
       'LBKIT_CLIENT_IP_PROXY_PROTOCOL_PEERS_REQUIRED',
       'acceptProxyProtocol needs the balancer addresses in peers',
@@ -30,32 +43,35 @@ function checkOptions(options: ProxyProtocolOptions | undefined): {
       },
     );
   }
-  const timeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 600_000) {
-    throw new LbkitError(
+  const timeoutMs: unknown = options.get('headerTimeoutMs') ?? DEFAULT_HEADER_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > 600_000) {
+    throw options.invalid(
+      `headerTimeoutMs must be a number of milliseconds from 1 to 600000, got ${show(timeoutMs)}`,
+      'Balancers send the header at once; a few seconds (the default 5000) is plenty.',
       'LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID',
-      'headerTimeoutMs must be a number of milliseconds from 1 to 600000',
-      {
-        hint: 'Balancers send the header at once; a few seconds (the default 5000) is plenty.',
-      },
     );
   }
-  const versions = options.versions ?? [1, 2];
+  const versions: unknown = options.get('versions') ?? [1, 2];
   if (!Array.isArray(versions) || versions.length === 0 || versions.some((v) => v !== 1 && v !== 2)) {
-    throw new LbkitError(
+    throw options.invalid(
+      `versions must be a non-empty list of 1 and/or 2, got ${show(versions)}`,
+      'Leave it out to accept both; AWS NLB and HAProxy send-proxy-v2 use 2.',
       'LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID',
-      'versions must be a non-empty list of 1 and/or 2',
-      {
-        hint: 'Leave it out to accept both; AWS NLB and HAProxy send-proxy-v2 use 2.',
-      },
     );
   }
-  if (options.onReject !== undefined && typeof options.onReject !== 'function') {
-    throw new LbkitError('LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID', 'onReject must be a function', {
-      hint: 'Pass (rejection) => log.warn(rejection), or leave it out.',
-    });
+  const onReject: unknown = options.get('onReject');
+  if (onReject !== undefined && typeof onReject !== 'function') {
+    throw options.invalid(
+      `onReject must be a function, got ${show(onReject)}`,
+      'Pass (rejection) => log.warn(rejection), or leave it out.',
+      'LBKIT_CLIENT_IP_PROXY_PROTOCOL_INVALID',
+    );
   }
-  return { timeoutMs, versions };
+  return {
+    timeoutMs,
+    versions: versions as (1 | 2)[],
+    onReject: onReject as ((rejection: ProxyProtocolRejection) => void) | undefined,
+  };
 }
 
 /**
@@ -71,9 +87,8 @@ function checkOptions(options: ProxyProtocolOptions | undefined): {
  * `proxy-protocol` source.
  */
 export function acceptProxyProtocol(server: Server, options: ProxyProtocolOptions): ProxyProtocolHandle {
-  const { timeoutMs, versions } = checkOptions(options);
-  const peers = compileTrust(options.peers, 'peers');
-  const onReject = options.onReject;
+  const { timeoutMs, versions, onReject } = checkOptions(options);
+  const peers = compileTrust(options.peers, 'peers', OWNER);
   const carrier = server as Server & { [kWrapped]?: boolean };
   if (carrier[kWrapped]) {
     throw new LbkitError(
