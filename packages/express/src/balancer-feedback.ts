@@ -1,10 +1,12 @@
 // Express adapter of @lbkit/balancer-feedback: orcaLoadReport() sets the ORCA load header on every response.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLoadReport, type LoadReport, type LoadReportOptions } from '@lbkit/balancer-feedback';
+import { answerUncalledFactory } from '@lbkit/core/internal';
+import type { NextFunction } from './types.js';
 
 /** The middleware returned by {@link orcaLoadReport}, with the reporter it uses. */
 export interface OrcaLoadReportMiddleware {
-  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  (req: IncomingMessage, res: ServerResponse, next: NextFunction): void;
   /** The reporter: `loadReport.report()` for the figures. */
   readonly loadReport: LoadReport;
 }
@@ -16,11 +18,13 @@ export interface OrcaLoadReportMiddleware {
  * `createAgentCheck()` from @lbkit/balancer-feedback.
  */
 export function orcaLoadReport(options: LoadReportOptions | LoadReport = {}): OrcaLoadReportMiddleware {
+  // biome-ignore lint/complexity/noArguments: mounted uncalled, the factory gets (req, res, next), more than it declares
+  if (answerUncalledFactory('EXPRESS', 'orcaLoadReport', arguments)) return undefined as never;
   const loadReport = isLoadReport(options) ? options : createLoadReport(options);
   const middleware = function orcaLoadReportMiddleware(
     _req: IncomingMessage,
     res: ServerResponse,
-    next: (error?: unknown) => void,
+    next: NextFunction,
   ): void {
     loadReport.setHeader(res);
     next();

@@ -1,11 +1,20 @@
 // Express adapter of @lbkit/client-ip: clientIp() sets req.clientIp and req.clientInfo from the trusted chain.
-import { type ClientInfo, type ClientIpOptions, createClientIpResolver } from '@lbkit/client-ip';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type ClientInfo,
+  type ClientIpOptions,
+  acceptProxyProtocol as coreAcceptProxyProtocol,
+  createClientIpResolver,
+} from '@lbkit/client-ip';
+import { answerUncalledFactory } from '@lbkit/core/internal';
+import type { NextFunction } from './types.js';
 
-// The PROXY protocol wrapper works on the server, not per request: re-exported for one-import apps.
-export { acceptProxyProtocol, proxyProtocolInfo } from '@lbkit/client-ip';
+// Reads the PROXY protocol header of a connection, a request or its socket: re-exported as is,
+// since it legitimately takes a request (it is no factory, so there is nothing to guard).
+export { proxyProtocolInfo } from '@lbkit/client-ip';
 
 declare global {
+  // Merges with @types/express's namespace when it is installed, and stands alone when it is not.
   namespace Express {
     interface Request {
       /** The client address resolved by @lbkit/express clientIp() (undefined only without any IP). */
@@ -16,6 +25,12 @@ declare global {
   }
 }
 
+/** What clientIp() sets on each request. */
+interface ResolvedRequest extends IncomingMessage {
+  clientIp?: string | undefined;
+  clientInfo?: ClientInfo;
+}
+
 /**
  * `app.use(clientIp({ trust: 'loopback' }))`: resolves each request's client once, before the routes,
  * and sets `req.clientIp` and `req.clientInfo`. Options are checked here, at startup (LbkitError on
@@ -23,12 +38,25 @@ declare global {
  */
 export function clientIp(
   options: ClientIpOptions,
-): (req: Request, res: Response, next: NextFunction) => void {
+): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
+  // biome-ignore lint/complexity/noArguments: mounted uncalled, the factory gets (req, res, next), more than it declares
+  if (answerUncalledFactory('EXPRESS', 'clientIp', arguments)) return undefined as never;
   const resolver = createClientIpResolver(options);
-  return function clientIp(req: Request, _res: Response, next: NextFunction): void {
+  return function clientIp(req: ResolvedRequest, _res: ServerResponse, next: NextFunction): void {
     const info = resolver.resolve(req);
     req.clientInfo = info;
     req.clientIp = info.ip;
     next();
   };
+}
+
+/**
+ * Accepts the PROXY protocol (v1/v2) on `server`, the server `app.listen()` returns, before any
+ * request is read (see @lbkit/client-ip). It wraps a server, not requests: never `app.use()` it.
+ */
+export function acceptProxyProtocol(
+  ...args: Parameters<typeof coreAcceptProxyProtocol>
+): ReturnType<typeof coreAcceptProxyProtocol> {
+  if (answerUncalledFactory('EXPRESS', 'acceptProxyProtocol', args)) return undefined as never;
+  return coreAcceptProxyProtocol(...args);
 }

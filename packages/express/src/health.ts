@@ -1,10 +1,12 @@
 // Express adapter of @lbkit/health: healthcheck() answers the probe routes as one middleware.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerUncalledFactory } from '@lbkit/core/internal';
 import { createHealth, type Health, type HealthOptions, isHealth } from '@lbkit/health';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction } from './types.js';
 
 /** The middleware `healthcheck()` returns; `health` is the underlying probes (call `health.close()` on shutdown). */
 export interface HealthcheckMiddleware {
-  (req: Request, res: Response, next: NextFunction): void;
+  (req: IncomingMessage, res: ServerResponse, next: NextFunction): void;
   /** The probes this middleware answers with. */
   readonly health: Health;
 }
@@ -16,8 +18,10 @@ export interface HealthcheckMiddleware {
  * Accepts options or a Health made with `createHealth()`.
  */
 export function healthcheck(options: HealthOptions | Health = {}): HealthcheckMiddleware {
+  // biome-ignore lint/complexity/noArguments: mounted uncalled, the factory gets (req, res, next), more than it declares
+  if (answerUncalledFactory('EXPRESS', 'healthcheck', arguments)) return undefined as never;
   const health = isHealth(options) ? options : createHealth(options);
-  function healthcheck(req: Request, res: Response, next: NextFunction): void {
+  function healthcheck(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     if (!health.handle(req, res)) next();
   }
   return Object.assign(healthcheck, { health });

@@ -1,10 +1,12 @@
 // Express adapter of @lbkit/shedding: loadShedding() middleware; mount it first, before body parsers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answerUncalledFactory } from '@lbkit/core/internal';
 import { LoadShedder, type LoadSheddingOptions } from '@lbkit/shedding';
+import type { NextFunction } from './types.js';
 
 /** The middleware returned by {@link loadShedding}, with the shedder it drives. */
 export interface LoadSheddingMiddleware {
-  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  (req: IncomingMessage, res: ServerResponse, next: NextFunction): void;
   /** The shedder: pass it to `overloadCheck()` for readiness, read `snapshot()` for metrics. */
   readonly shedder: LoadShedder;
 }
@@ -15,11 +17,13 @@ export interface LoadSheddingMiddleware {
  * shedder, or an existing `LoadShedder` to share it.
  */
 export function loadShedding(options: LoadSheddingOptions | LoadShedder = {}): LoadSheddingMiddleware {
+  // biome-ignore lint/complexity/noArguments: mounted uncalled, the factory gets (req, res, next), more than it declares
+  if (answerUncalledFactory('EXPRESS', 'loadShedding', arguments)) return undefined as never;
   const shedder = options instanceof LoadShedder ? options : new LoadShedder(options);
   const middleware = function loadSheddingMiddleware(
     req: IncomingMessage,
     res: ServerResponse,
-    next: (error?: unknown) => void,
+    next: NextFunction,
   ): void {
     shedder.admit(req, res, next);
   };
