@@ -1,5 +1,6 @@
 // The demo application on Express: the routes of shared/CONTRACT.md wired to every lbkit package.
 
+import { type AgentCheck, createAgentCheck } from '@lbkit/balancer-feedback';
 import {
   clientIp,
   healthcheck,
@@ -16,6 +17,10 @@ import {
   type DemoAppOptions,
   localCallersOnly,
   parseMs,
+  prefersHtml,
+  routeIndex,
+  routeIndexHtml,
+  WEB_SOCKET_PATH,
   wait,
 } from '@lbkit-examples/shared';
 import express, { type Express } from 'express';
@@ -38,17 +43,23 @@ export interface DemoApp {
   readonly metrics: MetricsHandler['metrics'];
   /** Its probes (the live demo page reads readiness from here). */
   readonly health: Health;
+  /** The HAProxy agent-check responder, listening on AGENT_CHECK_PORT when set. */
+  readonly agentCheck: AgentCheck | undefined;
   close(): Promise<void>;
 }
 
-/** Builds the Express demo app. */
-export async function createApp({
-  config,
-  lifecycle,
-  health: healthOptions,
-  shedding: sheddingOptions,
-}: DemoAppOptions): Promise<DemoApp> {
-  const app = express();
+/**
+ * The express module the app is built with: Express 5 (the default) or Express 4, so the contract
+ * tests run the same demo on both (`import express4 from 'express4'`, an npm alias of express@4).
+ */
+export type ExpressModule = typeof express;
+
+/** Builds the Express demo app, on `framework` (default: the `express` package, Express 5). */
+export async function createApp(
+  { config, lifecycle, health: healthOptions, shedding: sheddingOptions }: DemoAppOptions,
+  framework: ExpressModule = express,
+): Promise<DemoApp> {
+  const app = framework();
   app.disable('x-powered-by');
   // Before anything else, so a shed request costs no session lookup or body parsing; /health/* and
   // /metrics are exempt, liveness is never shed.
@@ -56,6 +67,18 @@ export async function createApp({
   if (shedding) app.use(shedding);
   // ORCA load report (endpoint-load-metrics) on every response, for balancers that read it (Envoy).
   app.use(orcaLoadReport({ lifecycle, shedder: shedding?.shedder }));
+  // Its own TCP listener, answering from the same lifecycle and shedder; it says `drain` while the
+  // instance drains and closes with the app, after the drain.
+  const agentCheck =
+    config.agentCheckPort === undefined
+      ? undefined
+      : createAgentCheck({
+          lifecycle,
+          shedder: shedding?.shedder,
+          port: config.agentCheckPort,
+          host: config.host,
+        });
+  await agentCheck?.listen();
 
   const backends = connectBackends(config);
   const { sessionStore } = backends;
@@ -89,6 +112,18 @@ export async function createApp({
     sessionStore,
   });
   app.get('/metrics', scrape);
+  // Ahead of sessions: neither route reads one.
+  app.get('/', (req, res) => {
+    res.vary('Accept');
+    if (prefersHtml(req.get('accept'))) res.type('html').send(routeIndexHtml(config.instanceId));
+    else res.json(routeIndex(config.instanceId));
+  });
+
+  // The upgrade itself is answered on the server's upgrade event (main.ts); a plain GET lands here.
+  app.get(WEB_SOCKET_PATH, (_req, res) => {
+    res.status(426).set('Upgrade', 'websocket').json({ error: 'GET /ws is a WebSocket upgrade' });
+  });
+
   // Trust and source come from LBKIT_TRUST / LBKIT_IP_SOURCE; misconfiguration throws here, at startup.
   app.use(clientIp({ trust: config.trust, source: config.ipSource }));
 
@@ -122,7 +157,7 @@ export async function createApp({
     });
   });
 
-  app.post('/session/:key', express.json({ limit: '16kb' }), (req, res, next) => {
+  app.post('/session/:key', framework.json({ limit: '16kb' }), (req, res, next) => {
     const key = req.params.key;
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(key) || key === 'cookie') {
       res.status(400).json({ error: 'key must be 1-64 of A-Z a-z 0-9 _ -' });
@@ -160,7 +195,9 @@ export async function createApp({
     app,
     metrics: scrape.metrics,
     health,
+    agentCheck,
     close: async () => {
+      await agentCheck?.close();
       scrape.metrics.close();
       shedding?.shedder.close();
       await health.close();

@@ -2,7 +2,7 @@
 
 import { Lifecycle } from '@lbkit/core';
 import { acceptProxyProtocol, gracefulShutdown } from '@lbkit/express';
-import { readConfig, serveUntilSignal, shutdownOptions } from '@lbkit-examples/shared';
+import { readConfig, serveEchoWebSockets, serveUntilSignal, shutdownOptions } from '@lbkit-examples/shared';
 import { createApp } from './app.js';
 
 const config = readConfig();
@@ -11,6 +11,7 @@ const { app, close, metrics } = await createApp({ config, lifecycle });
 const server = app.listen(config.port, config.host);
 // Same tick as listen(): no connection can be accepted before the PROXY reader is in place.
 if (config.ipSource === 'proxy-protocol') acceptProxyProtocol(server, { peers: config.trust });
-const shutdown = gracefulShutdown(server, shutdownOptions({ config, lifecycle, close }));
+const webSockets = serveEchoWebSockets(server, { lifecycle, instanceId: config.instanceId });
+const shutdown = gracefulShutdown(server, shutdownOptions({ config, lifecycle, close, webSockets }));
 metrics.observe({ shutdown });
 await serveUntilSignal({ server, lifecycle, config });

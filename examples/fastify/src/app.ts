@@ -16,6 +16,10 @@ import {
   type DemoAppOptions,
   localCallersOnly,
   parseMs,
+  prefersHtml,
+  routeIndex,
+  routeIndexHtml,
+  WEB_SOCKET_PATH,
   wait,
 } from '@lbkit-examples/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -55,8 +59,15 @@ export async function createApp({
   // Registered first, so its onRequest hook sheds before any other hook or body parsing; /health/*
   // and /metrics are exempt, liveness is never shed. It closes its shedder in onClose.
   if (sheddingOptions !== false) await app.register(sheddingPlugin, { ...sheddingOptions, lifecycle });
-  // ORCA load report (endpoint-load-metrics) on every response, read from the shedder above (Envoy reads it).
-  await app.register(balancerFeedbackPlugin, { lifecycle, loadReport: true });
+  // ORCA load report (endpoint-load-metrics) on every response, read from the shedder above (Envoy reads it),
+  // and the HAProxy agent-check responder on AGENT_CHECK_PORT: listening from onReady, closed in onClose,
+  // which the shutdown plugin runs after the drain, so the agent says `drain` while the instance drains.
+  await app.register(balancerFeedbackPlugin, {
+    lifecycle,
+    loadReport: true,
+    agentCheck:
+      config.agentCheckPort === undefined ? undefined : { port: config.agentCheckPort, host: config.host },
+  });
 
   const backends = connectBackends(config);
   const { sessionStore } = backends;
@@ -98,6 +109,18 @@ export async function createApp({
     saveUninitialized: false,
     cookie: { secure: false, httpOnly: true, sameSite: 'lax' },
   });
+
+  app.get('/', async (request, reply) => {
+    reply.header('vary', 'Accept');
+    if (prefersHtml(request.headers.accept))
+      return reply.type('text/html; charset=utf-8').send(routeIndexHtml(config.instanceId));
+    return routeIndex(config.instanceId);
+  });
+
+  // The upgrade itself is answered on the server's upgrade event (main.ts); a plain GET lands here.
+  app.get(WEB_SOCKET_PATH, async (_request, reply) =>
+    reply.code(426).header('upgrade', 'websocket').send({ error: 'GET /ws is a WebSocket upgrade' }),
+  );
 
   app.get('/whoami', async (request) => ({
     ip: request.clientInfo.ip,

@@ -2,14 +2,15 @@
 
 import { Lifecycle } from '@lbkit/core';
 import { acceptProxyProtocol, shutdownPlugin } from '@lbkit/fastify';
-import { readConfig, serveUntilSignal, shutdownOptions } from '@lbkit-examples/shared';
+import { readConfig, serveEchoWebSockets, serveUntilSignal, shutdownOptions } from '@lbkit-examples/shared';
 import { createApp } from './app.js';
 
 const config = readConfig();
 const lifecycle = new Lifecycle();
 const { app } = await createApp({ config, lifecycle });
+const webSockets = serveEchoWebSockets(app.server, { lifecycle, instanceId: config.instanceId });
 // Fastify's close (and with it the app's onClose hooks) is the plugin's last cleanup step.
-await app.register(shutdownPlugin, shutdownOptions({ config, lifecycle }));
+await app.register(shutdownPlugin, shutdownOptions({ config, lifecycle, webSockets }));
 app.lbkitMetrics.observe({ shutdown: app.shutdown });
 if (config.ipSource === 'proxy-protocol') acceptProxyProtocol(app.server, { peers: config.trust });
 await app.listen({ port: config.port, host: config.host });

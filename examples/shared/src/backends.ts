@@ -1,14 +1,14 @@
 // The demo's backing services, the same for both apps: Redis (sessions and a check) and PostgreSQL (a check).
 import { type HealthCheck, postgresCheck, redisCheck } from '@lbkit/health';
 import { RedisSessionStore } from '@lbkit/session-redis';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import type { DemoConfig } from './config.js';
 
 /** The backends a demo instance uses, each present only when its URL is configured. */
 export interface DemoBackends {
-  /** Shared client of the session store and the Redis check (REDIS_URL). */
-  readonly redis: Redis | undefined;
+  /** Shared client of the session store and the Redis check (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES). */
+  readonly redis: Redis | Cluster | undefined;
   /** Sessions shared by every instance; undefined means in-memory sessions. */
   readonly sessionStore: RedisSessionStore | undefined;
   /** PostgreSQL pool for the database check (DATABASE_URL). */
@@ -19,17 +19,29 @@ export interface DemoBackends {
   close(): Promise<void>;
 }
 
+// lazyConnect so a Redis outage never blocks startup; commands are bounded by the store's timeout.
+const bounded = { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, commandTimeout: 1000 };
+
+/** One ioredis client, connected the way packages/session-redis/README.md recommends for each topology. */
+function redisClient(config: DemoConfig): Redis | Cluster | undefined {
+  if (config.redisUrl) return new Redis(config.redisUrl, bounded);
+  // The client asks the sentinels for the master's address, and again after a failover.
+  if (config.redisSentinels)
+    return new Redis({ ...bounded, sentinels: [...config.redisSentinels], name: config.redisSentinelName });
+  if (config.redisClusterNodes) {
+    const { lazyConnect, ...node } = bounded;
+    return new Cluster([...config.redisClusterNodes], {
+      lazyConnect,
+      enableAutoPipelining: true, // batches commands per node
+      redisOptions: node,
+    });
+  }
+  return undefined;
+}
+
 /** Creates the configured backends without waiting for them: an outage never blocks startup. */
 export function connectBackends(config: DemoConfig): DemoBackends {
-  // lazyConnect so a Redis outage never blocks startup; commands are bounded by the store's timeout.
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        lazyConnect: true,
-        connectTimeout: 2000,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 1000,
-      })
-    : undefined;
+  const redis = redisClient(config);
   // While Redis is down, session routes answer 503 (failMode 'closed').
   const sessionStore = redis ? new RedisSessionStore({ client: redis, commandTimeoutMs: 1000 }) : undefined;
   // Connection errors surface through the readiness check; without a listener ioredis would log each one.
@@ -39,7 +51,10 @@ export function connectBackends(config: DemoConfig): DemoBackends {
     : undefined;
   // An idle client losing its connection emits 'error' on the pool, which would otherwise crash the process.
   database?.on('error', () => {});
-  if (!config.redisUrl) console.warn('REDIS_URL is not set: sessions are kept in memory, per instance');
+  if (!redis)
+    console.warn(
+      'none of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES is set: sessions are kept in memory, per instance',
+    );
   return {
     redis,
     sessionStore,

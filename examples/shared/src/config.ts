@@ -1,12 +1,24 @@
 // The demo's configuration, read from the environment exactly as shared/CONTRACT.md lists it.
 import { hostname } from 'node:os';
 
+/** A `host:port` from a comma list such as REDIS_SENTINELS or REDIS_CLUSTER_NODES. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** Everything the demo app reads from its environment. */
 export interface DemoConfig {
   readonly port: number;
   readonly host: string;
   readonly instanceId: string;
   readonly redisUrl: string | undefined;
+  /** Sentinels to ask for the master (REDIS_SENTINELS), instead of REDIS_URL. */
+  readonly redisSentinels: readonly HostPort[] | undefined;
+  /** The master's name the sentinels know (REDIS_SENTINEL_NAME). */
+  readonly redisSentinelName: string;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES), instead of REDIS_URL. */
+  readonly redisClusterNodes: readonly HostPort[] | undefined;
   readonly databaseUrl: string | undefined;
   /** Trusted proxies: comma list of CIDRs, named ranges or presets. */
   readonly trust: string[];
@@ -14,6 +26,8 @@ export interface DemoConfig {
   readonly ipSource: string;
   readonly drainDelayMs: number;
   readonly drainTimeoutMs: number;
+  /** Port of the HAProxy agent-check responder, on `host`; undefined for none. */
+  readonly agentCheckPort: number | undefined;
   readonly sessionSecret: string;
 }
 
@@ -26,13 +40,44 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+function port(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  if (!env[name]) return undefined;
+  const value = integer(env, name, 0);
+  if (value > 65535)
+    throw new Error(`${name} must be a port from 0 to 65535, got ${JSON.stringify(env[name])}`);
+  return value;
+}
+
+/** `host:port,host:port`; an IPv6 host is written in brackets (`[::1]:26379`). */
+function hostPorts(env: NodeJS.ProcessEnv, name: string): HostPort[] | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  return raw.split(',').map((entry) => {
+    const found = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(entry.trim());
+    const value = Number(found?.[3]);
+    if (!found || value < 1 || value > 65535)
+      throw new Error(
+        `${name} must be a comma list of host:port, got ${JSON.stringify(entry)} in ${JSON.stringify(raw)}`,
+      );
+    return { host: found[1] ?? found[2]!, port: value };
+  });
+}
+
 /** Reads the demo configuration; throws with the variable's name when a value is malformed. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
+  const redisChoices = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].filter((name) => env[name]);
+  if (redisChoices.length > 1)
+    throw new Error(
+      `set one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES, not ${redisChoices.join(' and ')}`,
+    );
   return {
     port: integer(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
     instanceId: env.INSTANCE_ID || `${hostname()}-${process.pid}`,
     redisUrl: env.REDIS_URL || undefined,
+    redisSentinels: hostPorts(env, 'REDIS_SENTINELS'),
+    redisSentinelName: env.REDIS_SENTINEL_NAME || 'mymaster',
+    redisClusterNodes: hostPorts(env, 'REDIS_CLUSTER_NODES'),
     databaseUrl: env.DATABASE_URL || undefined,
     trust: (env.LBKIT_TRUST || 'loopback')
       .split(',')
@@ -41,6 +86,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     ipSource: env.LBKIT_IP_SOURCE || 'x-forwarded-for',
     drainDelayMs: integer(env, 'DRAIN_DELAY_MS', 0),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 10_000),
+    agentCheckPort: port(env, 'AGENT_CHECK_PORT'),
     sessionSecret: env.SESSION_SECRET || 'lbkit-demo-session-secret-change-me-in-production',
   };
 }

@@ -3,19 +3,22 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Lifecycle } from '@lbkit/core';
+import type { WebSocketServer } from 'ws';
 import type { DemoConfig } from './config.js';
 
 /**
  * Options for `gracefulShutdown()` / `shutdownPlugin` as CONTRACT.md's exit rules say: DRAIN_DELAY_MS,
  * DRAIN_TIMEOUT_MS, SIGTERM/SIGINT drain and exit, a second signal exits 1 at once. `close` releases
- * what the app holds once the connections have drained (Fastify's own close needs none).
+ * what the app holds once the connections have drained (Fastify's own close needs none); the clients
+ * of `webSockets` (GET /ws) get 1001 "going away" when the listener closes.
  */
 export function shutdownOptions(options: {
   config: DemoConfig;
   lifecycle: Lifecycle;
   close?: () => Promise<void>;
+  webSockets?: WebSocketServer;
 }) {
-  const { config, lifecycle, close } = options;
+  const { config, lifecycle, close, webSockets } = options;
   const line = (message: string, details: Record<string, unknown>): void =>
     console.log(`[${config.instanceId}] ${message} ${JSON.stringify(details)}`);
   return {
@@ -23,6 +26,7 @@ export function shutdownOptions(options: {
     drainDelayMs: config.drainDelayMs,
     drainTimeoutMs: config.drainTimeoutMs,
     hooks: close ? [{ name: 'app', run: close }] : [],
+    webSockets: webSockets ? [webSockets] : [],
     logger: { info: line, warn: line, error: line },
   };
 }
