@@ -2,6 +2,7 @@
 import { type GracefulShutdownOptions, gracefulShutdown, type Shutdown } from '@lbkit/shutdown';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { readPluginOptions } from './plugin-options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,7 +14,9 @@ declare module 'fastify' {
 /** Options of {@link shutdownPlugin}: those of `gracefulShutdown()`; the plugin decides how the listener closes. */
 export type FastifyShutdownOptions = Omit<GracefulShutdownOptions, 'stopAccepting'>;
 
-async function lbkitShutdown(fastify: FastifyInstance, options: FastifyShutdownOptions): Promise<void> {
+async function lbkitShutdown(fastify: FastifyInstance, registered: FastifyShutdownOptions): Promise<void> {
+  const options = readPluginOptions<object>('shutdownPlugin', registered, [], true)
+    .rest as FastifyShutdownOptions;
   // Who started fastify.close(): us (after the drain delay) or the application (directly).
   let ourClose: Promise<unknown> | undefined;
   let closeStarted = false;
