@@ -1,11 +1,12 @@
-// The client-ip contract (/whoami), run against node:http, the Express demo and the Fastify demo through one factory each.
+// The client-ip contract (/whoami), run against node:http, the Express demo (Express 5 and 4) and the Fastify demo through one factory each.
 import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { acceptProxyProtocol, createClientIpResolver } from '@lbkit/client-ip';
 import { isLbkitError, Lifecycle } from '@lbkit/core';
+import express4 from 'express4';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp as createExpressApp } from '../../examples/express/src/app.js';
+import { createApp as createExpressApp, type ExpressModule } from '../../examples/express/src/app.js';
 import { createApp as createFastifyApp } from '../../examples/fastify/src/app.js';
 import { type DemoConfig, readConfig } from '../../examples/shared/src/index.js';
 
@@ -33,6 +34,21 @@ async function listening(server: Server, config: DemoConfig): Promise<Running> {
   };
 }
 
+/** The Express demo on `framework` (default Express 5). */
+function expressFactory(framework?: ExpressModule): Factory {
+  return async (config) => {
+    const { app, close } = await createExpressApp({ config, lifecycle: new Lifecycle() }, framework);
+    const running = await listening(createServer(app), config);
+    return {
+      port: running.port,
+      close: async () => {
+        await running.close();
+        await close();
+      },
+    };
+  };
+}
+
 const factories: Record<string, Factory> = {
   'node:http': async (config) => {
     const resolver = createClientIpResolver({ trust: config.trust, source: config.ipSource });
@@ -42,17 +58,8 @@ const factories: Record<string, Factory> = {
     });
     return listening(server, config);
   },
-  express: async (config) => {
-    const { app, close } = await createExpressApp({ config, lifecycle: new Lifecycle() });
-    const running = await listening(createServer(app), config);
-    return {
-      port: running.port,
-      close: async () => {
-        await running.close();
-        await close();
-      },
-    };
-  },
+  'express 5': expressFactory(),
+  'express 4': expressFactory(express4),
   fastify: async (config) => {
     const { app, close } = await createFastifyApp({ config, lifecycle: new Lifecycle() });
     await app.ready();

@@ -1,12 +1,13 @@
-// The health contract, run against both demo apps (Express and Fastify) through one server factory each.
+// The health contract, run against both demo apps (Express 5 and 4, Fastify) through one server factory each.
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
+import express4 from 'express4';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoAppOptions, readConfig } from '../../examples/shared/src/index.js';
-import { demoServers } from '../helpers/demo-servers.js';
+import { demoServers, expressDemoServer } from '../helpers/demo-servers.js';
 import { freshDatabase, hasPostgres } from '../helpers/postgres.js';
 import { hasRedis, type PrivateRedis, startRedis } from '../helpers/redis.js';
 
@@ -14,7 +15,8 @@ import { hasRedis, type PrivateRedis, startRedis } from '../helpers/redis.js';
 const BACKLOG = 2048;
 
 const factories = {
-  express: (options: DemoAppOptions) => demoServers.express(options, { backlog: BACKLOG }),
+  'express 5': (options: DemoAppOptions) => demoServers.express(options, { backlog: BACKLOG }),
+  'express 4': (options: DemoAppOptions) => expressDemoServer(express4)(options, { backlog: BACKLOG }),
   fastify: (options: DemoAppOptions) => demoServers.fastify(options, { backlog: BACKLOG }),
 };
 

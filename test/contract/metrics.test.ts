@@ -1,14 +1,16 @@
-// GET /metrics on both demo apps: Prometheus text from a real prom-client registry, lbkit_ names and conventions.
+// GET /metrics on both demo apps (Express 5 and 4, Fastify): Prometheus text from a real prom-client registry, lbkit_ names and conventions.
 import { Lifecycle } from '@lbkit/core';
+import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoConfig, readConfig } from '../../examples/shared/src/index.js';
 import { parseSamples, sampleValue, typesOf } from '../../packages/metrics/test/scrape.js';
-import { type DemoServer, demoServers } from '../helpers/demo-servers.js';
+import { type DemoServer, demoServers, expressDemoServer } from '../helpers/demo-servers.js';
 import { hasRedis, type PrivateRedis, startRedis } from '../helpers/redis.js';
 
 /** Starts a demo app on a loopback port. */
 const apps: Record<string, (config: DemoConfig, lifecycle: Lifecycle) => Promise<DemoServer>> = {
-  express: (config, lifecycle) => demoServers.express({ config, lifecycle }),
+  'express 5': (config, lifecycle) => demoServers.express({ config, lifecycle }),
+  'express 4': (config, lifecycle) => expressDemoServer(express4)({ config, lifecycle }),
   fastify: (config, lifecycle) => demoServers.fastify({ config, lifecycle }),
 };
 

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp as createExpressApp } from '../../examples/express/src/app.js';
+import { createApp as createExpressApp, type ExpressModule } from '../../examples/express/src/app.js';
 import { createApp as createFastifyApp } from '../../examples/fastify/src/app.js';
 import type { DemoAppOptions } from '../../examples/shared/src/index.js';
 
@@ -20,10 +20,10 @@ export type DemoServerFactory = (
   listen?: { backlog?: number },
 ) => Promise<DemoServer>;
 
-/** The same demo application on each framework, for suites that run once per framework. */
-export const demoServers: Readonly<Record<'express' | 'fastify', DemoServerFactory>> = {
-  express: async (options, listen) => {
-    const { app, close } = await createExpressApp(options);
+/** The Express demo app built on `framework` (Express 5 by default; pass `express4` for Express 4). */
+export function expressDemoServer(framework?: ExpressModule): DemoServerFactory {
+  return async (options, listen) => {
+    const { app, close } = await createExpressApp(options, framework);
     const server = createServer(app);
     options.lifecycle.inFlight.attach(server);
     server.listen({ port: 0, host: '127.0.0.1', backlog: listen?.backlog });
@@ -36,7 +36,12 @@ export const demoServers: Readonly<Record<'express' | 'fastify', DemoServerFacto
         await close();
       },
     };
-  },
+  };
+}
+
+/** The same demo application on each framework, for suites that run once per framework. */
+export const demoServers: Readonly<Record<'express' | 'fastify', DemoServerFactory>> = {
+  express: expressDemoServer(),
   fastify: async (options, listen) => {
     const { app, close } = await createFastifyApp(options);
     await app.listen({ port: 0, host: '127.0.0.1', backlog: listen?.backlog });

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createLoadReport, ORCA_HEADER } from '@lbkit/balancer-feedback';
 import { Lifecycle } from '@lbkit/core';
 import { loadShedding, orcaLoadReport } from '@lbkit/express';
-import express from 'express';
+import type express from 'express';
 import { describe, expect, it } from 'vitest';
+import { expressVersions } from './express-versions.js';
 
 async function serve(app: express.Express): Promise<{ url: string; close: () => void }> {
   const server = app.listen(0, '127.0.0.1');
@@ -13,7 +14,7 @@ async function serve(app: express.Express): Promise<{ url: string; close: () => 
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
-describe('Express orcaLoadReport', () => {
+describe.each(expressVersions)('Express orcaLoadReport on %s', (_version, express) => {
   it('adds endpoint-load-metrics with the shedder limit and in-flight count to every response', async () => {
     const lifecycle = new Lifecycle();
     const shedding = loadShedding({ lifecycle, concurrencyLimit: 8, queue: false });

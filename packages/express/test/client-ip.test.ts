@@ -3,10 +3,10 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isLbkitError } from '@lbkit/core';
 import { clientIp } from '@lbkit/express';
-import express from 'express';
 import { describe, expect, it } from 'vitest';
+import { expressVersions } from './express-versions.js';
 
-describe('clientIp()', () => {
+describe.each(expressVersions)('clientIp() on %s', (_version, express) => {
   it('sets req.clientIp and req.clientInfo; req.ip (trust proxy off) stays the socket address', async () => {
     const app = express();
     app.use(clientIp({ trust: '127.0.0.1', source: 'forwarded' }));

@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { Lifecycle } from '@lbkit/core';
 import { healthcheck } from '@lbkit/express';
 import { createHealth } from '@lbkit/health';
-import express from 'express';
+import type express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expressVersions } from './express-versions.js';
 
 let server: Server | undefined;
 
@@ -22,7 +23,7 @@ async function listen(app: express.Express): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-describe('Express healthcheck()', () => {
+describe.each(expressVersions)('Express healthcheck() on %s', (_version, express) => {
   it('mounts the four probe routes with application/health+json and lets other routes through', async () => {
     const lifecycle = new Lifecycle();
     lifecycle.markReady();

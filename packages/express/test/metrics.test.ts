@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Lifecycle } from '@lbkit/core';
 import { healthcheck, loadShedding, metricsHandler } from '@lbkit/express';
 import { createMetrics } from '@lbkit/metrics';
-import express from 'express';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseSamples, sampleValue } from '../../metrics/test/scrape.js';
+import { expressVersions } from './express-versions.js';
 
-describe('Express metricsHandler', () => {
+describe.each(expressVersions)('Express metricsHandler on %s', (_version, express) => {
   it('serves the registry on GET /metrics with the shedder limit and the latest check results', async () => {
     const lifecycle = new Lifecycle();
     const registry = new Registry();

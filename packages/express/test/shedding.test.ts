@@ -6,8 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
 import { loadShedding } from '@lbkit/express';
 import { LoadShedder } from '@lbkit/shedding';
-import express from 'express';
+import type express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expressVersions } from './express-versions.js';
 
 let server: Server | undefined;
 const shedders: LoadShedder[] = [];
@@ -30,7 +31,7 @@ async function until(condition: () => boolean): Promise<void> {
   if (!condition()) throw new Error('condition not met in time');
 }
 
-describe('Express loadShedding()', () => {
+describe.each(expressVersions)('Express loadShedding() on %s', (_version, express) => {
   it('sheds before body parsing and routing, with 503 JSON and Retry-After', async () => {
     const lifecycle = new Lifecycle();
     const shedding = loadShedding({ lifecycle, concurrencyLimit: 1, queue: false });

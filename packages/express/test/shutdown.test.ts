@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { isLbkitError, Lifecycle } from '@lbkit/core';
 import { gracefulShutdown } from '@lbkit/express';
-import express from 'express';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { expressVersions } from './express-versions.js';
 
-describe('gracefulShutdown for Express', () => {
+describe.each(expressVersions)('gracefulShutdown for Express on %s', (_version, express) => {
   it("drains an in-flight request of app.listen()'s server and stops the lifecycle", async () => {
     const app = express();
     app.get('/slow', (_req, res) => {
