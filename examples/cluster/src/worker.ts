@@ -3,6 +3,7 @@ import { Lifecycle } from '@lbkit/core';
 import { gracefulShutdown } from '@lbkit/express';
 import { createApp } from '@lbkit-examples/express';
 import { readConfig, serveUntilSignal, shutdownOptions } from '@lbkit-examples/shared';
+import type { Registry } from 'prom-client';
 import { readStats } from './stats.js';
 
 /** How often the instance reports to the primary. */
@@ -29,7 +30,8 @@ export async function runWorker(): Promise<void> {
       const stats = await readStats({
         instance: config.instanceId,
         lifecycle,
-        registry: demo.metrics.registry,
+        // The demo app's own `new Registry()`; @lbkit/metrics types it only by the parts it uses.
+        registry: demo.metrics.registry as Registry,
         health: demo.health,
         sessions,
       });

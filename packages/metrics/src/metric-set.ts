@@ -1,16 +1,16 @@
 // The metrics one source contributes: created in one registry under one prefix, removed together.
-import type { Registry } from 'prom-client';
 import type { PromClient } from './prom-client.js';
+import type { PromRegistry } from './types.js';
 
 /** Where a group of metrics is created, and how to take it out again. */
 export class MetricSet {
   readonly client: PromClient;
-  readonly registry: Registry;
+  readonly registry: PromRegistry;
   readonly prefix: string;
   readonly #names: string[] = [];
   readonly #cleanups: Array<() => void> = [];
 
-  constructor(client: PromClient, registry: Registry, prefix: string) {
+  constructor(client: PromClient, registry: PromRegistry, prefix: string) {
     this.client = client;
     this.registry = registry;
     this.prefix = prefix;

@@ -1,6 +1,7 @@
 // createMetrics(): lbkit's Prometheus metrics in a prom-client registry, and a scrape handler for node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defaultLifecycle, LbkitError } from '@lbkit/core';
+import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
+import { OptionReader, show } from '@lbkit/core/internal';
 import { healthMetrics } from './health-metrics.js';
 import { lifecycleMetrics } from './lifecycle-metrics.js';
 import { MetricSet } from './metric-set.js';
@@ -8,40 +9,40 @@ import { promClient } from './prom-client.js';
 import { SESSION_BUCKETS, sessionMetrics } from './session-metrics.js';
 import { sheddingMetrics } from './shedding-metrics.js';
 import { shutdownMetrics } from './shutdown-metrics.js';
-import type { LbkitMetrics, MetricSources, MetricsOptions } from './types.js';
+import type { LbkitMetrics, MetricSources, MetricsOptions, PromRegistry } from './types.js';
 
 const PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]{0,63}$/;
 const KINDS = ['shedder', 'health', 'sessionStore', 'shutdown'] as const;
+const OPTIONS = [...KINDS, 'registry', 'prefix', 'lifecycle', 'sessionBuckets'] as const;
+
+/** What each source must have, checked when it is given rather than at the first scrape. */
+const SOURCE_METHODS: Readonly<Record<(typeof KINDS)[number], readonly [string[], string]>> = {
+  shedder: [
+    ['snapshot'],
+    'Pass the LoadShedder (Express: loadShedding().shedder, Fastify: fastify.loadShedder).',
+  ],
+  health: [['latestResults'], 'Pass the Health from createHealth() (Express: healthcheck().health).'],
+  sessionStore: [['on', 'off'], 'Pass the RedisSessionStore from @lbkit/session-redis.'],
+  shutdown: [['on', 'off'], "Pass gracefulShutdown()'s result (Fastify: fastify.shutdown)."],
+};
 
 /**
  * Registers lbkit's metrics in `registry` (default: prom-client's global one). Lifecycle and
  * in-flight metrics always; the others once their source is given, here or through `observe()`.
  * Gauges read their source in prom-client's `collect()`: nothing runs between scrapes. Options are
- * validated here (`LBKIT_METRICS_…` codes).
+ * validated here (`LBKIT_METRICS_…` codes), unknown ones refused with the closest known name.
  */
-export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
+export function createMetrics<R extends PromRegistry = PromRegistry>(
+  options: MetricsOptions<R> = {},
+): LbkitMetrics<R> {
+  const reader = new OptionReader<MetricsOptions<R>>('METRICS', 'createMetrics()', options, OPTIONS);
+  const prefix = readPrefix(reader);
+  const buckets = readBuckets(reader);
+  const lifecycle = readLifecycle(reader);
+  const given = readRegistry(reader);
+  const initial = readSources(reader);
   const client = promClient();
-  const registry = options.registry ?? client.register;
-  if (typeof registry?.registerMetric !== 'function' || typeof registry.metrics !== 'function') {
-    throw new LbkitError('LBKIT_METRICS_REGISTRY_INVALID', 'registry is not a prom-client Registry', {
-      hint: "Pass new Registry() (or register) from 'prom-client', or leave it out for the global registry.",
-    });
-  }
-  const prefix = options.prefix ?? 'lbkit_';
-  if (!PREFIX.test(prefix)) {
-    throw new LbkitError(
-      'LBKIT_METRICS_PREFIX_INVALID',
-      `prefix ${JSON.stringify(prefix)} is not a metric name prefix`,
-      {
-        hint: 'Use letters, digits, _ and :, not starting with a digit (for example lbkit_).',
-      },
-    );
-  }
-  const buckets = options.sessionBuckets ?? SESSION_BUCKETS;
-  if (buckets.length === 0 || buckets.some((b, i) => !(b > 0) || (i > 0 && b <= buckets[i - 1]!))) {
-    throw new LbkitError('LBKIT_METRICS_BUCKETS_INVALID', 'sessionBuckets must be increasing positive seconds');
-  }
-  const lifecycle = options.lifecycle ?? defaultLifecycle();
+  const registry = (given ?? client.register) as R;
   const sets: MetricSet[] = [];
   const observed = new Set<string>();
   const newSet = (): MetricSet => {
@@ -51,7 +52,7 @@ export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
   };
   let closed = false;
 
-  const observe = (sources: MetricSources): void => {
+  const add = (sources: MetricSources): void => {
     if (closed) throw new LbkitError('LBKIT_METRICS_SET_CLOSED', 'these metrics are closed');
     for (const kind of KINDS) {
       if (sources[kind] !== undefined && observed.has(kind)) {
@@ -77,7 +78,7 @@ export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
     for (const set of sets) set.remove();
     throw registrationError(error);
   }
-  observe(options);
+  add(initial);
 
   const metrics = (): Promise<string> => registry.metrics();
   return {
@@ -85,7 +86,9 @@ export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
     get contentType() {
       return registry.contentType;
     },
-    observe,
+    observe(sources: MetricSources) {
+      add(readSources(new OptionReader<MetricSources>('METRICS', 'observe()', sources, KINDS)));
+    },
     metrics,
     respond(req: IncomingMessage, res: ServerResponse) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -117,6 +120,83 @@ export function createMetrics(options: MetricsOptions = {}): LbkitMetrics {
       for (const set of sets.splice(0)) set.remove();
     },
   };
+}
+
+function readPrefix(reader: OptionReader<MetricsOptions<PromRegistry>>): string {
+  const prefix: unknown = reader.get('prefix') ?? 'lbkit_';
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+    throw reader.invalid(
+      `prefix ${show(prefix)} is not a metric name prefix`,
+      'Use letters, digits, _ and :, not starting with a digit (for example lbkit_).',
+      'LBKIT_METRICS_PREFIX_INVALID',
+    );
+  }
+  return prefix;
+}
+
+function readBuckets(reader: OptionReader<MetricsOptions<PromRegistry>>): readonly number[] {
+  const buckets: unknown = reader.get('sessionBuckets') ?? SESSION_BUCKETS;
+  if (
+    !Array.isArray(buckets) ||
+    buckets.length === 0 ||
+    buckets.some(
+      (b, i) => typeof b !== 'number' || !(b > 0) || !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]),
+    )
+  ) {
+    throw reader.invalid(
+      `sessionBuckets must be increasing positive seconds, got ${Array.isArray(buckets) ? JSON.stringify(buckets) : show(buckets)}`,
+      'Give upper bounds in seconds in increasing order, for example [0.001, 0.01, 0.1, 1], or leave it out.',
+      'LBKIT_METRICS_BUCKETS_INVALID',
+    );
+  }
+  return buckets;
+}
+
+function readLifecycle(reader: OptionReader<MetricsOptions<PromRegistry>>): Lifecycle {
+  const lifecycle: unknown = reader.get('lifecycle') ?? defaultLifecycle();
+  const l = lifecycle as Partial<Lifecycle> | null;
+  if (typeof l !== 'object' || l === null || typeof l.state !== 'string' || typeof l.inFlight !== 'object') {
+    throw reader.invalid(
+      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(lifecycle)}`,
+      'Pass lifecycle: new Lifecycle() (or leave it out to use defaultLifecycle()).',
+    );
+  }
+  return lifecycle as Lifecycle;
+}
+
+function readRegistry<R extends PromRegistry>(reader: OptionReader<MetricsOptions<R>>): R | undefined {
+  const registry: unknown = reader.get('registry');
+  if (registry === undefined) return undefined;
+  const r = registry as Partial<PromRegistry> | null;
+  if (typeof r?.registerMetric !== 'function' || typeof r.metrics !== 'function') {
+    throw reader.invalid(
+      'registry is not a prom-client Registry',
+      'Pass a prom-client Registry (new Registry() or its global register), or leave it out for the global one.',
+      'LBKIT_METRICS_REGISTRY_INVALID',
+    );
+  }
+  return registry as R;
+}
+
+/** The sources given, each checked for the methods that are read. */
+function readSources(reader: OptionReader<MetricSources>): MetricSources {
+  const sources: { -readonly [K in keyof MetricSources]: MetricSources[K] } = {};
+  for (const kind of KINDS) {
+    const source: unknown = reader.get(kind);
+    if (source === undefined) continue;
+    const [methods, hint] = SOURCE_METHODS[kind];
+    const missing = methods.filter(
+      (m) => typeof (source as Record<string, unknown> | null)?.[m] !== 'function',
+    );
+    if (typeof source !== 'object' || source === null || missing.length > 0) {
+      throw reader.invalid(
+        `${reader.name(kind)} must have ${methods.map((m) => `${m}()`).join(' and ')}, got ${show(source)}`,
+        hint,
+      );
+    }
+    (sources as Record<string, unknown>)[kind] = source;
+  }
+  return sources;
 }
 
 /** prom-client refuses a name registered twice: say which registry problem that is. */

@@ -1,7 +1,37 @@
 // Public types of @lbkit/metrics. Sources are described by the parts read, so no other lbkit package is required.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Lifecycle } from '@lbkit/core';
-import type { Registry } from 'prom-client';
+
+/**
+ * Every `code` of the `LbkitError`s @lbkit/metrics raises (see the README's error codes table).
+ */
+export type MetricsErrorCode =
+  | 'LBKIT_METRICS_OPTION_UNKNOWN'
+  | 'LBKIT_METRICS_OPTION_INVALID'
+  | 'LBKIT_METRICS_FACTORY_NOT_CALLED'
+  | 'LBKIT_METRICS_PROM_CLIENT_MISSING'
+  | 'LBKIT_METRICS_REGISTRY_INVALID'
+  | 'LBKIT_METRICS_PREFIX_INVALID'
+  | 'LBKIT_METRICS_BUCKETS_INVALID'
+  | 'LBKIT_METRICS_NAME_DUPLICATE'
+  | 'LBKIT_METRICS_SOURCE_ALREADY_OBSERVED'
+  | 'LBKIT_METRICS_SET_CLOSED';
+
+/**
+ * The parts of a prom-client `Registry` that lbkit uses: `new Registry()` and `register` from
+ * prom-client fit. Declared by shape so that this package's declarations never need prom-client,
+ * an optional peer dependency, to be installed.
+ */
+export interface PromRegistry {
+  /** The exposition text of every metric registered. */
+  metrics(): Promise<string>;
+  /** `Content-Type` of `metrics()`. */
+  readonly contentType: string;
+  /** Called by prom-client's metric constructors for the registries they are given. */
+  registerMetric(metric: object): void;
+  /** Unregisters one metric by name. */
+  removeSingleMetric(name: string): void;
+}
 
 /** The parts of a load shedder that are read at scrape time: `LoadShedder` from @lbkit/shedding fits. */
 export interface ShedderSource {
@@ -71,10 +101,13 @@ export interface MetricSources {
   readonly shutdown?: ShutdownSource;
 }
 
-/** Options of `createMetrics()`. */
-export interface MetricsOptions extends MetricSources {
+/**
+ * Options of `createMetrics()`. `R` is the type of the registry given, so that `LbkitMetrics.registry`
+ * keeps it (prom-client's `Registry` when you pass one).
+ */
+export interface MetricsOptions<R extends PromRegistry = PromRegistry> extends MetricSources {
   /** The prom-client registry to register in. Default: prom-client's global `register`. */
-  readonly registry?: Registry;
+  readonly registry?: R;
   /** Prefix of every metric name. Default `lbkit_`. */
   readonly prefix?: string;
   /** The lifecycle whose state and in-flight tracker are reported. Default `defaultLifecycle()`. */
@@ -83,10 +116,10 @@ export interface MetricsOptions extends MetricSources {
   readonly sessionBuckets?: readonly number[];
 }
 
-/** The metrics made by `createMetrics()`. */
-export interface LbkitMetrics {
+/** The metrics made by `createMetrics()`; `R` is the type of their registry. */
+export interface LbkitMetrics<R extends PromRegistry = PromRegistry> {
   /** The registry they are registered in. */
-  readonly registry: Registry;
+  readonly registry: R;
   /** `Content-Type` of `metrics()`: the registry's (Prometheus text format 0.0.4 by default). */
   readonly contentType: string;
   /** Adds sources not known at creation (for example the shutdown controller, made after the app). */
