@@ -34,7 +34,8 @@ export function show(value: unknown): string {
 /**
  * The known name closest to `name`, when it is close enough to be a slip: the same letters in
  * another case, a known name that starts or ends with it (`drainDelay` → `drainDelayMs`), or an edit
- * distance of at most a third of its length (`chekcs` → `checks`).
+ * distance of at most a third of its length (`chekcs` → `checks`), or else an abbreviation of a known
+ * name: its letters in order, the same first letter, at least two thirds as long (`shedr` → `shedder`).
  */
 export function closestName(name: string, known: Iterable<string>): string | undefined {
   const lower = name.toLowerCase();
@@ -47,8 +48,10 @@ export function closestName(name: string, known: Iterable<string>): string | und
     else if (lower.length >= 3 && (other.startsWith(lower) || lower.startsWith(other))) score = 1;
     else {
       const distance = editDistance(lower, other, Math.max(1, Math.floor(Math.max(lower.length, 3) / 3)));
-      if (distance === undefined) continue;
-      score = distance + 1;
+      if (distance !== undefined) score = distance + 1;
+      // Last resort, behind every closer match: an abbreviation.
+      else if (isAbbreviation(lower, other)) score = Number.MAX_SAFE_INTEGER;
+      else continue;
     }
     if (score < bestScore) {
       best = candidate;
@@ -56,6 +59,16 @@ export function closestName(name: string, known: Iterable<string>): string | und
     }
   }
   return best;
+}
+
+function isAbbreviation(short: string, long: string): boolean {
+  if (short.length < 3 || short[0] !== long[0] || short.length * 3 < long.length * 2) return false;
+  let at = 0;
+  for (const letter of short) {
+    at = long.indexOf(letter, at) + 1;
+    if (at === 0) return false;
+  }
+  return true;
 }
 
 // Optimal string alignment distance (adjacent swaps count once), or undefined beyond `limit`.

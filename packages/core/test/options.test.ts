@@ -20,6 +20,7 @@ describe('closestName', () => {
     expect(closestName('ttll', ['ttl', 'prefix'])).toBe('ttl');
     expect(closestName('lifecyle', ['lifecycle', 'shedder'])).toBe('lifecycle');
     expect(closestName('TRUST', ['trust'])).toBe('trust');
+    expect(closestName('shedr', ['shedder', 'health'])).toBe('shedder');
   });
 
   it('suggests nothing for a name unlike any known one', () => {
