@@ -19,7 +19,7 @@ function refuse(socket: Duplex, status: 404 | 503, reason: string): void {
 }
 
 /**
- * Serves `GET /ws` on `server`: every text message is echoed back; a binary one closes with 1003.
+ * Serves `GET /ws` on `server`: every text message (up to 64 KiB) is echoed back; a binary one closes with 1003.
  * Hand the returned server to gracefulShutdown's `webSockets`: its clients then get 1001 "going away"
  * when the listener closes. Upgrades arriving once the instance drains are refused with 503, so a
  * client reconnects through the balancer to another instance instead of to one about to close it.
@@ -31,7 +31,9 @@ export function serveEchoWebSockets(
 ): WebSocketServer {
   const { lifecycle, instanceId } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  wss.on('headers', (headers) => headers.push(`x-instance-id: ${instanceId}`));
+  // ws writes handshake headers as given: keep INSTANCE_ID from breaking the response.
+  const instanceHeader = `x-instance-id: ${instanceId.replace(/[^\x20-\x7e]/g, '')}`;
+  wss.on('headers', (headers) => headers.push(instanceHeader));
   wss.on('connection', (ws) => {
     ws.on('message', (data, isBinary) => {
       if (isBinary) ws.close(UNSUPPORTED_DATA, 'text messages only');
