@@ -9,9 +9,10 @@ import {
   type LoadReportOptions,
   ORCA_HEADER,
 } from '@lbkit/balancer-feedback';
-import { LbkitError } from '@lbkit/core';
+import { type OptionReader, show } from '@lbkit/core/internal';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
+import { readPluginOptions } from './plugin-options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,24 +35,35 @@ export interface BalancerFeedbackPluginOptions extends LoadOptions {
   readonly loadReport?: boolean | Omit<LoadReportOptions, keyof LoadOptions>;
 }
 
+const LOAD_KEYS: readonly (keyof LoadOptions)[] = ['lifecycle', 'concurrencyLimit', 'shedder'];
+
 async function balancerFeedback(
   fastify: FastifyInstance,
   options: BalancerFeedbackPluginOptions,
 ): Promise<void> {
-  if (!options.agentCheck && !options.loadReport) {
-    throw new LbkitError('LBKIT_FEEDBACK_OPTION_INVALID', 'balancerFeedbackPlugin has nothing to do', {
-      hint: 'Pass agentCheck: { port } and/or loadReport: true.',
-    });
+  const { own } = readPluginOptions<BalancerFeedbackPluginOptions>(
+    'balancerFeedbackPlugin',
+    options,
+    [...LOAD_KEYS, 'agentCheck', 'loadReport'],
+    false,
+  );
+  const agentOptions = part(own, 'agentCheck');
+  const reportOptions = own.get('loadReport') === true ? {} : part(own, 'loadReport');
+  if (!agentOptions && !reportOptions) {
+    throw own.invalid(
+      'nothing to do: neither agentCheck nor loadReport is on',
+      'Pass agentCheck: { port } and/or loadReport: true.',
+    );
   }
-  const { lifecycle, concurrencyLimit } = options;
+  const concurrencyLimit = own.get('concurrencyLimit');
   const shedder =
-    options.shedder ??
+    own.get('shedder') ??
     (concurrencyLimit === undefined && fastify.hasDecorator('loadShedder') ? fastify.loadShedder : undefined);
-  const load: LoadOptions = { lifecycle, concurrencyLimit, shedder };
-  const agentCheck = options.agentCheck ? createAgentCheck({ ...options.agentCheck, ...load }) : undefined;
-  const loadReport = options.loadReport
-    ? createLoadReport({ ...(options.loadReport === true ? {} : options.loadReport), ...load })
+  const load: LoadOptions = { lifecycle: own.get('lifecycle'), concurrencyLimit, shedder };
+  const agentCheck = agentOptions
+    ? createAgentCheck({ ...agentOptions, ...load } as unknown as AgentCheckOptions)
     : undefined;
+  const loadReport = reportOptions ? createLoadReport({ ...reportOptions, ...load }) : undefined;
   fastify.decorate('balancerFeedback', { agentCheck, loadReport });
 
   if (loadReport) {
@@ -81,3 +93,29 @@ export const balancerFeedbackPlugin = fp(balancerFeedback, {
   name: '@lbkit/balancer-feedback',
   fastify: '5.x',
 });
+
+/**
+ * `agentCheck` or `loadReport` as an object of the capability's options (checked by
+ * @lbkit/balancer-feedback), or undefined when off. The load options are set once, at the top.
+ */
+function part(
+  own: OptionReader<BalancerFeedbackPluginOptions>,
+  key: 'agentCheck' | 'loadReport',
+): Record<string, unknown> | undefined {
+  const value: unknown = own.get(key);
+  if (value === undefined || value === false) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw own.invalid(
+      `${key} must be an object${key === 'loadReport' ? ', true or false' : ''}, got ${show(value)}`,
+      key === 'agentCheck' ? 'For example agentCheck: { port: 5555 }.' : 'For example loadReport: true.',
+    );
+  }
+  const misplaced = LOAD_KEYS.find((name) => name in value);
+  if (misplaced) {
+    throw own.invalid(
+      `${key}.${misplaced} is set once for both, at the top level`,
+      `Move ${misplaced} out of ${key}, next to it.`,
+    );
+  }
+  return value as Record<string, unknown>;
+}

@@ -2,6 +2,7 @@
 import { type ClientInfo, type ClientIpOptions, createClientIpResolver } from '@lbkit/client-ip';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
+import { readPluginOptions } from './plugin-options.js';
 
 // The PROXY protocol wrapper works on the server, not per request: re-exported for one-import apps.
 export { acceptProxyProtocol, proxyProtocolInfo } from '@lbkit/client-ip';
@@ -16,7 +17,8 @@ declare module 'fastify' {
 }
 
 async function lbkitClientIp(fastify: FastifyInstance, options: ClientIpOptions): Promise<void> {
-  const resolver = createClientIpResolver(options);
+  const { rest } = readPluginOptions<object>('clientIpPlugin', options, [], true);
+  const resolver = createClientIpResolver(rest as unknown as ClientIpOptions);
   fastify.decorateRequest('clientIp', undefined);
   fastify.decorateRequest('clientInfo', null as unknown as ClientInfo);
   fastify.addHook(

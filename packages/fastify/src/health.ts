@@ -1,5 +1,4 @@
 // Fastify plugin of @lbkit/health: the probe routes, a `fastify.health` decorator, checks closed on onClose.
-import { LbkitError } from '@lbkit/core';
 import {
   createHealth,
   type Health,
@@ -10,6 +9,7 @@ import {
 } from '@lbkit/health';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { readPluginOptions } from './plugin-options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,13 +25,21 @@ export type FastifyHealthOptions = HealthOptions & {
 };
 
 async function lbkitHealth(fastify: FastifyInstance, options: FastifyHealthOptions): Promise<void> {
-  const given = options.health;
+  const { own, rest } = readPluginOptions<FastifyHealthOptions>('healthPlugin', options, ['health'], true);
+  const given = own.get('health');
   if (given !== undefined && !isHealth(given)) {
-    throw new LbkitError('LBKIT_HEALTH_OPTION_INVALID', 'health must be a Health made by createHealth()', {
-      hint: 'Pass health: createHealth({ ... }), or pass the health options directly.',
-    });
+    throw own.invalid(
+      'health must be a Health made by createHealth()',
+      'Pass health: createHealth({ ... }), or pass the health options directly.',
+    );
   }
-  const health = given ?? createHealth(options);
+  if (given !== undefined && Object.keys(rest).length > 0) {
+    throw own.invalid(
+      `${Object.keys(rest).join(', ')} would be ignored next to health`,
+      'Pass them to the createHealth() that made it, or leave health out.',
+    );
+  }
+  const health = given ?? createHealth(rest as HealthOptions);
   fastify.decorate('health', health);
   if (given === undefined) {
     fastify.addHook('onClose', async function closeHealth() {

@@ -6,3 +6,4 @@ export * from './health.js';
 export * from './metrics.js';
 export * from './shedding.js';
 export * from './shutdown.js';
+export type { FastifyErrorCode } from './types.js';

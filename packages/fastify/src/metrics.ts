@@ -2,6 +2,7 @@
 import { createMetrics, type LbkitMetrics, type MetricsOptions } from '@lbkit/metrics';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { readPluginOptions } from './plugin-options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,22 +22,48 @@ export type MetricsPluginOptions = (MetricsOptions | { readonly metrics: LbkitMe
 };
 
 async function metricsRoutes(fastify: FastifyInstance, options: MetricsPluginOptions): Promise<void> {
-  const given = 'metrics' in options ? options.metrics : undefined;
-  const metrics = given ?? createMetrics(options as MetricsOptions);
+  // `prefix` is the metrics' own option (names' prefix); Fastify does not apply it to this plugin.
+  const { own, rest } = readPluginOptions<{ metrics?: LbkitMetrics; path?: string }>(
+    'metricsPlugin',
+    options,
+    ['metrics', 'path'],
+    true,
+    ['prefix'],
+  );
+  const path = own.string('path', '/metrics', 1024);
+  if (!path.startsWith('/')) {
+    throw own.invalid(
+      `path must start with "/", got ${JSON.stringify(path)}`,
+      "For example path: '/metrics'.",
+    );
+  }
+  const given = own.get('metrics');
+  if (given !== undefined && typeof (given as Partial<LbkitMetrics>).respond !== 'function') {
+    throw own.invalid(
+      'metrics must be metrics made by createMetrics()',
+      'Pass metrics: createMetrics({ ... }), or the options directly.',
+    );
+  }
+  if (given !== undefined && Object.keys(rest).length > 0) {
+    throw own.invalid(
+      `${Object.keys(rest).join(', ')} would be ignored next to metrics`,
+      'Pass them to the createMetrics() that made them, or leave metrics out.',
+    );
+  }
+  const metrics = given ?? createMetrics(rest as MetricsOptions);
   if (!given) {
-    const own = options as MetricsOptions;
     metrics.observe({
-      shedder: own.shedder
+      shedder: rest.shedder
         ? undefined
         : fastify.hasDecorator('loadShedder')
           ? fastify.loadShedder
           : undefined,
-      health: own.health ? undefined : fastify.hasDecorator('health') ? fastify.health : undefined,
+      health: rest.health ? undefined : fastify.hasDecorator('health') ? fastify.health : undefined,
     });
   }
   fastify.decorate('lbkitMetrics', metrics);
   fastify.get(
-    options.path ?? '/metrics',
+    path,
     { config: { lbkit: { probe: 'metrics' } } },
     function scrape(request: FastifyRequest, reply: FastifyReply) {
       // The registry writes the exposition itself: Fastify must not serialize or touch the reply.

@@ -2,6 +2,7 @@
 import { LoadShedder, type LoadSheddingOptions, type Rejection } from '@lbkit/shedding';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
+import { readPluginOptions } from './plugin-options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,8 +20,26 @@ interface ProbeConfig {
 export type SheddingPluginOptions = LoadSheddingOptions | { readonly shedder: LoadShedder };
 
 async function shedding(fastify: FastifyInstance, options: SheddingPluginOptions): Promise<void> {
-  const given = 'shedder' in options ? options.shedder : undefined;
-  const shedder = given ?? new LoadShedder(options as LoadSheddingOptions);
+  const { own, rest } = readPluginOptions<{ shedder?: LoadShedder }>(
+    'sheddingPlugin',
+    options,
+    ['shedder'],
+    true,
+  );
+  const given = own.get('shedder');
+  if (given !== undefined && !(given instanceof LoadShedder)) {
+    throw own.invalid(
+      'shedder must be a LoadShedder',
+      'Pass shedder: new LoadShedder({ ... }), or the options directly.',
+    );
+  }
+  if (given !== undefined && Object.keys(rest).length > 0) {
+    throw own.invalid(
+      `${Object.keys(rest).join(', ')} would be ignored next to shedder`,
+      'Pass them to the LoadShedder you share, or leave shedder out.',
+    );
+  }
+  const shedder = given ?? new LoadShedder(rest as LoadSheddingOptions);
   const onReject = shedder.onReject;
   fastify.decorate('loadShedder', shedder);
 

@@ -65,7 +65,7 @@ describe('Fastify balancerFeedbackPlugin', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(isLbkitError(error, 'LBKIT_FEEDBACK_OPTION_INVALID')).toBe(true);
+    expect(isLbkitError(error, 'LBKIT_FASTIFY_OPTION_INVALID')).toBe(true);
     await app.close();
   });
 });

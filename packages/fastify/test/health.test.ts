@@ -102,7 +102,7 @@ describe('Fastify healthPlugin', () => {
   it('refuses a health option that does not come from createHealth()', async () => {
     const app = Fastify();
     await expect(app.register(healthPlugin, { health: {} as never })).rejects.toMatchObject({
-      code: 'LBKIT_HEALTH_OPTION_INVALID',
+      code: 'LBKIT_FASTIFY_OPTION_INVALID',
     });
   });
 });
