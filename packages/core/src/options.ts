@@ -107,6 +107,8 @@ interface Range {
   readonly integer?: boolean;
   /** The hint when the value is wrong; a generic one otherwise. */
   readonly hint?: string;
+  /** The code when the value is wrong, for a package's more specific one; `…_OPTION_INVALID` otherwise. */
+  readonly code?: string;
 }
 
 /**
@@ -196,6 +198,7 @@ export class OptionReader<T extends object = Record<string, unknown>> {
       throw this.invalid(
         `${this.name(key)} must be ${kind}${span}, got ${show(value)}`,
         range.hint ?? `Check the ${this.name(key)} option.`,
+        range.code,
       );
     }
     return value;

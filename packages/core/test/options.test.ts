@@ -60,6 +60,17 @@ describe('OptionReader', () => {
     expect(new OptionReader('HEALTH', 'x()', undefined, []).raw).toEqual({});
   });
 
+  it('raises a package’s more specific code for a number out of range when asked to', () => {
+    const reader = new OptionReader('FEEDBACK', 'createAgentCheck()', { port: 70_000 }, ['port']);
+    const range = { min: 0, max: 65_535, integer: true, code: 'LBKIT_FEEDBACK_PORT_INVALID' };
+    expect(
+      isLbkitError(
+        thrown(() => reader.number('port', 0, range)),
+        'LBKIT_FEEDBACK_PORT_INVALID',
+      ),
+    ).toBe(true);
+  });
+
   it('checks numbers, milliseconds, booleans, choices, functions and strings', () => {
     const reader = new OptionReader('METRICS', 'm()', { a: 1.5, b: -1, c: 'yes', d: 'z', e: 1, f: '' }, [
       'a',
