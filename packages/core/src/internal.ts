@@ -8,3 +8,10 @@ export {
   type PackageCode,
   show,
 } from './options.js';
+export {
+  classNames,
+  detectRedisClient,
+  type RedisClientKind,
+  type RedisDriver,
+  type RedisTopology,
+} from './redis-driver.js';

@@ -244,10 +244,11 @@ export interface CheckRunResult {
 /** Options of `redisCheck`. */
 export interface RedisCheckOptions extends CheckOptions {
   /**
-   * Which driver the client comes from. Default: detected from the instance — ioredis clients
-   * (`Redis` and `Cluster`) carry own `status` (string) and `isCluster` (boolean) properties;
-   * node-redis v5 clients are instances of its `RedisClient`/`RedisCluster` classes with boolean
-   * `isReady`/`isOpen`. Pass `kind` when wrapping a client so that detection cannot see it.
+   * Which client API the client speaks. Default: detected from the instance — ioredis and
+   * iovalkey clients (`Redis` and `Cluster`) extend their `Commander` class and carry own `status`
+   * (string) and `isCluster` (boolean) properties; node-redis v4/v5 clients are instances of its
+   * `RedisClient`/`RedisCluster` classes with a boolean `isOpen`. Pass `kind` when wrapping a
+   * client so that detection cannot see it.
    */
   readonly kind?: 'ioredis' | 'node-redis';
 }

@@ -1,17 +1,6 @@
 // Recognises driver clients by their class names and own markers, without importing the (optional) drivers.
 import { LbkitError } from '@lbkit/core';
-
-/** Names of the classes on `value`'s prototype chain, nearest first (bounded: chains are short). */
-export function classNames(value: object): string[] {
-  const names: string[] = [];
-  let proto: unknown = Object.getPrototypeOf(value);
-  for (let depth = 0; proto && depth < 16; depth++) {
-    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
-    if (typeof name === 'string') names.push(name);
-    proto = Object.getPrototypeOf(proto);
-  }
-  return names;
-}
+import { classNames } from '@lbkit/core/internal';
 
 /** True when one of `names` is on `value`'s prototype chain. */
 export function isInstanceOfNamed(value: object, names: readonly string[]): boolean {

@@ -1,6 +1,7 @@
-// redisCheck(): PING through an ioredis or node-redis v5 client the application already has.
+// redisCheck(): PING through an ioredis, iovalkey or node-redis (v4, v5) client the application already has.
+import { detectRedisClient } from '@lbkit/core/internal';
 import type { HealthCheck, RedisCheckOptions } from '../types.js';
-import { isInstanceOfNamed, requireObject, unrecognisedClient } from './client-class.js';
+import { requireObject, unrecognisedClient } from './client-class.js';
 import { checkOptions, roundTrip, withSettings } from './settings.js';
 
 interface IoredisLike {
@@ -17,7 +18,7 @@ interface NodeRedisLike {
 }
 
 const HINT =
-  'Pass the ioredis Redis/Cluster instance or the node-redis v5 client itself, or say which it is with { kind: "ioredis" | "node-redis" }.';
+  'Pass the ioredis or iovalkey Redis/Cluster instance, or the node-redis createClient() (v4, v5) or createCluster() (v5) client itself, or say which API it speaks with { kind: "ioredis" | "node-redis" }.';
 
 /**
  * A Redis check (`redis:responseTime`, critical, `datastore`). A client that is not connected fails
@@ -43,26 +44,12 @@ export function redisCheck(client: object, options: RedisCheckOptions = {}): Hea
 }
 
 function detectKind(client: object): 'ioredis' | 'node-redis' {
-  const own = client as Record<string, unknown>;
-  // ioredis mixes EventEmitter into its classes, so its constructor name is not reliable; its own
-  // instance fields `status` and `isCluster` are set by both Redis and Cluster constructors.
-  if (
-    Object.hasOwn(client, 'isCluster') &&
-    typeof own.isCluster === 'boolean' &&
-    typeof own.status === 'string'
-  ) {
-    return 'ioredis';
+  const found = detectRedisClient(client);
+  // node-redis's Sentinel client is refused: no test covers it with this check.
+  if (!found || found.topology === 'sentinel') {
+    throw unrecognisedClient('redisCheck', 'an ioredis, iovalkey or node-redis client', HINT);
   }
-  // node-redis v5: its RedisClient (isOpen, isReady) and RedisCluster (isOpen) classes keep their names.
-  if (
-    isInstanceOfNamed(client, ['RedisClient']) &&
-    typeof own.isReady === 'boolean' &&
-    typeof own.isOpen === 'boolean'
-  ) {
-    return 'node-redis';
-  }
-  if (isInstanceOfNamed(client, ['RedisCluster']) && typeof own.isOpen === 'boolean') return 'node-redis';
-  throw unrecognisedClient('redisCheck', 'an ioredis or node-redis v5 client', HINT);
+  return found.driver;
 }
 
 function ioredisPing(client: IoredisLike): (signal: AbortSignal) => Promise<unknown> {
