@@ -2,40 +2,53 @@
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { LbkitError } from '@lbkit/core';
+import { OptionReader } from '@lbkit/core/internal';
 import { agentReply } from './agent-reply.js';
-import { createLoadGauge } from './load-gauge.js';
+import { LOAD_OPTIONS, readLoad } from './load-gauge.js';
 import type { AgentCheck, AgentCheckOptions } from './types.js';
 
+const OPTIONS = [
+  ...LOAD_OPTIONS,
+  'port',
+  'host',
+  'minWeightPercent',
+  'socketTimeoutMs',
+  'maxConnections',
+] as const satisfies ReadonlyArray<keyof AgentCheckOptions>;
+
 /**
- * Creates the responder; options are validated here (`LBKIT_FEEDBACK_…` codes). Every connection
- * gets one line, computed when it arrives, and is closed: HAProxy opens one per `agent-inter`.
- * Whatever HAProxy sends (`agent-send`) is read and discarded.
+ * Creates the responder; options are validated here (`LBKIT_FEEDBACK_…` codes, unknown ones refused
+ * with the closest known name). Every connection gets one line, computed when it arrives, and is
+ * closed: HAProxy opens one per `agent-inter`. Whatever HAProxy sends (`agent-send`) is read and
+ * discarded.
  */
 export function createAgentCheck(options: AgentCheckOptions): AgentCheck {
-  const read = createLoadGauge(options);
-  const port = integerIn(options.port, 0, 65_535, 'port', 'LBKIT_FEEDBACK_PORT_INVALID');
-  const host = options.host ?? '127.0.0.1';
-  const minWeight = integerIn(
-    options.minWeightPercent ?? 1,
-    1,
-    100,
-    'minWeightPercent',
-    'LBKIT_FEEDBACK_WEIGHT_INVALID',
-  );
-  const socketTimeoutMs = integerIn(
-    options.socketTimeoutMs ?? 2000,
-    1,
-    60_000,
-    'socketTimeoutMs',
-    'LBKIT_FEEDBACK_OPTION_INVALID',
-  );
-  const maxConnections = integerIn(
-    options.maxConnections ?? 64,
-    1,
-    10_000,
-    'maxConnections',
-    'LBKIT_FEEDBACK_OPTION_INVALID',
-  );
+  const reader = new OptionReader<AgentCheckOptions>('FEEDBACK', 'createAgentCheck()', options, OPTIONS);
+  const read = readLoad(reader);
+  const port = reader.number('port', undefined, {
+    min: 0,
+    max: 65_535,
+    integer: true,
+    code: 'LBKIT_FEEDBACK_PORT_INVALID',
+    hint: 'Use the agent-port of the HAProxy server line, or 0 for any free port.',
+  });
+  if (port === undefined) {
+    throw reader.invalid(
+      'port is required',
+      'Pass port: the agent-port of the HAProxy server line (0 picks a free one).',
+      'LBKIT_FEEDBACK_PORT_INVALID',
+    );
+  }
+  const host = reader.string('host', '127.0.0.1');
+  const minWeight = reader.number('minWeightPercent', 1, {
+    min: 1,
+    max: 100,
+    integer: true,
+    code: 'LBKIT_FEEDBACK_WEIGHT_INVALID',
+    hint: '0% would mean drain, which a draining instance reports itself: pick at least 1.',
+  });
+  const socketTimeoutMs = reader.number('socketTimeoutMs', 2000, { min: 1, max: 60_000, integer: true });
+  const maxConnections = reader.number('maxConnections', 64, { min: 1, max: 10_000, integer: true });
 
   const sockets = new Set<Socket>();
   const reply = (): string => agentReply(read(), minWeight);
@@ -60,7 +73,8 @@ export function createAgentCheck(options: AgentCheckOptions): AgentCheck {
     read,
     async listen() {
       if (address) return address;
-      if (closed) throw new LbkitError('LBKIT_FEEDBACK_AGENT_CHECK_CLOSED', 'the agent-check responder is closed');
+      if (closed)
+        throw new LbkitError('LBKIT_FEEDBACK_AGENT_CHECK_CLOSED', 'the agent-check responder is closed');
       server.listen(port, host);
       try {
         await Promise.race([
@@ -89,11 +103,4 @@ export function createAgentCheck(options: AgentCheckOptions): AgentCheck {
       address = undefined;
     },
   };
-}
-
-function integerIn(value: unknown, min: number, max: number, name: string, code: string): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-  throw new LbkitError(code, `${name} must be a whole number from ${min} to ${max}, got ${String(value)}`, {
-    hint: name === 'port' ? 'Use the agent-port of the HAProxy server line.' : undefined,
-  });
 }

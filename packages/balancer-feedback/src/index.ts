@@ -6,6 +6,7 @@ export { createLoadReport, formatOrcaText, ORCA_HEADER } from './orca.js';
 export type {
   AgentCheck,
   AgentCheckOptions,
+  FeedbackErrorCode,
   LoadOptions,
   LoadReading,
   LoadReport,

@@ -1,11 +1,26 @@
 // Reads the instance's load: lifecycle state, work in flight and queued, against a concurrency limit.
-import { defaultLifecycle, LbkitError } from '@lbkit/core';
+import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
+import { OptionReader, show } from '@lbkit/core/internal';
 import type { LoadOptions, LoadReading, ShedderLoad } from './types.js';
 
-/** Validates where the load comes from once, and returns the reader used at every report. */
-export function createLoadGauge(options: LoadOptions): () => LoadReading {
-  const lifecycle = options.lifecycle ?? defaultLifecycle();
-  const { shedder, concurrencyLimit } = options;
+/** Option names of {@link LoadOptions}, shared by every factory of this package. */
+export const LOAD_OPTIONS = ['lifecycle', 'concurrencyLimit', 'shedder'] as const satisfies ReadonlyArray<
+  keyof LoadOptions
+>;
+
+/**
+ * Validates where the load comes from once, and returns the reader used at every report. Unknown
+ * options are refused (`LBKIT_FEEDBACK_OPTION_UNKNOWN`, naming the closest known one).
+ */
+export function createLoadGauge(options: LoadOptions = {}): () => LoadReading {
+  return readLoad(new OptionReader<LoadOptions>('FEEDBACK', 'createLoadGauge()', options, LOAD_OPTIONS));
+}
+
+/** The load reader from the load options of `reader` (a factory's reader that knows {@link LOAD_OPTIONS}). */
+export function readLoad(reader: OptionReader<LoadOptions>): () => LoadReading {
+  const lifecycle = readLifecycle(reader);
+  const shedder: unknown = reader.get('shedder');
+  const concurrencyLimit: unknown = reader.get('concurrencyLimit');
   if (shedder !== undefined && concurrencyLimit !== undefined) {
     throw new LbkitError('LBKIT_FEEDBACK_LIMIT_CONFLICT', 'both shedder and concurrencyLimit are set', {
       hint: "Pass one: the shedder's limit is the concurrency limit.",
@@ -13,12 +28,10 @@ export function createLoadGauge(options: LoadOptions): () => LoadReading {
   }
   if (shedder !== undefined) {
     if (!isShedder(shedder)) {
-      throw new LbkitError(
+      throw reader.invalid(
+        `shedder has no numeric limit, inFlight and queued, got ${show(shedder)}`,
+        'Pass a LoadShedder from @lbkit/shedding (Express: loadShedding().shedder, Fastify: fastify.loadShedder).',
         'LBKIT_FEEDBACK_SHEDDER_INVALID',
-        'shedder has no numeric limit, inFlight and queued',
-        {
-          hint: 'Pass a LoadShedder from @lbkit/shedding (Express: loadShedding().shedder, Fastify: fastify.loadShedder).',
-        },
       );
     }
     return () => reading(lifecycle.state, shedder.inFlight, shedder.queued, usableLimit(shedder.limit));
@@ -27,16 +40,30 @@ export function createLoadGauge(options: LoadOptions): () => LoadReading {
     return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, undefined);
   }
   if (typeof concurrencyLimit === 'function') {
-    return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, usableLimit(concurrencyLimit()));
+    const limit = concurrencyLimit as () => unknown;
+    return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, usableLimit(limit()));
   }
-  if (usableLimit(concurrencyLimit) === undefined) {
-    throw new LbkitError(
+  const fixed = usableLimit(concurrencyLimit);
+  if (fixed === undefined) {
+    throw reader.invalid(
+      `concurrencyLimit must be a positive finite number or a function, got ${show(concurrencyLimit)}`,
+      'Give the number of requests the instance serves well at once, or a function returning it.',
       'LBKIT_FEEDBACK_LIMIT_INVALID',
-      `concurrencyLimit must be a positive finite number, got ${String(concurrencyLimit)}`,
-      { hint: 'Give the number of requests the instance serves well at once, or a function returning it.' },
     );
   }
-  return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, concurrencyLimit);
+  return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, fixed);
+}
+
+function readLifecycle(reader: OptionReader<LoadOptions>): Lifecycle {
+  const lifecycle: unknown = reader.get('lifecycle') ?? defaultLifecycle();
+  const l = lifecycle as Partial<Lifecycle> | null;
+  if (typeof l !== 'object' || l === null || typeof l.state !== 'string' || typeof l.inFlight !== 'object') {
+    throw reader.invalid(
+      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(lifecycle)}`,
+      'Pass lifecycle: new Lifecycle() (or leave it out to use defaultLifecycle()).',
+    );
+  }
+  return lifecycle as Lifecycle;
 }
 
 function reading(

@@ -1,6 +1,6 @@
 // ORCA load reports in the TEXT form of the `endpoint-load-metrics` response header (Envoy, gRPC).
-import { LbkitError } from '@lbkit/core';
-import { createLoadGauge } from './load-gauge.js';
+import { OptionReader } from '@lbkit/core/internal';
+import { LOAD_OPTIONS, readLoad } from './load-gauge.js';
 import { ProcessUsage } from './process-usage.js';
 import type { LoadReport, LoadReportOptions, OrcaReport } from './types.js';
 
@@ -8,6 +8,13 @@ import type { LoadReport, LoadReportOptions, OrcaReport } from './types.js';
 export const ORCA_HEADER = 'endpoint-load-metrics';
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+const OPTIONS = [
+  ...LOAD_OPTIONS,
+  'processUsage',
+  'sampleMs',
+  'namedMetrics',
+] as const satisfies ReadonlyArray<keyof LoadReportOptions>;
 
 /**
  * Formats a report as `TEXT key=value, …` with the field names of cncf/xds `OrcaLoadReport`
@@ -34,28 +41,16 @@ export function formatOrcaText(report: OrcaReport): string {
 /**
  * Creates the reporter. Named metrics always carry `in_flight`, `queued` and (when known)
  * `concurrency_limit`; `application_utilization` is load against the limit and appears only when a
- * limit is known.
+ * limit is known. Options are validated here (`LBKIT_FEEDBACK_…` codes, unknown ones refused with
+ * the closest known name).
  */
 export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
-  const read = createLoadGauge(options);
-  const sampleMs = options.sampleMs ?? 1000;
-  if (!Number.isInteger(sampleMs) || sampleMs < 1) {
-    throw new LbkitError(
-      'LBKIT_FEEDBACK_OPTION_INVALID',
-      `sampleMs must be a whole number ≥ 1, got ${String(sampleMs)}`,
-    );
-  }
-  if (options.namedMetrics !== undefined && typeof options.namedMetrics !== 'function') {
-    throw new LbkitError(
-      'LBKIT_FEEDBACK_OPTION_INVALID',
-      'namedMetrics must be a function returning { name: value }',
-      {
-        hint: 'It is read at every report, so the figures stay current.',
-      },
-    );
-  }
-  const usage = options.processUsage === false ? undefined : new ProcessUsage(sampleMs);
-  const extra = options.namedMetrics;
+  const reader = new OptionReader<LoadReportOptions>('FEEDBACK', 'createLoadReport()', options, OPTIONS);
+  const read = readLoad(reader);
+  const processUsage = reader.boolean('processUsage', true);
+  const sampleMs = reader.milliseconds('sampleMs', 1000, 1);
+  const extra = reader.function<() => Readonly<Record<string, number>>>('namedMetrics');
+  const usage = processUsage ? new ProcessUsage(sampleMs) : undefined;
 
   const report = (): OrcaReport => {
     const load = read();

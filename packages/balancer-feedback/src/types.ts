@@ -2,6 +2,19 @@
 import type { AddressInfo } from 'node:net';
 import type { Lifecycle, LifecycleState } from '@lbkit/core';
 
+/** Every `code` of the `LbkitError`s @lbkit/balancer-feedback raises (see the README's error codes table). */
+export type FeedbackErrorCode =
+  | 'LBKIT_FEEDBACK_OPTION_UNKNOWN'
+  | 'LBKIT_FEEDBACK_OPTION_INVALID'
+  | 'LBKIT_FEEDBACK_FACTORY_NOT_CALLED'
+  | 'LBKIT_FEEDBACK_PORT_INVALID'
+  | 'LBKIT_FEEDBACK_WEIGHT_INVALID'
+  | 'LBKIT_FEEDBACK_LIMIT_INVALID'
+  | 'LBKIT_FEEDBACK_LIMIT_CONFLICT'
+  | 'LBKIT_FEEDBACK_SHEDDER_INVALID'
+  | 'LBKIT_FEEDBACK_LISTEN_FAILED'
+  | 'LBKIT_FEEDBACK_AGENT_CHECK_CLOSED';
+
 /**
  * The parts of a load shedder that feedback reads: `LoadShedder` from @lbkit/shedding fits as it is.
  * Load is `inFlight + queued` against `limit`.
