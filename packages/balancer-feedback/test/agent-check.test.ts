@@ -130,8 +130,12 @@ describe('createAgentCheck', () => {
     };
     expect(code(() => createAgentCheck({ port: 70_000 }))).toBe('LBKIT_FEEDBACK_PORT_INVALID');
     expect(code(() => createAgentCheck({ port: -1 }))).toBe('LBKIT_FEEDBACK_PORT_INVALID');
-    expect(code(() => createAgentCheck({ port: 0, minWeightPercent: 0 }))).toBe('LBKIT_FEEDBACK_WEIGHT_INVALID');
-    expect(code(() => createAgentCheck({ port: 0, socketTimeoutMs: 0 }))).toBe('LBKIT_FEEDBACK_OPTION_INVALID');
+    expect(code(() => createAgentCheck({ port: 0, minWeightPercent: 0 }))).toBe(
+      'LBKIT_FEEDBACK_WEIGHT_INVALID',
+    );
+    expect(code(() => createAgentCheck({ port: 0, socketTimeoutMs: 0 }))).toBe(
+      'LBKIT_FEEDBACK_OPTION_INVALID',
+    );
   });
 
   it('stops answering after close, and close is idempotent', async () => {

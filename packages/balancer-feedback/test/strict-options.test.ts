@@ -1,0 +1,144 @@
+// Unknown options are misconfiguration: every factory of @lbkit/balancer-feedback refuses them by name, with the closest known one.
+import { once } from 'node:events';
+import { get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAgentCheck, createLoadGauge, createLoadReport } from '@lbkit/balancer-feedback';
+import { isLbkitError, Lifecycle } from '@lbkit/core';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/** The LbkitError `fn` throws (any other outcome fails the test). */
+function refusal(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (error) {
+    if (isLbkitError(error)) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('expected an LbkitError, nothing was thrown');
+}
+
+const lifecycle = new Lifecycle();
+
+describe('misspelt options are refused with LBKIT_FEEDBACK_OPTION_UNKNOWN and the option meant', () => {
+  it.each([
+    [
+      'createLoadReport({ lifecyle })',
+      () => createLoadReport({ lifecyle: lifecycle } as never),
+      'lifecyle',
+      'lifecycle',
+    ],
+    [
+      'createLoadReport({ sampleMS })',
+      () => createLoadReport({ sampleMS: 500 } as never),
+      'sampleMS',
+      'sampleMs',
+    ],
+    [
+      'createLoadReport({ namedMetric })',
+      () => createLoadReport({ namedMetric: () => ({}) } as never),
+      'namedMetric',
+      'namedMetrics',
+    ],
+    ['createAgentCheck({ prot })', () => createAgentCheck({ prot: 3001 } as never), 'prot', 'port'],
+    [
+      'createAgentCheck({ minWeight })',
+      () => createAgentCheck({ port: 0, minWeight: 5 } as never),
+      'minWeight',
+      'minWeightPercent',
+    ],
+    [
+      'createAgentCheck({ concurrencylimit })',
+      () => createAgentCheck({ port: 0, concurrencylimit: 10 } as never),
+      'concurrencylimit',
+      'concurrencyLimit',
+    ],
+    ['createLoadGauge({ shedr })', () => createLoadGauge({ shedr: {} } as never), 'shedr', 'shedder'],
+  ])('%s', (_name, fn, given, meant) => {
+    const { code, message } = refusal(fn);
+    expect(code).toBe('LBKIT_FEEDBACK_OPTION_UNKNOWN');
+    expect(message).toContain(`unknown option "${given}" — did you mean "${meant}"?`);
+  });
+
+  it('refuses an option of one factory given to the other', () => {
+    // `port` belongs to the agent-check responder, not to the load report.
+    expect(refusal(() => createLoadReport({ port: 3001 } as never)).code).toBe(
+      'LBKIT_FEEDBACK_OPTION_UNKNOWN',
+    );
+  });
+});
+
+describe('options of the wrong type are refused with their codes', () => {
+  it.each([
+    ['options that are not an object', () => createLoadReport(5 as never), 'LBKIT_FEEDBACK_OPTION_INVALID'],
+    [
+      'a lifecycle that is not one',
+      () => createLoadGauge({ lifecycle: {} as never }),
+      'LBKIT_FEEDBACK_OPTION_INVALID',
+    ],
+    [
+      'processUsage as a string',
+      () => createLoadReport({ processUsage: 'no' as never }),
+      'LBKIT_FEEDBACK_OPTION_INVALID',
+    ],
+    ['a fractional sampleMs', () => createLoadReport({ sampleMs: 2.5 }), 'LBKIT_FEEDBACK_OPTION_INVALID'],
+    ['a host that is empty', () => createAgentCheck({ port: 0, host: '' }), 'LBKIT_FEEDBACK_OPTION_INVALID'],
+    [
+      'maxConnections of 0',
+      () => createAgentCheck({ port: 0, maxConnections: 0 }),
+      'LBKIT_FEEDBACK_OPTION_INVALID',
+    ],
+    ['no port', () => createAgentCheck({} as never), 'LBKIT_FEEDBACK_PORT_INVALID'],
+    ['a port as a string', () => createAgentCheck({ port: '3001' as never }), 'LBKIT_FEEDBACK_PORT_INVALID'],
+    [
+      'a weight of 1.5',
+      () => createAgentCheck({ port: 0, minWeightPercent: 1.5 }),
+      'LBKIT_FEEDBACK_WEIGHT_INVALID',
+    ],
+    ['a limit of 0', () => createLoadReport({ concurrencyLimit: 0 }), 'LBKIT_FEEDBACK_LIMIT_INVALID'],
+    [
+      'a limit as a string',
+      () => createLoadReport({ concurrencyLimit: '10' as never }),
+      'LBKIT_FEEDBACK_LIMIT_INVALID',
+    ],
+    [
+      'a shedder without counters',
+      () => createLoadReport({ shedder: {} as never }),
+      'LBKIT_FEEDBACK_SHEDDER_INVALID',
+    ],
+  ])('%s', (_name, fn, code) => {
+    expect(refusal(fn).code).toBe(code);
+  });
+});
+
+describe('createLoadReport mounted without being called', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    server = undefined;
+  });
+
+  it('answers the request with LBKIT_FEEDBACK_FACTORY_NOT_CALLED instead of hanging', async () => {
+    const app = express();
+    app.use(createLoadReport as never); // the mistake: app.use(createLoadReport) instead of a middleware
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).send(isLbkitError(error) ? error.code : 'not an LbkitError');
+    });
+    server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      }).on('error', reject);
+    });
+    expect(status).toBe(500);
+    expect(text).toBe('LBKIT_FEEDBACK_FACTORY_NOT_CALLED');
+  });
+});
