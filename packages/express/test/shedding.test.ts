@@ -69,8 +69,11 @@ describe.each(expressVersions)('Express loadShedding() on %s', (_version, expres
     shedders.push(shedding.shedder);
     const app = express();
     app.use(shedding);
+    // Held open until the probes have been asked, however slow a loaded machine makes them.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
     app.get('/slow', async (_req, res) => {
-      await sleep(150);
+      await held;
       res.send('slow');
     });
     app.get(['/health/live', '/health/ready', '/metrics'], (_req, res) => {
@@ -82,11 +85,17 @@ describe.each(expressVersions)('Express loadShedding() on %s', (_version, expres
     for (const path of ['/health/live', '/health/ready', '/metrics'])
       expect((await fetch(`${url}${path}`)).status).toBe(200);
     expect((await fetch(`${url}/slow`)).status).toBe(503);
+    release();
     await busy;
   });
 
   it('queues behind the limit and calls next() later, so a burst is served in full', async () => {
-    const shedding = loadShedding({ lifecycle: new Lifecycle(), concurrencyLimit: 1 });
+    // A long queue interval: the burst waits in the queue however slowly a loaded machine serves it.
+    const shedding = loadShedding({
+      lifecycle: new Lifecycle(),
+      concurrencyLimit: 1,
+      queue: { intervalMs: 30_000 },
+    });
     shedders.push(shedding.shedder);
     const app = express();
     app.use(shedding);

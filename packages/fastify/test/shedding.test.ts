@@ -77,7 +77,12 @@ describe('Fastify sheddingPlugin', () => {
 
   it('queues behind the limit and calls done() later, so a burst is served in full', async () => {
     const app = Fastify();
-    await app.register(sheddingPlugin, { lifecycle: new Lifecycle(), concurrencyLimit: 1 });
+    // A long queue interval: the burst waits in the queue however slowly a loaded machine serves it.
+    await app.register(sheddingPlugin, {
+      lifecycle: new Lifecycle(),
+      concurrencyLimit: 1,
+      queue: { intervalMs: 30_000 },
+    });
     app.get('/work', async () => {
       await sleep(20);
       return 'done';
