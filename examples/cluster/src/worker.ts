@@ -21,7 +21,7 @@ export async function runWorker(): Promise<void> {
   });
   demo.metrics.observe({ shutdown });
 
-  const sessions = config.redisUrl ? 'redis' : 'memory';
+  const sessions = config.redisUrl || config.redisSentinels || config.redisClusterNodes ? 'redis' : 'memory';
   let sending = false;
   const report = async (): Promise<void> => {
     if (sending || !process.connected) return;
