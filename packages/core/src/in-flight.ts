@@ -23,8 +23,8 @@ type AnyResponse = ServerResponse | Http2ServerResponse;
  */
 export class InFlight extends EventEmitter<InFlightEvents> {
   readonly #started = new Map<AnyResponse, number>();
-  /** Requests in flight per connection; a connection with 0 is idle. */
-  readonly #connections = new Map<Connection, number>();
+  /** The requests in flight on each open connection; an empty set is an idle connection. */
+  readonly #connections = new Map<Connection, Set<AnyResponse>>();
 
   /** Requests whose response has not finished yet. */
   get requests(): number {
@@ -53,36 +53,27 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
   /** Number of requests in flight on one connection (0 when idle or unknown). */
   activeOn(connection: Connection): number {
-    return this.#connections.get(connection) ?? 0;
+    return this.#connections.get(connection)?.size ?? 0;
   }
 
   /** Calls `fn` for every open connection with its number of requests in flight. */
   forEachConnection(fn: (connection: Connection, activeRequests: number) => void): void {
-    for (const [connection, active] of this.#connections) fn(connection, active);
+    for (const [connection, active] of this.#connections) fn(connection, active.size);
   }
 
   /**
-   * Starts tracking one request until its response finishes or its connection closes.
+   * Starts tracking one request until its response finishes, or closes, or its connection closes.
    * Returns false when the request was already tracked.
    */
   track(req: AnyRequest, res: AnyResponse): boolean {
     if (this.#started.has(res)) return false;
     this.#started.set(res, performance.now());
     const connection = connectionOf(req);
-    if (connection) this.#addConnection(connection, 1);
-    let done = false;
-    const end = (): void => {
-      if (done) return;
-      done = true;
-      this.#started.delete(res);
-      if (connection && this.#connections.has(connection)) {
-        this.#connections.set(connection, Math.max(0, (this.#connections.get(connection) ?? 1) - 1));
-      }
-      const left = this.#started.size;
-      this.emit('requestEnd', left);
-      if (left === 0) this.emit('idle');
-    };
-    // 'close' follows 'finish' on both HTTP/1 and HTTP/2 responses, and also fires on aborts.
+    if (connection) this.#addConnection(connection).add(res);
+    const end = (): void => this.#end(res, connection);
+    // 'close' follows 'finish' on both HTTP/1 and HTTP/2 responses, and also fires on aborts. Not
+    // on every abort, though: a pipelined response still queued behind another one gets neither
+    // when its socket closes (Node 20), which is why the connection's close ends it too.
     res.once('finish', end);
     res.once('close', end);
     this.emit('requestStart', this.#started.size);
@@ -98,7 +89,7 @@ export class InFlight extends EventEmitter<InFlightEvents> {
       this.track(req, res);
     };
     const onConnection = (connection: Connection): void => {
-      this.#addConnection(connection, 0);
+      this.#addConnection(connection);
     };
     // https and http2 hand out raw TCP sockets on 'connection'; requests run on the TLS socket or session.
     const connectionEvent =
@@ -122,14 +113,24 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     return new Promise((resolve) => this.once('idle', resolve));
   }
 
-  #addConnection(connection: Connection, active: number): void {
+  #end(res: AnyResponse, connection: Connection | undefined): void {
+    if (!this.#started.delete(res)) return;
+    if (connection) this.#connections.get(connection)?.delete(res);
+    const left = this.#started.size;
+    this.emit('requestEnd', left);
+    if (left === 0) this.emit('idle');
+  }
+
+  #addConnection(connection: Connection): Set<AnyResponse> {
     const known = this.#connections.get(connection);
-    if (known !== undefined) {
-      this.#connections.set(connection, known + active);
-      return;
-    }
+    if (known) return known;
+    const active = new Set<AnyResponse>();
     this.#connections.set(connection, active);
-    connection.once('close', () => this.#connections.delete(connection));
+    connection.once('close', () => {
+      this.#connections.delete(connection);
+      for (const res of active) this.#end(res, undefined);
+    });
+    return active;
   }
 }
 

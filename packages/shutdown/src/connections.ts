@@ -22,6 +22,8 @@ interface SocketRecord {
   readonly server: ShutdownServer;
   readonly responses: Set<ServerResponse>;
   upgraded: boolean;
+  /** The client has sent a request before the previous one was answered. */
+  pipelined: boolean;
   bytesRead: number;
   lastActivity: number;
 }
@@ -47,6 +49,13 @@ export class ConnectionRegistry {
     return this.#sockets.size + this.#sessions.size;
   }
 
+  /** HTTP/1 requests accepted ('request' emitted) whose response has not finished or closed. */
+  get unanswered(): number {
+    let count = 0;
+    for (const record of this.#sockets.values()) count += record.responses.size;
+    return count;
+  }
+
   /** Upgraded connections (WebSockets and others) still open. */
   get upgraded(): number {
     let count = 0;
@@ -62,6 +71,38 @@ export class ConnectionRegistry {
     if (this.#retiring) return;
     this.#retiring = true;
     for (const record of this.#sockets.values()) for (const res of record.responses) retire(res);
+  }
+
+  /**
+   * From now on `closeIdleConnections()` and `closeAllConnections()` of the HTTP/1 servers do
+   * nothing, until {@link dispose}: the drain closes idle sockets itself and forces at its deadline.
+   * Node's `http.Server#close()` calls `closeIdleConnections()` (Node 19+, the same on 20 and 24),
+   * which takes a socket for idle when its parser sits between two requests and the response on it
+   * has called `end()`, even while it waits for a slow reader to take the bytes and hundreds of
+   * pipelined responses are queued behind it; Fastify's `close()` goes through it, and through
+   * `closeAllConnections()` with `forceCloseConnections: true` (issue #14).
+   */
+  holdServerCloses(): void {
+    for (const server of this.servers) {
+      if (!hasIdleClose(server) || Object.hasOwn(server, 'closeIdleConnections')) continue;
+      const noop = (): void => {};
+      Object.defineProperty(server, 'closeIdleConnections', {
+        value: noop,
+        configurable: true,
+        writable: true,
+      });
+      Object.defineProperty(server, 'closeAllConnections', {
+        value: noop,
+        configurable: true,
+        writable: true,
+      });
+      this.#detach.push(() => {
+        if (server.closeIdleConnections === noop)
+          delete (server as { closeIdleConnections?: unknown }).closeIdleConnections;
+        if (server.closeAllConnections === noop)
+          delete (server as { closeAllConnections?: unknown }).closeAllConnections;
+      });
+    }
   }
 
   /** Sends GOAWAY to every HTTP/2 session; open streams finish, new ones are refused. */
@@ -91,7 +132,8 @@ export class ConnectionRegistry {
     }
     for (const owner of this.#sessions.values()) known.set(owner, (known.get(owner) ?? 0) + 1);
     for (const [server, count] of open) {
-      if (count > 0 && !known.get(server) && hasIdleClose(server)) server.closeIdleConnections();
+      if (count > 0 && !known.get(server) && hasIdleClose(server))
+        HttpServer.prototype.closeIdleConnections.call(server);
     }
   }
 
@@ -99,7 +141,8 @@ export class ConnectionRegistry {
   force(): void {
     for (const session of this.#sessions.keys()) session.destroy();
     for (const socket of this.#sockets.keys()) socket.destroy();
-    for (const server of this.servers) if (hasIdleClose(server)) server.closeAllConnections();
+    for (const server of this.servers)
+      if (hasIdleClose(server)) HttpServer.prototype.closeAllConnections.call(server);
   }
 
   /** Removes every listener this registry added to the servers. */
@@ -193,6 +236,7 @@ export class ConnectionRegistry {
       server,
       responses: new Set(),
       upgraded: false,
+      pipelined: false,
       bytesRead: socket.bytesRead,
       lastActivity: performance.now(),
     };
@@ -210,12 +254,20 @@ export class ConnectionRegistry {
 
   #trackResponse(socket: Socket, res: ServerResponse, server: ShutdownServer): void {
     const record = this.#addSocket(socket, server);
+    if (record.responses.size > 0) record.pipelined = true;
     record.responses.add(res);
     // Counted from the request head: body bytes read later, or the start of a next request, count as
     // activity at the next sweep, which only ever delays the close.
     record.bytesRead = socket.bytesRead;
     record.lastActivity = performance.now();
     if (this.#retiring) retire(res);
+    // Before Node's own 'finish' listener, which ends the socket after a `Connection: close`
+    // response and drops every response queued behind it, although their requests were accepted
+    // and handled (Node does not stop parsing after such a response). On a pipelining socket the
+    // sweep closes the socket instead, once nothing is queued and nothing more has arrived.
+    res.prependOnceListener('finish', () => {
+      if (this.#retiring && record.pipelined) keepOpen(res);
+    });
     res.once('close', () => {
       record.responses.delete(res);
       record.lastActivity = performance.now();
@@ -229,6 +281,11 @@ export class ConnectionRegistry {
  */
 function retire(res: ServerResponse): void {
   if (!res.headersSent && !res.writableEnded) res.setHeader('Connection', 'close');
+}
+
+/** Clears Node's internal "last response on this socket" flag (`_last`, read by resOnFinish in Node 20 and 24). */
+function keepOpen(res: ServerResponse): void {
+  (res as ServerResponse & { _last?: boolean })._last = false;
 }
 
 function closeSession(session: Http2Session): void {

@@ -49,9 +49,13 @@ export function gracefulShutdown(
   const resolved = resolveOptions(options);
   for (const s of servers) {
     if (attached.has(s)) {
-      throw new LbkitError('LBKIT_SHUTDOWN_SERVER_ALREADY_ATTACHED', 'this server already has a graceful shutdown', {
-        hint: 'Call gracefulShutdown() once per server (or dispose() the first one); two would both exit the process.',
-      });
+      throw new LbkitError(
+        'LBKIT_SHUTDOWN_SERVER_ALREADY_ATTACHED',
+        'this server already has a graceful shutdown',
+        {
+          hint: 'Call gracefulShutdown() once per server (or dispose() the first one); two would both exit the process.',
+        },
+      );
     }
   }
   return new GracefulShutdown(servers, resolved);
@@ -205,6 +209,9 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
       this.#report(event);
     };
 
+    // First, synchronously: Fastify's close() (direct path) calls http.Server#close() right after
+    // its preClose hooks, one of which started this sequence.
+    this.#registry.holdServerCloses();
     if (this.lifecycle.state !== 'stopped') this.lifecycle.beginDrain(reason);
     mark('draining');
     if (!options.keepAliveDuringDelay) this.#registry.retireKeepAlive();
@@ -288,7 +295,11 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     }
   }
 
-  /** Resolves true once every connection is gone, false at `timeoutMs` or on a force. */
+  /**
+   * Resolves true once every accepted request is answered and every connection is gone, false at
+   * `timeoutMs` or on a force. Both are asked: a connection count of zero says nothing about
+   * requests whose connection someone else destroyed, and an idle connection still needs closing.
+   */
   async #drained(timeoutMs: number, ref: boolean, abortable = true): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
     // A server emits 'close' when its last connection is gone: look again at once instead of at the next tick.
@@ -300,7 +311,12 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
       for (;;) {
         const open = await this.#openConnections();
         const listening = this.#servers.some((server) => server.listening);
-        if (!listening && sum(open) === 0 && openWebSockets(this.#options.webSockets) === 0) return true;
+        const done =
+          !listening &&
+          sum(open) === 0 &&
+          this.#registry.unanswered === 0 &&
+          openWebSockets(this.#options.webSockets) === 0;
+        if (done) return true;
         this.#registry.sweep(open);
         closeWebSockets(this.#options.webSockets);
         const left = deadline - performance.now();

@@ -7,11 +7,16 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
+/** Builds @lbkit/shutdown (and @lbkit/core) with `tsc -b`; see {@link buildProjects}. */
+export function ensureBuilt(): Promise<void> {
+  return buildProjects(['packages/shutdown']);
+}
+
 /**
- * Builds @lbkit/shutdown (and @lbkit/core) with `tsc -b`, which skips up-to-date projects. Test
+ * Builds `projects` (and what they reference) with `tsc -b`, which skips up-to-date projects. Test
  * files run in parallel, so a lock directory keeps two builds from writing dist/ at once.
  */
-export async function ensureBuilt(): Promise<void> {
+export async function buildProjects(projects: readonly string[]): Promise<void> {
   const lock = `${root}packages/shutdown/.build-lock`;
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -27,7 +32,7 @@ export async function ensureBuilt(): Promise<void> {
     }
   }
   try {
-    execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'packages/shutdown'], {
+    execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', ...projects], {
       cwd: root,
       stdio: 'pipe',
     });
