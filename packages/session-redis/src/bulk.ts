@@ -1,11 +1,10 @@
 // clear/all/length/ids: SCAN every master and act per node, so no command ever spans Cluster slots.
-import type { Cluster, Redis } from 'ioredis';
 import type { RedisCommands } from './redis-commands.js';
-import type { IoredisClient as SessionRedisClient } from './types.js';
+import type { IoredisClient, SessionRedisCluster, SessionRedisNode } from './types.js';
 
 /** The nodes holding data: every master of a Cluster, else the client itself. */
-function masters(client: SessionRedisClient): Redis[] {
-  return client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+function masters(client: IoredisClient): SessionRedisNode[] {
+  return client.isCluster ? (client as SessionRedisCluster).nodes('master') : [client];
 }
 
 /**
@@ -14,19 +13,16 @@ function masters(client: SessionRedisClient): Redis[] {
  */
 export async function scanKeys(
   commands: RedisCommands,
-  client: SessionRedisClient,
+  client: IoredisClient,
   pattern: string,
   count: number,
-  onBatch: (node: Redis, keys: string[]) => Promise<void>,
+  onBatch: (node: SessionRedisNode, keys: string[]) => Promise<void>,
 ): Promise<void> {
   for (const node of masters(client)) {
     const seen = new Set<string>();
     let cursor = '0';
     do {
-      const [next, keys] = await commands.run(
-        (n) => (n as Redis).scan(cursor, 'MATCH', pattern, 'COUNT', count),
-        node,
-      );
+      const [next, keys] = await commands.run((n) => n.scan(cursor, 'MATCH', pattern, 'COUNT', count), node);
       cursor = next;
       const fresh = keys.filter((key) => !seen.has(key));
       for (const key of fresh) seen.add(key);
@@ -38,7 +34,7 @@ export async function scanKeys(
 /** Runs one command per key on `node` in a single pipeline (one round trip, no multi-key command). */
 export function perKey<T>(
   commands: RedisCommands,
-  node: Redis,
+  node: SessionRedisNode,
   keys: readonly string[],
   command: 'unlink' | 'hgetall',
 ): Promise<T[]> {

@@ -1,5 +1,5 @@
 // Coalesces the commands the store issues in one event-loop turn into one socket write.
-import type { Redis } from 'ioredis';
+import type { SessionRedisNode } from './types.js';
 
 /** The part of ioredis's socket this needs (a net or TLS socket). */
 interface Corkable {
@@ -18,7 +18,7 @@ interface Corkable {
  * Only used on single-node and Sentinel clients (a Cluster has one socket per node).
  */
 export class CommandBatch {
-  readonly #client: Redis;
+  readonly #client: SessionRedisNode;
   #corked: Corkable | undefined;
   readonly #release = (): void => {
     const stream = this.#corked;
@@ -26,12 +26,12 @@ export class CommandBatch {
     stream?.uncork();
   };
 
-  constructor(client: Redis) {
+  constructor(client: SessionRedisNode) {
     this.#client = client;
   }
 
   /** Issues `send(client)` with the socket corked until the end of this event-loop turn. */
-  send<T>(send: (client: Redis) => Promise<T>): Promise<T> {
+  send<T>(send: (client: SessionRedisNode) => Promise<T>): Promise<T> {
     if (this.#corked === undefined) {
       const stream = (this.#client as { stream?: Partial<Corkable> }).stream;
       if (stream?.writable === true && typeof stream.cork === 'function') {

@@ -4,6 +4,7 @@ export type { NodeRedisClient } from './node-redis-client.js';
 export { RedisSessionStore } from './store.js';
 export type {
   FailMode,
+  RedisArgument,
   RedisSessionStoreEvents,
   RedisSessionStoreOptions,
   SessionCallback,
@@ -13,6 +14,9 @@ export type {
   SessionErrorCode,
   SessionOperation,
   SessionRedisClient,
+  SessionRedisCluster,
+  SessionRedisNode,
+  SessionRedisPipeline,
   SessionRequest,
   SessionSerializer,
   StoredCookie,

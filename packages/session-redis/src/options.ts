@@ -1,4 +1,5 @@
 // Validates RedisSessionStoreOptions once, at construction, into the values the hot path reads.
+import { OptionReader, show } from '@lbkit/core/internal';
 import { type Compressor, createCompressor } from './compression.js';
 import { KeyRing } from './encryption.js';
 import { optionError } from './errors.js';
@@ -9,6 +10,8 @@ import type {
   FailMode,
   IoredisClient,
   RedisSessionStoreOptions,
+  SessionCompressionOptions,
+  SessionEncryptionOptions,
   SessionSerializer,
   StoredSession,
 } from './types.js';
@@ -39,18 +42,6 @@ export interface ResolvedOptions {
   readonly probeIntervalMs: number;
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw optionError(
-      'LBKIT_SESSION_OPTION_INVALID',
-      `${name} must be a whole number ${allowZero ? '≥ 0' : '≥ 1'}, got ${String(value)}`,
-      `Fix ${name} in the RedisSessionStore options.`,
-    );
-  }
-  return value;
-}
-
 function isIoredisClient(client: unknown): client is IoredisClient {
   // ioredis Redis and Cluster both carry a boolean `isCluster` and a string `status`; node-redis
   // clients have neither (they expose `isOpen`), so this tells the two drivers apart.
@@ -78,29 +69,163 @@ function resolveClient(client: unknown): IoredisClient {
   );
 }
 
-/** Validates and completes the options; throws `SessionStoreError` with a stable code. */
-export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptions {
-  const client = resolveClient(options?.client);
-  const prefix = options.prefix ?? 'sess:';
-  if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 200) {
-    throw optionError(
-      'LBKIT_SESSION_PREFIX_INVALID',
-      `prefix ${JSON.stringify(prefix)} cannot be used`,
-      'The prefix may not contain { or } (keys are <prefix>{<id>} so a session stays in one Cluster slot) and is at most 200 characters.',
-    );
-  }
-  const ttl = options.ttl ?? 86_400;
-  const ttlFunction = typeof ttl === 'function' ? ttl : undefined;
-  const ttlSeconds = typeof ttl === 'function' ? 86_400 : ttl;
-  if (!ttlFunction && (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds))) {
-    throw optionError(
-      'LBKIT_SESSION_OPTION_INVALID',
-      `ttl must be a positive number of seconds or a function, got ${String(ttl)}`,
+// `satisfies` makes the compiler check these lists against the option types, both ways.
+const KNOWN = Object.keys({
+  client: true,
+  prefix: true,
+  ttl: true,
+  disableTTL: true,
+  disableTouch: true,
+  serializer: true,
+  scanCount: true,
+  strict: true,
+  failMode: true,
+  commandTimeoutMs: true,
+  tombstoneTtlMs: true,
+  maxLifetimeMs: true,
+  encryption: true,
+  compression: true,
+  sessionIdLength: true,
+  sessionIdPattern: true,
+  validateSessionId: true,
+  legacyPrefix: true,
+  maxSessionBytes: true,
+  probeIntervalMs: true,
+} satisfies Record<keyof RedisSessionStoreOptions, true>);
+const ENCRYPTION_KEYS = Object.keys({ keys: true } satisfies Record<keyof SessionEncryptionOptions, true>);
+const COMPRESSION_KEYS = Object.keys({ thresholdBytes: true, algorithm: true } satisfies Record<
+  keyof SessionCompressionOptions,
+  true
+>);
+const ID_LENGTH_KEYS = ['min', 'max'];
+const OWNER = 'RedisSessionStore';
+
+type Reader = OptionReader<RedisSessionStoreOptions>;
+
+/** A whole number ≥ `min` (no upper bound: a Redis-side duration or a size). */
+function wholeNumber(
+  options: Reader,
+  key: keyof RedisSessionStoreOptions & string,
+  fallback: number,
+  min = 1,
+) {
+  return options.number(key, fallback, {
+    min,
+    integer: true,
+    hint: `Fix ${key} in the RedisSessionStore options, or leave it out for ${fallback}.`,
+  });
+}
+
+function ttlOption(options: Reader): { ttlSeconds: number; ttlFunction: ResolvedOptions['ttlFunction'] } {
+  const ttl: unknown = options.get('ttl');
+  if (typeof ttl === 'function')
+    return { ttlSeconds: 86_400, ttlFunction: ttl as ResolvedOptions['ttlFunction'] };
+  const ttlSeconds = ttl ?? 86_400;
+  if (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
+    throw options.invalid(
+      `ttl must be a positive number of seconds or a function, got ${show(ttl)}`,
       'Set ttl to the idle lifetime of a session in seconds (default 86400).',
     );
   }
-  const maxLifetimeMs = positiveInteger('maxLifetimeMs', options.maxLifetimeMs, 0);
-  const disableTTL = options.disableTTL === true;
+  return { ttlSeconds, ttlFunction: undefined };
+}
+
+function idLengthOption(options: Reader): [min: number, max: number] {
+  const value: unknown = options.get('sessionIdLength') ?? 32;
+  let min: unknown = value;
+  let max: unknown = value;
+  if (typeof value === 'object' && value !== null) {
+    const range = options.nested<{ min: number; max: number }>('sessionIdLength', ID_LENGTH_KEYS);
+    min = range.get('min');
+    max = range.get('max');
+  }
+  if (
+    typeof min !== 'number' ||
+    typeof max !== 'number' ||
+    !Number.isInteger(min) ||
+    !Number.isInteger(max) ||
+    min < 1 ||
+    max < min ||
+    max > MAX_ID_LENGTH
+  ) {
+    throw options.invalid(
+      `sessionIdLength must be a length or { min, max } within 1…${MAX_ID_LENGTH}, got ${show(value)}`,
+      'Match the length of the ids your framework generates (32 for express-session and @fastify/session).',
+    );
+  }
+  return [min, max];
+}
+
+function serializerOption(options: Reader): SessionSerializer | undefined {
+  const value: unknown = options.get('serializer');
+  if (value === undefined) return undefined;
+  // Not read as options: `serializer: JSON` or a class instance may carry more than parse/stringify.
+  const serializer = value as Partial<Record<keyof SessionSerializer, unknown>> | null;
+  if (
+    typeof serializer !== 'object' ||
+    serializer === null ||
+    typeof serializer.parse !== 'function' ||
+    typeof serializer.stringify !== 'function'
+  ) {
+    throw options.invalid(
+      `serializer must have parse and stringify functions, got ${show(value)}`,
+      'Pass { parse: (text) => value, stringify: (value) => text }, or leave it out for safe JSON.',
+    );
+  }
+  return value as SessionSerializer;
+}
+
+function compressionOption(options: Reader): Compressor | undefined {
+  const value: unknown = options.get('compression');
+  if (value === undefined || value === false) return undefined;
+  if (value !== true && (typeof value !== 'object' || value === null)) {
+    throw options.invalid(
+      `compression must be true, false or { thresholdBytes, algorithm }, got ${show(value)}`,
+      'Pass compression: true for brotli above 1024 bytes.',
+    );
+  }
+  const settings = new OptionReader<SessionCompressionOptions>(
+    'SESSION',
+    OWNER,
+    value === true ? {} : value,
+    COMPRESSION_KEYS,
+    'compression',
+  );
+  const algorithm = settings.oneOf('algorithm', ['brotli', 'deflate'] as const, 'brotli');
+  const thresholdBytes = settings.number('thresholdBytes', 1024, {
+    min: 1,
+    integer: true,
+    hint: 'Compress values from this many bytes on; the default is 1024.',
+  });
+  return createCompressor(algorithm, thresholdBytes);
+}
+
+function encryptionOption(options: Reader): KeyRing | undefined {
+  if (options.get('encryption') === undefined) return undefined;
+  const encryption = options.nested<SessionEncryptionOptions>('encryption', ENCRYPTION_KEYS);
+  return new KeyRing(encryption.get('keys'));
+}
+
+/**
+ * Validates and completes the options. Unknown keys and values of the wrong type throw the option
+ * kit's `LbkitError` (`LBKIT_SESSION_OPTION_UNKNOWN`, `LBKIT_SESSION_OPTION_INVALID`); the store's
+ * own codes (client, prefix, expiry) a `SessionStoreError`.
+ */
+export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions {
+  // Keys first: `{ clinet: redis }` should name `client`, not say that no client was given.
+  const options = new OptionReader<RedisSessionStoreOptions>('SESSION', OWNER, given, KNOWN);
+  const client = resolveClient(options.get('client'));
+  const prefix: unknown = options.get('prefix') ?? 'sess:';
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 200) {
+    throw optionError(
+      'LBKIT_SESSION_PREFIX_INVALID',
+      `prefix ${show(prefix)} cannot be used`,
+      'The prefix may not contain { or } (keys are <prefix>{<id>} so a session stays in one Cluster slot) and is at most 200 characters.',
+    );
+  }
+  const { ttlSeconds, ttlFunction } = ttlOption(options);
+  const maxLifetimeMs = wholeNumber(options, 'maxLifetimeMs', 0);
+  const disableTTL = options.boolean('disableTTL', false);
   if (disableTTL && maxLifetimeMs === 0) {
     throw optionError(
       'LBKIT_SESSION_EXPIRY_MISSING',
@@ -108,85 +233,46 @@ export function resolveOptions(options: RedisSessionStoreOptions): ResolvedOptio
       'Also set maxLifetimeMs (an absolute lifetime that then bounds every key), or remove disableTTL.',
     );
   }
-  const idLength = options.sessionIdLength ?? 32;
-  const [min, max] = typeof idLength === 'number' ? [idLength, idLength] : [idLength.min, idLength.max];
-  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > MAX_ID_LENGTH) {
-    throw optionError(
-      'LBKIT_SESSION_OPTION_INVALID',
-      `sessionIdLength must be a length or { min, max } within 1…${MAX_ID_LENGTH}`,
-      'Match the length of the ids your framework generates (32 for express-session and @fastify/session).',
-    );
-  }
-  const pattern = options.sessionIdPattern;
+  const [min, max] = idLengthOption(options);
+  const pattern: unknown = options.get('sessionIdPattern');
   if (pattern !== undefined && (!(pattern instanceof RegExp) || pattern.global || pattern.sticky)) {
-    throw optionError(
-      'LBKIT_SESSION_OPTION_INVALID',
-      'sessionIdPattern must be a RegExp without the g or y flag',
+    throw options.invalid(
+      `sessionIdPattern must be a RegExp without the g or y flag, got ${show(pattern)}`,
       'Use an anchored pattern such as /^[0-9a-f-]+$/.',
     );
   }
-  if (options.validateSessionId !== undefined && typeof options.validateSessionId !== 'function') {
-    throw optionError(
-      'LBKIT_SESSION_OPTION_INVALID',
-      'validateSessionId must be a function',
-      'Pass (id) => boolean.',
-    );
-  }
-  const compression = options.compression;
-  let compressor: Compressor | undefined;
-  if (compression) {
-    const settings = compression === true ? {} : compression;
-    const algorithm = settings.algorithm ?? 'brotli';
-    if (algorithm !== 'brotli' && algorithm !== 'deflate') {
-      throw optionError(
-        'LBKIT_SESSION_OPTION_INVALID',
-        `compression.algorithm must be brotli or deflate, got ${String(algorithm)}`,
-        'Use brotli (smaller) or deflate (faster).',
-      );
-    }
-    compressor = createCompressor(
-      algorithm,
-      positiveInteger('compression.thresholdBytes', settings.thresholdBytes, 1024),
-    );
-  }
-  const failMode = options.failMode ?? 'closed';
-  if (failMode !== 'closed' && failMode !== 'open') {
-    throw optionError(
-      'LBKIT_SESSION_OPTION_INVALID',
-      `failMode must be closed or open, got ${String(failMode)}`,
-      'closed answers 503 while Redis is down; open serves requests without a session.',
-    );
-  }
-  const legacyPrefix = options.legacyPrefix;
+  const custom = options.function<(id: string) => boolean>('validateSessionId');
+  const legacyPrefix: unknown = options.get('legacyPrefix');
   // Legacy keys are `<prefix><id>`, lbkit keys `<prefix>{<id>}`: the two layouts never collide,
   // so connect-redis's prefix can stay the same.
   if (legacyPrefix !== undefined && typeof legacyPrefix !== 'string') {
     throw optionError(
       'LBKIT_SESSION_PREFIX_INVALID',
-      'legacyPrefix must be a string',
+      `legacyPrefix must be a string, got ${show(legacyPrefix)}`,
       "Set legacyPrefix to connect-redis's prefix (usually sess:).",
     );
   }
+  const serializer = serializerOption(options);
   return {
     client,
     prefix,
     ttlSeconds,
     ttlFunction,
     disableTTL,
-    disableTouch: options.disableTouch === true,
-    serializer: options.serializer ?? safeJsonSerializer,
-    defaultSerializer: options.serializer === undefined,
-    scanCount: positiveInteger('scanCount', options.scanCount, 100),
-    strict: options.strict === true,
-    failMode,
-    commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 1000),
-    tombstoneTtlMs: positiveInteger('tombstoneTtlMs', options.tombstoneTtlMs, 300_000),
+    disableTouch: options.boolean('disableTouch', false),
+    serializer: serializer ?? safeJsonSerializer,
+    defaultSerializer: serializer === undefined,
+    scanCount: wholeNumber(options, 'scanCount', 100),
+    strict: options.boolean('strict', false),
+    failMode: options.oneOf('failMode', ['closed', 'open'] as const, 'closed'),
+    commandTimeoutMs: options.milliseconds('commandTimeoutMs', 1000, 1),
+    tombstoneTtlMs: wholeNumber(options, 'tombstoneTtlMs', 300_000),
     maxLifetimeMs,
-    keyRing: options.encryption ? new KeyRing(options.encryption.keys) : undefined,
-    compressor,
-    isValidId: compileIdCheck({ min, max, pattern, custom: options.validateSessionId }),
+    keyRing: encryptionOption(options),
+    compressor: compressionOption(options),
+    isValidId: compileIdCheck({ min, max, pattern, custom }),
     legacyPrefix,
-    maxSessionBytes: positiveInteger('maxSessionBytes', options.maxSessionBytes, 1024 * 1024),
-    probeIntervalMs: positiveInteger('probeIntervalMs', options.probeIntervalMs, 1000),
+    maxSessionBytes: wholeNumber(options, 'maxSessionBytes', 1024 * 1024),
+    probeIntervalMs: options.milliseconds('probeIntervalMs', 1000, 1),
   };
 }

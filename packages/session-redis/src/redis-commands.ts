@@ -1,10 +1,9 @@
 // Every Redis command of the store goes through here: bounded by a deadline, never parked in an offline queue.
-import type { Redis } from 'ioredis';
 import { CommandBatch } from './command-batch.js';
 import { SessionStoreError } from './errors.js';
 import { NodeRedisAdapter } from './node-redis-client.js';
 import type { LuaScript } from './scripts.js';
-import type { IoredisClient as SessionRedisClient } from './types.js';
+import type { IoredisClient, SessionRedisNode } from './types.js';
 
 /** Statuses in which ioredis would queue a command instead of sending it. */
 const NOT_SENDING = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
@@ -32,7 +31,7 @@ export interface CommandObserver {
 
 /** EVALSHA, then EVAL when the server does not know the script yet (NOSCRIPT). */
 async function evalScript(
-  client: Pick<Redis, 'evalsha' | 'eval'>,
+  client: Pick<SessionRedisNode, 'evalsha' | 'eval'>,
   script: LuaScript,
   keys: readonly string[],
   args: ReadonlyArray<string | number>,
@@ -68,10 +67,14 @@ export function classifyFailure(error: unknown): SessionStoreError {
   const message = error instanceof Error ? error.message : String(error);
   if (isReplyError(error)) {
     if (message.includes('WRONGTYPE')) {
-      return new SessionStoreError('LBKIT_SESSION_DATA_CORRUPT', 'a session key holds a value of the wrong type', {
-        hint: 'Another program wrote to a key under the session prefix; give the store its own prefix.',
-        cause: error,
-      });
+      return new SessionStoreError(
+        'LBKIT_SESSION_DATA_CORRUPT',
+        'a session key holds a value of the wrong type',
+        {
+          hint: 'Another program wrote to a key under the session prefix; give the store its own prefix.',
+          cause: error,
+        },
+      );
     }
     if (!TRANSIENT_REPLY.test(message)) {
       return new SessionStoreError(
@@ -102,7 +105,7 @@ export function classifyFailure(error: unknown): SessionStoreError {
 
 /** Sends commands with a deadline; reports unavailability to the observer. */
 export class RedisCommands {
-  readonly #client: SessionRedisClient;
+  readonly #client: IoredisClient;
   readonly #timeoutMs: number;
   readonly #observer: CommandObserver;
   readonly #batch: CommandBatch | undefined;
@@ -110,23 +113,20 @@ export class RedisCommands {
   #newest: Deadline | undefined;
   #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(client: SessionRedisClient, timeoutMs: number, observer: CommandObserver) {
+  constructor(client: IoredisClient, timeoutMs: number, observer: CommandObserver) {
     this.#client = client;
     this.#timeoutMs = timeoutMs;
     this.#observer = observer;
     // node-redis batches its own writes; a Cluster has one socket per node.
     this.#batch =
-      client.isCluster || client instanceof NodeRedisAdapter ? undefined : new CommandBatch(client as Redis);
+      client.isCluster || client instanceof NodeRedisAdapter ? undefined : new CommandBatch(client);
   }
 
   /**
    * Runs `send` against `node` (default: the store's client) within the deadline. A client that is
    * reconnecting fails at once instead of queueing: no request waits on an offline queue.
    */
-  run<T>(
-    send: (node: SessionRedisClient | Redis) => Promise<T>,
-    node: SessionRedisClient | Redis = this.#client,
-  ) {
+  run<T>(send: (node: SessionRedisNode) => Promise<T>, node: SessionRedisNode = this.#client) {
     if (NOT_SENDING.has(this.#client.status) || NOT_SENDING.has(node.status)) {
       const error = classifyFailure(new Error(`connection is ${node.status}`));
       this.#observer.onUnavailable(error);
@@ -145,7 +145,10 @@ export class RedisCommands {
           if (deadline.fail === undefined) return;
           this.#settle(deadline);
           const error = classifyFailure(cause);
-          if (error.code === 'LBKIT_SESSION_REDIS_UNAVAILABLE' || error.code === 'LBKIT_SESSION_REDIS_TIMEOUT') {
+          if (
+            error.code === 'LBKIT_SESSION_REDIS_UNAVAILABLE' ||
+            error.code === 'LBKIT_SESSION_REDIS_TIMEOUT'
+          ) {
             this.#observer.onUnavailable(error);
           } else this.#observer.onAnswered();
           reject(error);
@@ -228,7 +231,7 @@ export class RedisCommands {
    */
   hashPairs(key: string): Promise<string[]> {
     const batch = this.#batch;
-    const send = (client: SessionRedisClient | Redis) => client.call('HGETALL', key) as Promise<unknown>;
+    const send = (client: SessionRedisNode) => client.call('HGETALL', key) as Promise<unknown>;
     return this.run(batch ? () => batch.send(send) : send) as Promise<string[]>;
   }
 }

@@ -1,7 +1,6 @@
 // RedisSessionStore: the session store for express-session and @fastify/session on ioredis.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
 import { Availability } from './availability.js';
 import { perKey, scanKeys } from './bulk.js';
 import { SessionStoreError } from './errors.js';
@@ -531,7 +530,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     const { client, scanCount } = this.#options;
     await scanKeys(this.#commands, client, this.#keys.everythingPattern, scanCount, async (node, keys) => {
       if (client.isCluster) await perKey(this.#commands, node, keys, 'unlink');
-      else await this.#commands.run((n) => (n as Redis).unlink(...keys), node);
+      else await this.#commands.run((n) => n.unlink(...keys), node);
     });
   }
 

@@ -1,16 +1,76 @@
 // Public types of @lbkit/session-redis.
 import type { LbkitError } from '@lbkit/core';
-import type { Cluster, Redis } from 'ioredis';
 import type { NodeRedisClient } from './node-redis-client.js';
+
+/** One argument of a Redis command, as the store passes it. */
+export type RedisArgument = string | number;
+
+/** The part of an ioredis pipeline the store uses: one command per key, one round trip. */
+export interface SessionRedisPipeline {
+  /** Queues `UNLINK key`. */
+  unlink(key: string): unknown;
+  /** Queues `HGETALL key`. */
+  hgetall(key: string): unknown;
+  /** Sends the queued commands; one `[error, reply]` per command. */
+  exec(): Promise<Array<[error: Error | null, reply: unknown]> | null>;
+}
+
+/**
+ * What the store calls on one Redis connection: the part of an ioredis `Redis` (single node or
+ * Sentinel-managed master) it uses. Structural, so that the store's declarations name no driver
+ * and type-check without ioredis installed; an ioredis `Redis` fits it as it is.
+ */
+export interface SessionRedisNode {
+  /** ioredis's connection status: `ready`, `connecting`, `reconnecting`, `end`, … */
+  readonly status: string;
+  /** True for a Cluster client (see {@link SessionRedisCluster}). */
+  readonly isCluster: boolean;
+  /** Sends any command by name. */
+  call(command: string, ...args: RedisArgument[]): Promise<unknown>;
+  /** Runs a loaded Lua script by its SHA1. */
+  evalsha(sha1: string, numberOfKeys: number, ...args: RedisArgument[]): Promise<unknown>;
+  /** Runs (and loads) a Lua script. */
+  eval(script: string, numberOfKeys: number, ...args: RedisArgument[]): Promise<unknown>;
+  /** `PING`, the recovery probe. */
+  ping(): Promise<unknown>;
+  /** `GET`, for sessions written by connect-redis. */
+  get(key: string): Promise<string | null>;
+  /** `DEL`. */
+  del(...keys: string[]): Promise<number>;
+  /** `UNLINK`. */
+  unlink(...keys: string[]): Promise<number>;
+  /** `SCAN cursor MATCH pattern COUNT count`. */
+  scan(
+    cursor: string,
+    matchToken: 'MATCH',
+    pattern: string,
+    countToken: 'COUNT',
+    count: number,
+  ): Promise<[cursor: string, keys: string[]]>;
+  /** A pipeline for per-key commands. */
+  pipeline(): SessionRedisPipeline;
+  /** Connection events the store follows: `ready`, `close`, `end`. */
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Removes a listener added with `on`. */
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** What the store calls on an ioredis `Cluster`: a node's commands, routed by key, and its masters. */
+export interface SessionRedisCluster extends SessionRedisNode {
+  /** The master nodes, which `clear`, `all`, `length` and `ids` scan one by one. */
+  nodes(role: 'master'): SessionRedisNode[];
+}
 
 /**
  * An ioredis client (a single node `new Redis(url)`, a Sentinel-managed master, or a `Cluster`),
- * or a node-redis single-node client (`createClient()`, the client connect-redis 9 requires).
+ * the same from iovalkey, or a node-redis v4/v5 single-node client (`createClient()`, the client
+ * connect-redis 9 requires). Described by shape ({@link SessionRedisNode}, {@link SessionRedisCluster},
+ * {@link NodeRedisClient}), so the driver you do not use need not be installed.
  */
-export type SessionRedisClient = Redis | Cluster | NodeRedisClient;
+export type SessionRedisClient = SessionRedisNode | SessionRedisCluster | NodeRedisClient;
 
-/** The client API the store's internals use: ioredis's (a node-redis client is adapted to it). */
-export type IoredisClient = Redis | Cluster;
+/** The client API the store's internals use: ioredis's shape (a node-redis client is adapted to it). */
+export type IoredisClient = SessionRedisNode | SessionRedisCluster;
 
 /**
  * What happens to a request when Redis cannot answer within `commandTimeoutMs`:
@@ -54,8 +114,8 @@ export interface SessionCompressionOptions {
 /** Options of {@link RedisSessionStore}. A superset of connect-redis 9's options. */
 export interface RedisSessionStoreOptions {
   /**
-   * The client: ioredis (single node, Sentinel or Cluster) or a node-redis single-node client.
-   * The store never closes it.
+   * The client: ioredis or iovalkey (single node, Sentinel or Cluster) or a node-redis v4/v5
+   * single-node client. The store never closes it.
    */
   readonly client: SessionRedisClient;
   /**
@@ -200,7 +260,9 @@ export type SessionCallback<T = void> = (error?: unknown, result?: T) => void;
 /** Stable error codes of @lbkit/session-redis (see the README for meaning and fix). */
 export type SessionErrorCode =
   | 'LBKIT_SESSION_CLIENT_REQUIRED'
+  | 'LBKIT_SESSION_OPTION_UNKNOWN'
   | 'LBKIT_SESSION_OPTION_INVALID'
+  | 'LBKIT_SESSION_FACTORY_NOT_CALLED'
   | 'LBKIT_SESSION_PREFIX_INVALID'
   | 'LBKIT_SESSION_KEY_INVALID'
   | 'LBKIT_SESSION_EXPIRY_MISSING'
