@@ -25,6 +25,8 @@ export class InFlight extends EventEmitter<InFlightEvents> {
   readonly #started = new Map<AnyResponse, number>();
   /** The requests in flight on each open connection; an empty set is an idle connection. */
   readonly #connections = new Map<Connection, Set<AnyResponse>>();
+  /** Servers attached, with how many callers hold an attachment: listeners are added once per server. */
+  readonly #attached = new WeakMap<AnyServer, { holders: number; detach: () => void }>();
 
   /** Requests whose response has not finished yet. */
   get requests(): number {
@@ -82,9 +84,26 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
   /**
    * Tracks every request and connection of `server` from now on. Connections accepted before this
-   * call become known when they carry a request. Returns a function that detaches the listeners.
+   * call become known when they carry a request. Attaching a server already attached adds no second
+   * set of listeners (shutdown, metrics and the application may all attach it); the returned function
+   * releases this attachment, and the listeners go when the last one is released.
    */
   attach(server: AnyServer): () => void {
+    const known = this.#attached.get(server);
+    if (known) known.holders++;
+    else this.#attached.set(server, { holders: 1, detach: this.#listen(server) });
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const entry = this.#attached.get(server);
+      if (!entry || --entry.holders > 0) return;
+      this.#attached.delete(server);
+      entry.detach();
+    };
+  }
+
+  #listen(server: AnyServer): () => void {
     const onRequest = (req: AnyRequest, res: AnyResponse): void => {
       this.track(req, res);
     };

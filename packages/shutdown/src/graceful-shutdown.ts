@@ -315,6 +315,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
           !listening &&
           sum(open) === 0 &&
           this.#registry.unanswered === 0 &&
+          this.lifecycle.inFlight.requests === 0 &&
           openWebSockets(this.#options.webSockets) === 0;
         if (done) return true;
         this.#registry.sweep(open);
