@@ -1,8 +1,9 @@
-// A node-redis client (the one connect-redis 9 requires) seen through the part of ioredis's API the store uses.
+// A node-redis v4/v5 client (the one connect-redis 9 requires) seen through the part of ioredis's API the store uses.
 
 /**
  * The part of a node-redis v4/v5 client (`createClient()` from `redis` or `@redis/client`) the
- * store needs. Structural, so the package depends on neither driver.
+ * store needs. Structural, so the package depends on neither driver; which client was passed is
+ * told by `detectRedisClient()` (redis-client.ts).
  */
 export interface NodeRedisClient {
   readonly isOpen: boolean;
@@ -10,27 +11,6 @@ export interface NodeRedisClient {
   sendCommand(args: string[]): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   off(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-/** True for a node-redis single-node client; false for its Cluster and Sentinel clients, and for ioredis. */
-export function isNodeRedisClient(client: unknown): client is NodeRedisClient {
-  if (client === null || typeof client !== 'object') return false;
-  const c = client as Record<string, unknown>;
-  return (
-    typeof c.sendCommand === 'function' &&
-    typeof c.isOpen === 'boolean' &&
-    typeof c.isReady === 'boolean' &&
-    typeof c.on === 'function' &&
-    typeof c.off === 'function' &&
-    !isNodeRedisGroup(client)
-  );
-}
-
-/** node-redis's Cluster (`createCluster`) and Sentinel (`createSentinel`) clients. */
-export function isNodeRedisGroup(client: unknown): boolean {
-  if (client === null || typeof client !== 'object') return false;
-  const c = client as Record<string, unknown>;
-  return 'masters' in c || typeof c.nodeClient === 'function' || typeof c.getMasterNode === 'function';
 }
 
 type Arg = string | number;

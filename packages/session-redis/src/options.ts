@@ -3,7 +3,7 @@ import { OptionReader, show } from '@lbkit/core/internal';
 import { type Compressor, createCompressor } from './compression.js';
 import { KeyRing } from './encryption.js';
 import { optionError } from './errors.js';
-import { isNodeRedisClient, isNodeRedisGroup, NodeRedisAdapter } from './node-redis-client.js';
+import { resolveClient } from './redis-client.js';
 import { safeJsonSerializer } from './safe-json.js';
 import { compileIdCheck, MAX_ID_LENGTH } from './session-id.js';
 import type {
@@ -40,33 +40,6 @@ export interface ResolvedOptions {
   readonly legacyPrefix: string | undefined;
   readonly maxSessionBytes: number;
   readonly probeIntervalMs: number;
-}
-
-function isIoredisClient(client: unknown): client is IoredisClient {
-  // ioredis Redis and Cluster both carry a boolean `isCluster` and a string `status`; node-redis
-  // clients have neither (they expose `isOpen`), so this tells the two drivers apart.
-  if (client === null || typeof client !== 'object') return false;
-  const c = client as Record<string, unknown>;
-  return typeof c.isCluster === 'boolean' && typeof c.status === 'string' && typeof c.evalsha === 'function';
-}
-
-/** The client the store's internals use: ioredis as given, node-redis behind its adapter. */
-function resolveClient(client: unknown): IoredisClient {
-  if (isIoredisClient(client)) return client;
-  // The adapter implements the part of ioredis's API the store calls (see node-redis-client.ts).
-  if (isNodeRedisClient(client)) return new NodeRedisAdapter(client) as unknown as IoredisClient;
-  if (isNodeRedisGroup(client)) {
-    throw optionError(
-      'LBKIT_SESSION_CLIENT_REQUIRED',
-      'RedisSessionStore takes node-redis single-node clients, not its Cluster or Sentinel clients',
-      "For Redis Cluster or Sentinel pass an ioredis `Cluster` or `new Redis({ sentinels, name })` from 'ioredis'.",
-    );
-  }
-  throw optionError(
-    'LBKIT_SESSION_CLIENT_REQUIRED',
-    'RedisSessionStore needs a Redis client in `client`',
-    "Pass `new Redis(url, { maxRetriesPerRequest: 1 })` (or a Cluster) from 'ioredis', or a node-redis `createClient()`.",
-  );
 }
 
 // `satisfies` makes the compiler check these lists against the option types, both ways.

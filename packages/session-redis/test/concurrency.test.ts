@@ -5,7 +5,7 @@ import { hasRedis } from '../../../test/helpers/redis.js';
 import { Browser, type Driver, frameworks, useRedis } from './harness.js';
 import { differentKeysOverlap, logoutDuringSlowRequest, sameKeyOverlap } from './scenarios.js';
 
-const drivers: Driver[] = ['ioredis', 'node-redis'];
+const drivers: Driver[] = ['ioredis', 'iovalkey', 'node-redis', 'node-redis 4'];
 
 describe.runIf(hasRedis()).each(drivers)('overlapping requests on one session (%s)', (driver) => {
   const fixture = useRedis(driver);

@@ -14,7 +14,9 @@ import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
+import { Redis as Valkey } from 'iovalkey';
 import { createClient } from 'redis';
+import { createClient as createClient4 } from 'redis4';
 import { afterAll, beforeAll } from 'vitest';
 import { type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
 
@@ -308,8 +310,8 @@ export interface RedisFixture {
   store(options?: Omit<RedisSessionStoreOptions, 'client'>): RedisSessionStore;
 }
 
-/** The client library a test file runs the store on. */
-export type Driver = 'ioredis' | 'node-redis';
+/** The client library a test file runs the store on (`node-redis 4` is the `redis4` alias of redis@4). */
+export type Driver = 'ioredis' | 'iovalkey' | 'node-redis' | 'node-redis 4';
 
 /**
  * Starts a private redis-server before the file's tests and, after them, closes the apps and
@@ -320,7 +322,7 @@ export function useRedis(driver: Driver = 'ioredis'): RedisFixture {
   let redis: PrivateRedis | undefined;
   let inspect: Redis | undefined;
   const clients: Redis[] = [];
-  const nodeRedisClients: Array<ReturnType<typeof createClient>> = [];
+  const closers: Array<() => void> = [];
   const apps: RunningApp[] = [];
   const stores: RedisSessionStore[] = [];
   let storeClient: Redis | undefined;
@@ -334,7 +336,7 @@ export function useRedis(driver: Driver = 'ioredis'): RedisFixture {
     for (const app of apps) await app.close();
     for (const store of stores) store.close();
     for (const client of clients) client.disconnect();
-    for (const client of nodeRedisClients) client.destroy();
+    for (const close of closers) close();
     inspect?.disconnect();
     await redis?.close();
   });
@@ -349,17 +351,33 @@ export function useRedis(driver: Driver = 'ioredis'): RedisFixture {
     clients.push(created);
     return created;
   };
-  const nodeRedisClient = (): SessionRedisClient => {
+  const nodeRedisClient = (version: 4 | 5): SessionRedisClient => {
     const { port, host } = started(redis);
-    const created = createClient({
+    const options = {
       socket: { host, port, reconnectStrategy: (retries: number) => Math.min(50 * (retries + 1), 500) },
-    });
+    };
+    const created = version === 5 ? createClient(options) : createClient4(options);
     // node-redis throws an unhandled 'error' event; the store learns of outages by itself.
     created.on('error', () => {});
     // Not awaited: node-redis holds the commands sent before the first connection.
     created.connect().catch(() => {});
-    nodeRedisClients.push(created);
+    closers.push(() => {
+      if (version === 5) (created as ReturnType<typeof createClient>).destroy();
+      else if (created.isOpen) (created as ReturnType<typeof createClient4>).disconnect().catch(() => {});
+    });
     return created as unknown as SessionRedisClient;
+  };
+  const valkeyClient = (): SessionRedisClient => {
+    const { port, host } = started(redis);
+    const created = new Valkey(port, host, { commandTimeout: 1000, maxRetriesPerRequest: 1 });
+    closers.push(() => created.disconnect());
+    return created as unknown as SessionRedisClient;
+  };
+  const sessionClient = (): SessionRedisClient => {
+    if (driver === 'node-redis') return nodeRedisClient(5);
+    if (driver === 'node-redis 4') return nodeRedisClient(4);
+    if (driver === 'iovalkey') return valkeyClient();
+    return client();
   };
   return {
     get redis() {
@@ -369,7 +387,7 @@ export function useRedis(driver: Driver = 'ioredis'): RedisFixture {
       return started(inspect);
     },
     client,
-    sessionClient: () => (driver === 'node-redis' ? nodeRedisClient() : client()),
+    sessionClient,
     track(app) {
       apps.push(app);
       return app;

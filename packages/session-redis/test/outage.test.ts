@@ -2,7 +2,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisSessionStore } from '@lbkit/session-redis';
 import { Redis } from 'ioredis';
+import { Redis as Valkey } from 'iovalkey';
 import { createClient } from 'redis';
+import { createClient as createClient4 } from 'redis4';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
 import { expressOutageApp, fastifyOutageApp, type OutageApp } from './outage-app.js';
@@ -82,11 +84,11 @@ function traffic(visitors: Visitor[]): { stop(): Promise<Timed[]> } {
   };
 }
 
-describe.runIf(hasRedis()).each(['ioredis', 'node-redis'] as const)(
+describe.runIf(hasRedis()).each(['ioredis', 'iovalkey', 'node-redis', 'node-redis 4'] as const)(
   'Redis outage during traffic (%s)',
   (driver) => {
     let redis: PrivateRedis;
-    let client: Redis | ReturnType<typeof createClient>;
+    let client: Redis | Valkey | ReturnType<typeof createClient> | ReturnType<typeof createClient4>;
     let inspect: Redis;
     const apps: OutageApp[] = [];
     const stores: RedisSessionStore[] = [];
@@ -94,19 +96,23 @@ describe.runIf(hasRedis()).each(['ioredis', 'node-redis'] as const)(
     beforeAll(async () => {
       // appendfsync always: a write Redis acknowledged survives a crash, so "no acknowledged write lost" is checkable.
       redis = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-      if (driver === 'ioredis') {
-        client = new Redis(redis.port, redis.host, {
+      if (driver === 'ioredis' || driver === 'iovalkey') {
+        const options = {
           commandTimeout: COMMAND_TIMEOUT_MS,
           maxRetriesPerRequest: 1,
           retryStrategy: () => 100,
           autoResendUnfulfilledCommands: false,
-        });
-        client.on('error', () => {});
+        };
+        const created =
+          driver === 'ioredis'
+            ? new Redis(redis.port, redis.host, options)
+            : new Valkey(redis.port, redis.host, options);
+        created.on('error', () => {});
+        client = created;
       } else {
         // The client as connect-redis 9 users have it: default options but a quick reconnection.
-        const created = createClient({
-          socket: { host: redis.host, port: redis.port, reconnectStrategy: () => 100 },
-        });
+        const options = { socket: { host: redis.host, port: redis.port, reconnectStrategy: () => 100 } };
+        const created = driver === 'node-redis' ? createClient(options) : createClient4(options);
         created.on('error', () => {});
         await created.connect();
         client = created;
@@ -122,8 +128,9 @@ describe.runIf(hasRedis()).each(['ioredis', 'node-redis'] as const)(
     afterAll(async () => {
       for (const app of apps) await app.close();
       for (const store of stores) store.close();
-      if (client instanceof Redis) client.disconnect();
-      else client.destroy();
+      if (client instanceof Redis || client instanceof Valkey) client.disconnect();
+      else if (driver === 'node-redis') (client as ReturnType<typeof createClient>).destroy();
+      else if (client.isOpen) await (client as ReturnType<typeof createClient4>).disconnect();
       inspect.disconnect();
       await redis.close();
     });
