@@ -21,10 +21,14 @@ export interface Decoded {
 }
 
 function corrupt(id: string, why: string, cause?: unknown): SessionStoreError {
-  return new SessionStoreError('LBKIT_SESSION_DATA_CORRUPT', `session ${id.slice(0, 6)}… is unreadable: ${why}`, {
-    hint: 'It reads as no session. Another program may write under the same prefix, or the serializer changed.',
-    cause,
-  });
+  return new SessionStoreError(
+    'LBKIT_SESSION_DATA_CORRUPT',
+    `session ${id.slice(0, 6)}… is unreadable: ${why}`,
+    {
+      hint: 'It reads as no session. Another program may write under the same prefix, or the serializer changed.',
+      cause,
+    },
+  );
 }
 
 function unsafeKeys(id: string): SessionStoreError {

@@ -98,7 +98,10 @@ describe.runIf(hasRedis())('values at rest', () => {
     a.x = 1;
     b.x = 2;
     await sessions.set(id, a);
-    await expect(sessions.set(id, b)).rejects.toMatchObject({ code: 'LBKIT_SESSION_WRITE_CONFLICT', keys: ['x'] });
+    await expect(sessions.set(id, b)).rejects.toMatchObject({
+      code: 'LBKIT_SESSION_WRITE_CONFLICT',
+      keys: ['x'],
+    });
   });
 
   it.each(['brotli', 'deflate'] as const)(

@@ -183,7 +183,9 @@ describe('lifecycle and phases', () => {
   it('dispose() detaches so that another gracefulShutdown can take the server', async () => {
     const { server } = await listening();
     const first = gracefulShutdown(server, { ...quiet, lifecycle: new Lifecycle() });
-    expect(codeOf(() => gracefulShutdown(server, { ...quiet }))).toBe('LBKIT_SHUTDOWN_SERVER_ALREADY_ATTACHED');
+    expect(codeOf(() => gracefulShutdown(server, { ...quiet }))).toBe(
+      'LBKIT_SHUTDOWN_SERVER_ALREADY_ATTACHED',
+    );
     first.dispose();
     expect(
       codeOf(() => gracefulShutdown(server, { ...quiet, lifecycle: new Lifecycle() }).dispose()),
