@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { LbkitError } from './errors.js';
 import { InFlight } from './in-flight.js';
+import { OptionReader } from './options.js';
 import type { LifecycleEvents, LifecycleState, LifecycleTransition } from './types.js';
 
 const ORDER: Readonly<Record<LifecycleState, number>> = { starting: 0, ready: 1, draining: 2, stopped: 3 };
@@ -20,7 +21,15 @@ export class Lifecycle extends EventEmitter<LifecycleEvents> {
 
   constructor(options: { inFlight?: InFlight } = {}) {
     super();
-    this.inFlight = options.inFlight ?? new InFlight();
+    const inFlight = new OptionReader<{ inFlight?: InFlight }>('CORE', 'new Lifecycle()', options, [
+      'inFlight',
+    ]).get('inFlight');
+    if (inFlight !== undefined && !(inFlight instanceof InFlight)) {
+      throw new LbkitError('LBKIT_CORE_OPTION_INVALID', 'new Lifecycle(): inFlight must be an InFlight', {
+        hint: 'Pass new InFlight() from @lbkit/core, or leave it out.',
+      });
+    }
+    this.inFlight = inFlight ?? new InFlight();
   }
 
   /** The current state. */

@@ -58,4 +58,8 @@ export type AnyServer =
   | import('node:http2').Http2SecureServer;
 
 /** Stable error codes of @lbkit/core (see the README for meaning and fix). */
-export type CoreErrorCode = 'LBKIT_CORE_LIFECYCLE_BACKWARDS';
+export type CoreErrorCode =
+  | 'LBKIT_CORE_LIFECYCLE_BACKWARDS'
+  | 'LBKIT_CORE_OPTION_UNKNOWN'
+  | 'LBKIT_CORE_OPTION_INVALID'
+  | 'LBKIT_CORE_FACTORY_NOT_CALLED';

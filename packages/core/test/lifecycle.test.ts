@@ -1,4 +1,4 @@
-import { defaultLifecycle, isLbkitError, Lifecycle, type LifecycleTransition } from '@lbkit/core';
+import { defaultLifecycle, InFlight, isLbkitError, Lifecycle, type LifecycleTransition } from '@lbkit/core';
 import { describe, expect, it } from 'vitest';
 
 describe('Lifecycle', () => {
@@ -79,5 +79,22 @@ describe('Lifecycle', () => {
     const inFlight = new InFlight();
     expect(new Lifecycle({ inFlight }).inFlight).toBe(inFlight);
     expect(new Lifecycle().inFlight).toBeInstanceOf(InFlight);
+  });
+});
+
+describe('new Lifecycle() options', () => {
+  it('refuses an unknown option, naming the closest known one', () => {
+    let error: unknown;
+    try {
+      new Lifecycle({ inflight: new InFlight() } as never);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(isLbkitError(error, 'LBKIT_CORE_OPTION_UNKNOWN')).toBe(true);
+    expect((error as Error).message).toContain('did you mean "inFlight"?');
+  });
+
+  it('refuses an inFlight that is not an InFlight', () => {
+    expect(() => new Lifecycle({ inFlight: {} as never })).toThrow(/LBKIT_CORE_OPTION_INVALID/);
   });
 });
