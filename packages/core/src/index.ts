@@ -1,4 +1,11 @@
 // Public entry of @lbkit/core: re-exports only.
+export {
+  type DrainHold,
+  type DrainHoldEvents,
+  type DrainHoldOptions,
+  DrainHolds,
+  type ReleaseDrainHold,
+} from './drain-holds.js';
 export { isLbkitError, LbkitError } from './errors.js';
 export { type Connection, InFlight } from './in-flight.js';
 export { defaultLifecycle, Lifecycle } from './lifecycle.js';

@@ -15,3 +15,4 @@ export {
   type RedisDriver,
   type RedisTopology,
 } from './redis-driver.js';
+export { type TimeoutOptions, withTimeout } from './timeout.js';

@@ -1,6 +1,7 @@
 // The instance lifecycle starting → ready → draining → stopped, the one piece of shared state.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { DrainHolds, type DrainHoldOptions, type ReleaseDrainHold } from './drain-holds.js';
 import { LbkitError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { OptionReader } from './options.js';
@@ -16,6 +17,8 @@ const ORDER: Readonly<Record<LifecycleState, number>> = { starting: 0, ready: 1,
 export class Lifecycle extends EventEmitter<LifecycleEvents> {
   /** Requests and connections in flight on the servers of this instance. */
   readonly inFlight: InFlight;
+  /** Work outside HTTP requests (queue jobs, cron tasks) that the drain waits for; see {@link Lifecycle.hold}. */
+  readonly holds = new DrainHolds();
   #state: LifecycleState = 'starting';
   #since: number = performance.now();
 
@@ -60,6 +63,14 @@ export class Lifecycle extends EventEmitter<LifecycleEvents> {
   /** Marks the instance stopped. Idempotent. */
   markStopped(reason?: string): void {
     this.#moveTo('stopped', reason);
+  }
+
+  /**
+   * Holds the drain until the returned function is called or `timeoutMs` passes, as lightship's
+   * beacons do: `const release = lifecycle.hold('invoice-job', { timeoutMs: 30_000 })`.
+   */
+  hold(name: string, options?: DrainHoldOptions): ReleaseDrainHold {
+    return this.holds.hold(name, options);
   }
 
   /** Resolves once the lifecycle has reached `state` or a later one. */
