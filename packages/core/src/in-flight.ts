@@ -1,32 +1,39 @@
 // In-flight tracking of requests and connections on node:http, https and http2 servers.
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Server as HttpServer } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
-import { Server as HttpsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { AnyServer, InFlightEvents, InFlightSnapshot } from './types.js';
+import { listenTo } from './server-listeners.js';
+import { type AnyResponse, type Connection, TrackedConnection } from './tracked-connection.js';
+import type {
+  AnyServer,
+  ConnectionKind,
+  ConnectionState,
+  InFlightEvents,
+  InFlightSnapshot,
+} from './types.js';
 
-/** A connection as tracked: a TCP/TLS socket (HTTP/1) or an HTTP/2 session. */
-export type Connection = Socket | Http2Session;
+export type { Connection } from './tracked-connection.js';
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
-type AnyResponse = ServerResponse | Http2ServerResponse;
 
 /**
- * Counts requests and connections in flight, with the age of the oldest request.
+ * Counts requests and connections in flight, with the age of the oldest request, and knows each
+ * connection: the server that accepted it, what it speaks, its requests and its last activity.
+ * Shutdown, health, shedding, metrics and balancer-feedback all read these numbers.
  *
  * Requests are keyed by their response object and kept in a Map, whose insertion order makes the
  * oldest request the first entry: `oldestRequestMs()` is O(1) and tracking allocates one entry.
  * Tracking is idempotent, so health, shedding and shutdown may all call `track` on one request.
  */
 export class InFlight extends EventEmitter<InFlightEvents> {
-  readonly #started = new Map<AnyResponse, number>();
-  /** The requests in flight on each open connection; an empty set is an idle connection. */
-  readonly #connections = new Map<Connection, Set<AnyResponse>>();
+  readonly #started = new Map<AnyResponse, { at: number; on: TrackedConnection | undefined }>();
+  readonly #connections = new Map<Connection, TrackedConnection>();
   /** Servers attached, with how many callers hold an attachment: listeners are added once per server. */
   readonly #attached = new WeakMap<AnyServer, { holders: number; detach: () => void }>();
+  /** Servers first attached while already listening: they may hold connections never seen. */
+  readonly #attachedLate = new WeakSet<AnyServer>();
 
   /** Requests whose response has not finished yet. */
   get requests(): number {
@@ -40,7 +47,7 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
   /** Age in milliseconds of the oldest request in flight; 0 when none is. */
   oldestRequestMs(now: number = performance.now()): number {
-    for (const started of this.#started.values()) return now - started;
+    for (const { at } of this.#started.values()) return now - at;
     return 0;
   }
 
@@ -55,12 +62,48 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
   /** Number of requests in flight on one connection (0 when idle or unknown). */
   activeOn(connection: Connection): number {
-    return this.#connections.get(connection)?.size ?? 0;
+    return this.#connections.get(connection)?.requests ?? 0;
   }
 
-  /** Calls `fn` for every open connection with its number of requests in flight. */
-  forEachConnection(fn: (connection: Connection, activeRequests: number) => void): void {
-    for (const [connection, active] of this.#connections) fn(connection, active.size);
+  /** What is known of one connection, or undefined when it is not (or no longer) open and known. */
+  stateOf(connection: Connection): ConnectionState | undefined {
+    return this.#connections.get(connection);
+  }
+
+  /** Calls `fn` for every open connection with its number of requests in flight and its state. */
+  forEachConnection(
+    fn: (connection: Connection, activeRequests: number, state: ConnectionState) => void,
+  ): void {
+    for (const [connection, state] of this.#connections) fn(connection, state.requests, state);
+  }
+
+  /** Requests in flight on connections accepted by one of `servers`. */
+  requestsOf(servers: Iterable<AnyServer>): number {
+    const wanted = new Set(servers);
+    let count = 0;
+    for (const { on } of this.#started.values()) if (on?.server && wanted.has(on.server)) count++;
+    return count;
+  }
+
+  /** Open connections known of `servers`. */
+  connectionsOf(servers: Iterable<AnyServer>): number {
+    const wanted = new Set(servers);
+    let count = 0;
+    for (const state of this.#connections.values()) if (state.server && wanted.has(state.server)) count++;
+    return count;
+  }
+
+  /**
+   * Connections of `server` that Node counts and this tracker never saw: only a server attached
+   * while it was already listening can have any (sockets accepted before, idle since). Asks
+   * `server.getConnections()` only then; resolves 0 for a server attached before `listen()`.
+   */
+  unseenOf(server: AnyServer): Promise<number> {
+    if (!this.#attachedLate.has(server)) return Promise.resolve(0);
+    const known = this.connectionsOf([server]);
+    return new Promise((resolve) => {
+      server.getConnections((error, count) => resolve(error ? 0 : Math.max(0, count - known)));
+    });
   }
 
   /**
@@ -68,30 +111,23 @@ export class InFlight extends EventEmitter<InFlightEvents> {
    * Returns false when the request was already tracked.
    */
   track(req: AnyRequest, res: AnyResponse): boolean {
-    if (this.#started.has(res)) return false;
-    this.#started.set(res, performance.now());
-    const connection = connectionOf(req);
-    if (connection) this.#addConnection(connection).add(res);
-    const end = (): void => this.#end(res, connection);
-    // 'close' follows 'finish' on both HTTP/1 and HTTP/2 responses, and also fires on aborts. Not
-    // on every abort, though: a pipelined response still queued behind another one gets neither
-    // when its socket closes (Node 20), which is why the connection's close ends it too.
-    res.once('finish', end);
-    res.once('close', end);
-    this.emit('requestStart', this.#started.size);
-    return true;
+    return this.#track(req, res, undefined);
   }
 
   /**
    * Tracks every request and connection of `server` from now on. Connections accepted before this
-   * call become known when they carry a request. Attaching a server already attached adds no second
-   * set of listeners (shutdown, metrics and the application may all attach it); the returned function
-   * releases this attachment, and the listeners go when the last one is released.
+   * call become known when they carry a request (or are upgraded); idle ones are not counted in
+   * `connections`, and {@link unseenOf} asks Node for them. Attaching a server already attached
+   * adds no second set of listeners (shutdown, metrics and the application may all attach it); the
+   * returned function releases this attachment, and the listeners go when the last one is released.
    */
   attach(server: AnyServer): () => void {
     const known = this.#attached.get(server);
     if (known) known.holders++;
-    else this.#attached.set(server, { holders: 1, detach: this.#listen(server) });
+    else {
+      if (server.listening) this.#attachedLate.add(server);
+      this.#attached.set(server, { holders: 1, detach: this.#listen(server) });
+    }
     let released = false;
     return () => {
       if (released) return;
@@ -103,53 +139,79 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     };
   }
 
-  #listen(server: AnyServer): () => void {
-    const onRequest = (req: AnyRequest, res: AnyResponse): void => {
-      this.track(req, res);
-    };
-    const onConnection = (connection: Connection): void => {
-      this.#addConnection(connection);
-    };
-    // https and http2 hand out raw TCP sockets on 'connection'; requests run on the TLS socket or session.
-    const connectionEvent =
-      server instanceof HttpServer
-        ? 'connection'
-        : server instanceof HttpsServer
-          ? 'secureConnection'
-          : 'session';
-    const emitter = server as unknown as EventEmitter;
-    emitter.prependListener('request', onRequest);
-    emitter.on(connectionEvent, onConnection);
-    return () => {
-      emitter.off('request', onRequest);
-      emitter.off(connectionEvent, onConnection);
-    };
-  }
-
   /** Resolves when no request is in flight (at once if none is). */
   idle(): Promise<void> {
     if (this.#started.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.once('idle', resolve));
   }
 
-  #end(res: AnyResponse, connection: Connection | undefined): void {
-    if (!this.#started.delete(res)) return;
-    if (connection) this.#connections.get(connection)?.delete(res);
+  #listen(server: AnyServer): () => void {
+    return listenTo(server, {
+      request: (req, res, owner) => {
+        this.#track(req, res, owner);
+      },
+      handshake: (socket, owner) => {
+        this.#add(socket, owner, 'handshake');
+      },
+      http1: (socket, owner, raw) => {
+        if (raw) this.#forget(raw);
+        this.#add(socket, owner, 'http1');
+      },
+      h2: (session, owner) => {
+        this.#add(session, owner, 'h2');
+      },
+      secured: (raw) => {
+        if (raw) this.#forget(raw);
+      },
+      upgrade: (socket, owner) => {
+        this.#add(socket, owner, 'upgraded').kind = 'upgraded';
+      },
+    });
+  }
+
+  #track(req: AnyRequest, res: AnyResponse, server: AnyServer | undefined): boolean {
+    if (this.#started.has(res)) return false;
+    const connection = connectionOf(req);
+    const on = connection ? this.#add(connection, server ?? serverOf(connection), kindOf(req)) : undefined;
+    this.#started.set(res, { at: performance.now(), on });
+    on?.start(res);
+    const end = (): void => this.#end(res);
+    // 'close' follows 'finish' on both HTTP/1 and HTTP/2 responses, and also fires on aborts. Not
+    // on every abort, though: a pipelined response still queued behind another one gets neither
+    // when its socket closes (Node 20), which is why the connection's close ends it too.
+    res.once('finish', end);
+    res.once('close', end);
+    this.emit('requestStart', this.#started.size);
+    this.emit('request', req, res, on);
+    return true;
+  }
+
+  #end(res: AnyResponse): void {
+    const entry = this.#started.get(res);
+    if (!entry) return;
+    this.#started.delete(res);
+    entry.on?.end(res);
     const left = this.#started.size;
     this.emit('requestEnd', left);
     if (left === 0) this.emit('idle');
   }
 
-  #addConnection(connection: Connection): Set<AnyResponse> {
+  #add(connection: Connection, server: AnyServer | undefined, kind: ConnectionKind): TrackedConnection {
     const known = this.#connections.get(connection);
     if (known) return known;
-    const active = new Set<AnyResponse>();
-    this.#connections.set(connection, active);
+    const state = new TrackedConnection(connection, server, kind);
+    this.#connections.set(connection, state);
     connection.once('close', () => {
-      this.#connections.delete(connection);
-      for (const res of active) this.#end(res, undefined);
+      if (this.#connections.get(connection) === state) this.#connections.delete(connection);
+      for (const res of state.responses) this.#end(res);
     });
-    return active;
+    this.emit('connection', state);
+    return state;
+  }
+
+  /** A TLS handshake is over: its TCP socket is now known as the TLS socket or session on top of it. */
+  #forget(raw: Socket): void {
+    if (this.#connections.get(raw)?.kind === 'handshake') this.#connections.delete(raw);
   }
 }
 
@@ -157,4 +219,13 @@ function connectionOf(req: AnyRequest): Connection | undefined {
   // HTTP/2 compat requests expose a proxy as `socket`; the session is the stable identity.
   if ('stream' in req && req.stream) return req.stream.session ?? undefined;
   return (req as IncomingMessage).socket ?? undefined;
+}
+
+function kindOf(req: AnyRequest): ConnectionKind {
+  return 'stream' in req && req.stream ? 'h2' : 'http1';
+}
+
+/** The server that accepted a connection tracked by hand (net.Socket#server, ServerHttp2Session#server). */
+function serverOf(connection: Connection): AnyServer | undefined {
+  return ((connection as { server?: AnyServer }).server ?? undefined) as AnyServer | undefined;
 }

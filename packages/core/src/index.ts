@@ -11,6 +11,8 @@ export { type Connection, InFlight } from './in-flight.js';
 export { defaultLifecycle, Lifecycle } from './lifecycle.js';
 export type {
   AnyServer,
+  ConnectionKind,
+  ConnectionState,
   CoreErrorCode,
   InFlightEvents,
   InFlightSnapshot,

@@ -34,10 +34,39 @@ export interface LifecycleEvents {
 export interface InFlightSnapshot {
   /** Requests (HTTP/1 requests and HTTP/2 streams) whose response has not finished. */
   readonly requests: number;
-  /** Open connections known to the tracker (TCP/TLS sockets and HTTP/2 sessions). */
+  /** Open connections known to the tracker (TCP/TLS sockets, upgraded sockets, HTTP/2 sessions). */
   readonly connections: number;
   /** Age of the oldest request in flight, in milliseconds; 0 when none is. */
   readonly oldestRequestMs: number;
+}
+
+/**
+ * What a connection speaks, as InFlight sees it:
+ * - `handshake`: a TCP connection of a TLS server whose handshake has not finished (no request yet);
+ * - `http1`: a TCP or TLS socket carrying HTTP/1.x (on http, https, or http2 with `allowHTTP1`);
+ * - `h2`: an HTTP/2 session, whose streams are its requests;
+ * - `upgraded`: a socket handed to an `'upgrade'` listener (WebSocket and other protocols).
+ */
+export type ConnectionKind = 'handshake' | 'http1' | 'h2' | 'upgraded';
+
+/** One open connection as `InFlight` knows it; a live view, updated as requests start and end. */
+export interface ConnectionState {
+  /** The socket (`handshake`, `http1`, `upgraded`) or HTTP/2 session (`h2`). */
+  readonly connection: import('node:net').Socket | import('node:http2').Http2Session;
+  /** The server that accepted it; undefined only for a request tracked by hand on a socket no server claims. */
+  readonly server: AnyServer | undefined;
+  /** What it speaks now (an `http1` socket becomes `upgraded`). */
+  readonly kind: ConnectionKind;
+  /** Requests in flight on it: HTTP/1 requests, or the streams of an HTTP/2 session. */
+  readonly requests: number;
+  /** Their responses, oldest first. */
+  readonly responses: ReadonlySet<
+    import('node:http').ServerResponse | import('node:http2').Http2ServerResponse
+  >;
+  /** The client sent an HTTP/1 request before the previous one on this socket was answered. */
+  readonly pipelined: boolean;
+  /** `performance.now()` of the last activity seen: accepted, a request started or ended, bytes received. */
+  readonly lastActivity: number;
 }
 
 /** Events of an `InFlight` tracker. */
@@ -48,6 +77,17 @@ export interface InFlightEvents {
   requestEnd: [number];
   /** The last request in flight ended. */
   idle: [];
+  /**
+   * A request started being tracked, on `connection` (undefined when Node gave it none). On an
+   * attached server this is emitted before the application's `'request'` listeners run.
+   */
+  request: [
+    req: import('node:http').IncomingMessage | import('node:http2').Http2ServerRequest,
+    res: import('node:http').ServerResponse | import('node:http2').Http2ServerResponse,
+    connection: ConnectionState | undefined,
+  ];
+  /** A connection became known: accepted on an attached server, or first seen carrying a request. */
+  connection: [ConnectionState];
 }
 
 /** Anything that is an HTTP server lbkit can attach to: node:http, node:https or node:http2. */
