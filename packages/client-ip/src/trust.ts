@@ -6,7 +6,7 @@ import type { ParsedAddress } from './ip.js';
 import { V4 } from './ip.js';
 import { NAMED_RANGES } from './named-ranges.js';
 import { PRESET_NAMES, rangePreset } from './presets.js';
-import type { TrustEntry, TrustHops, TrustOption } from './types.js';
+import type { TrustEntry, TrustFunction, TrustHops, TrustOption } from './types.js';
 
 /** A compiled trust rule. */
 export interface CompiledTrust {
@@ -16,6 +16,8 @@ export interface CompiledTrust {
   readonly v6: Uint32Array;
   /** 0: every address in the intervals is trusted. n ≥ 1: the peer must be in them, then n hops are trusted by position. */
   readonly hops: number;
+  /** The user's function: when set, it alone decides, called hop by hop as proxy-addr calls it (the intervals are empty). */
+  readonly fn: TrustFunction | undefined;
 }
 
 const TRUST_ALL_WORDS = new Set(['true', '*', 'all', 'any', 'everything']);
@@ -104,23 +106,68 @@ function compileRanges(entries: readonly TrustEntry[]): { v4: Uint32Array; v6: U
   const mergedV6: number[] = [];
   for (const { start, end } of v6) {
     const last = mergedV6.length - 8;
-    if (last >= 0 && compare6(start, 0, mergedV6, last + 4) <= 0) {
+    // Adjacent intervals merge too (::/1 then 8000::/1), so coverage of the whole space shows as one interval.
+    if (last >= 0 && touches6(start, mergedV6, last + 4)) {
       if (compare6(end, 0, mergedV6, last + 4) > 0) mergedV6.splice(last + 4, 4, ...end);
     } else {
       mergedV6.push(...start, ...end);
     }
   }
+  // Ranges that together cover a whole family trust everyone as surely as 0.0.0.0/0 does.
+  if (mergedV4.length === 2 && mergedV4[0] === 0 && mergedV4[1] === 0xffffffff) {
+    throw trustAllRefused(`${listed(entries)} together cover every IPv4 address`);
+  }
+  if (mergedV6.length === 8 && mergedV6.every((word, i) => word === (i < 4 ? 0 : 0xffffffff))) {
+    throw trustAllRefused(`${listed(entries)} together cover every IPv6 address`);
+  }
   return { v4: Uint32Array.from(mergedV4), v6: Uint32Array.from(mergedV6) };
+}
+
+function listed(entries: readonly string[]): string {
+  const shown = entries.slice(0, 4).join(', ');
+  return entries.length > 4 ? `${shown}, …` : shown;
+}
+
+/** True when `start` is at most one past the interval end held in `words` at `at` (overlapping or adjacent). */
+function touches6(start: readonly number[], words: readonly number[], at: number): boolean {
+  // end + 1, carried across the four words; an end of all ones reaches everything after it.
+  const next = [0, 0, 0, 0];
+  let carry = 1;
+  for (let k = 3; k >= 0; k--) {
+    const sum = words[at + k]! + carry;
+    next[k] = sum >>> 0;
+    carry = sum > 0xffffffff ? 1 : 0;
+  }
+  return carry === 1 || compare6(start, 0, next, 0) <= 0;
+}
+
+const EMPTY = { v4: new Uint32Array(0), v6: new Uint32Array(0) };
+
+function trustFunction(fn: TrustFunction, label: string): TrustFunction {
+  // An async function answers with a Promise, which proxy-addr reads as truthy: it would trust everyone.
+  if (fn.constructor.name === 'AsyncFunction' || fn.constructor.name === 'AsyncGeneratorFunction') {
+    throw new LbkitError(
+      'LBKIT_CLIENT_IP_TRUST_FUNCTION_INVALID',
+      `${label} is an async function; its Promise would read as "trusted" for every address`,
+      {
+        hint: 'Pass a synchronous (address, hopIndex) => boolean, deciding from data loaded at startup, or a list of CIDRs.',
+      },
+    );
+  }
+  return fn;
 }
 
 /**
  * Compiles a {@link TrustOption}. Throws `LbkitError` for anything that would trust everyone, for hop
  * counts without the peer range, and for entries that are not addresses, CIDRs, names or presets.
+ * A function, where `allowFunction` permits one (the resolver's `trust`, not PROXY `peers`), is kept:
+ * it alone decides (async functions refused).
  */
 export function compileTrust(
   option: TrustOption | undefined,
   label = 'trust',
   owner = 'createClientIpResolver()',
+  allowFunction = false,
 ): CompiledTrust {
   if (option === undefined || option === null) {
     throw new LbkitError('LBKIT_CLIENT_IP_TRUST_REQUIRED', `${label} is required`, {
@@ -128,6 +175,7 @@ export function compileTrust(
     });
   }
   if ((option as unknown) === true) throw trustAllRefused('true');
+  if (typeof option === 'function' && allowFunction) return { ...EMPTY, hops: 0, fn: trustFunction(option, label) };
   if (typeof option === 'number') {
     throw new LbkitError(
       'LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED',
@@ -157,9 +205,9 @@ export function compileTrust(
         hint: "Say where the nearest proxy connects from: { peers: ['10.0.0.0/8'], hops: 2 }.",
       });
     }
-    return { ...compileRanges(entries), hops: hops as number };
+    return { ...compileRanges(entries), hops: hops as number, fn: undefined };
   }
-  return { ...compileRanges(entriesOf(option, label)), hops: 0 };
+  return { ...compileRanges(entriesOf(option, label)), hops: 0, fn: undefined };
 }
 
 /** True when the IPv4 value is in one of the intervals. */

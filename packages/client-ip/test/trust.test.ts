@@ -25,6 +25,10 @@ describe('trust compilation', () => {
     '::ffff:0.0.0.0/96',
     ['10.0.0.0/8', '::/0'],
     'loopback, 0.0.0.0/0',
+    ['0.0.0.0/1', '128.0.0.0/1'],
+    ['::/1', '8000::/1'],
+    ['::ffff:0.0.0.0/97', '128.0.0.0/1'],
+    ['::/2', '4000::/2', '8000::/1', 'loopback'],
   ])('refuses trusting everyone (%j) with LBKIT_CLIENT_IP_TRUST_ALL_REFUSED and a hint', (trust) => {
     expect(codeOf(() => compileTrust(trust as never))).toBe('LBKIT_CLIENT_IP_TRUST_ALL_REFUSED');
     try {
@@ -32,6 +36,22 @@ describe('trust compilation', () => {
     } catch (error) {
       expect((error as LbkitError).hint).toMatch(/trust: \[/);
     }
+  });
+
+  it('refuses 256 /8s that together cover every IPv4 address, naming the first few', () => {
+    try {
+      compileTrust(Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`));
+      expect.unreachable();
+    } catch (error) {
+      expect(isLbkitError(error, 'LBKIT_CLIENT_IP_TRUST_ALL_REFUSED')).toBe(true);
+      expect((error as LbkitError).message).toContain('0.0.0.0/8, 1.0.0.0/8, 2.0.0.0/8, 3.0.0.0/8, …');
+    }
+  });
+
+  it('accepts ranges that leave part of an address family untrusted', () => {
+    expect(compileTrust(['0.0.0.0/1', '128.0.0.0/2']).v4).toEqual(Uint32Array.from([0, 0xbfffffff]));
+    expect(compileTrust(['::/1', '8000::/2']).v6.length).toBe(8);
+    expect(compileTrust(Array.from({ length: 255 }, (_, i) => `${i}.0.0.0/8`)).v4.length).toBe(2);
   });
 
   it('suggests the network when a CIDR has host bits set', () => {
@@ -88,7 +108,7 @@ describe('trust compilation', () => {
     expect(codeOf(() => parseRange('::ffff:0:0/95'))).toBe('LBKIT_CLIENT_IP_TRUST_INVALID');
   });
 
-  it('an entry that is not a string is refused', () => {
+  it('an entry that is not a string is refused, and a function where none is allowed (PROXY peers)', () => {
     expect(codeOf(() => compileTrust([42] as never))).toBe('LBKIT_CLIENT_IP_TRUST_INVALID');
     expect(codeOf(() => compileTrust((() => true) as never))).toBe('LBKIT_CLIENT_IP_TRUST_INVALID');
   });
