@@ -2,10 +2,12 @@
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { LbkitError } from '@lbkit/core';
-import { OptionReader } from '@lbkit/core/internal';
+import { brand, OptionReader } from '@lbkit/core/internal';
 import { agentReply } from './agent-reply.js';
 import { LOAD_OPTIONS, readLoad } from './load-gauge.js';
 import type { AgentCheck, AgentCheckOptions } from './types.js';
+
+const AGENT_CHECK = brand<AgentCheck>('agentCheck');
 
 const OPTIONS = [
   ...LOAD_OPTIONS,
@@ -15,6 +17,14 @@ const OPTIONS = [
   'socketTimeoutMs',
   'maxConnections',
 ] as const satisfies ReadonlyArray<keyof AgentCheckOptions>;
+
+/**
+ * True when `value` was made by {@link createAgentCheck}, by this copy of @lbkit/balancer-feedback or
+ * another one.
+ */
+export function isAgentCheck(value: unknown): value is AgentCheck {
+  return AGENT_CHECK.is(value);
+}
 
 /**
  * Creates the responder; options are validated here (`LBKIT_FEEDBACK_…` codes, unknown ones refused
@@ -65,7 +75,7 @@ export function createAgentCheck(options: AgentCheckOptions): AgentCheck {
   let address: AddressInfo | undefined;
   let closed = false;
 
-  return {
+  return AGENT_CHECK.mark({
     get address() {
       return address;
     },
@@ -102,5 +112,5 @@ export function createAgentCheck(options: AgentCheckOptions): AgentCheck {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       address = undefined;
     },
-  };
+  });
 }

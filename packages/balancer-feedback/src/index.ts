@@ -1,8 +1,8 @@
 // Public entry of @lbkit/balancer-feedback: re-exports only.
-export { createAgentCheck } from './agent-check.js';
+export { createAgentCheck, isAgentCheck } from './agent-check.js';
 export { agentReply, weightPercent } from './agent-reply.js';
 export { createLoadGauge } from './load-gauge.js';
-export { createLoadReport, formatOrcaText, ORCA_HEADER } from './orca.js';
+export { createLoadReport, formatOrcaText, isLoadReport, ORCA_HEADER } from './orca.js';
 export type {
   AgentCheck,
   AgentCheckOptions,

@@ -1,5 +1,5 @@
 // ORCA load reports in the TEXT form of the `endpoint-load-metrics` response header (Envoy, gRPC).
-import { OptionReader } from '@lbkit/core/internal';
+import { brand, OptionReader } from '@lbkit/core/internal';
 import { LOAD_OPTIONS, readLoad } from './load-gauge.js';
 import { ProcessUsage } from './process-usage.js';
 import type { LoadReport, LoadReportOptions, OrcaReport } from './types.js';
@@ -7,6 +7,7 @@ import type { LoadReport, LoadReportOptions, OrcaReport } from './types.js';
 /** The response header Envoy's ORCA parser reads. */
 export const ORCA_HEADER = 'endpoint-load-metrics';
 
+const LOAD_REPORT = brand<LoadReport>('loadReport');
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 const OPTIONS = [
@@ -39,6 +40,14 @@ export function formatOrcaText(report: OrcaReport): string {
 }
 
 /**
+ * True when `value` was made by {@link createLoadReport}, by this copy of @lbkit/balancer-feedback or
+ * another one (adapters accept options or a ready reporter).
+ */
+export function isLoadReport(value: unknown): value is LoadReport {
+  return LOAD_REPORT.is(value);
+}
+
+/**
  * Creates the reporter. Named metrics always carry `in_flight`, `queued` and (when known)
  * `concurrency_limit`; `application_utilization` is load against the limit and appears only when a
  * limit is known. Options are validated here (`LBKIT_FEEDBACK_…` codes, unknown ones refused with
@@ -66,13 +75,13 @@ export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
     };
   };
   const headerValue = (): string => formatOrcaText(report());
-  return {
+  return LOAD_REPORT.mark({
     report,
     headerValue,
     setHeader(res) {
       if (!res.headersSent) res.setHeader(ORCA_HEADER, headerValue());
     },
-  };
+  });
 }
 
 /** At most four decimals, never an exponent for the magnitudes a load report carries. */

@@ -4,7 +4,7 @@ export { PRESET_NAMES, rangePreset } from './presets.js';
 export { acceptProxyProtocol } from './proxy-protocol/accept.js';
 export { proxyProtocolInfo } from './proxy-protocol/info.js';
 export { parseProxyProtocol } from './proxy-protocol/parse.js';
-export { createClientIpResolver } from './resolver.js';
+export { createClientIpResolver, isClientIpResolver } from './resolver.js';
 export type {
   ClientInfo,
   ClientIpErrorCode,

@@ -1,4 +1,5 @@
 // The resolver: socket peer first, then the one configured source, walked against the compiled trust.
+import { brand } from '@lbkit/core/internal';
 import { Candidate } from './candidate.js';
 import { parseForwarded } from './forwarded-parser.js';
 import { forwardedPortOf, isValidHost, portOfHost, protoOf } from './host.js';
@@ -43,6 +44,8 @@ function hostHeader(headers: Headers): string | undefined {
   return typeof host === 'string' && isValidHost(host) ? host : undefined;
 }
 
+const RESOLVER = brand<ClientIpResolver>('clientIpResolver');
+
 class Resolver implements ClientIpResolver {
   readonly source: ResolvedOptions['source'];
   readonly #options: ResolvedOptions;
@@ -52,6 +55,7 @@ class Resolver implements ClientIpResolver {
   readonly #peerCandidate = new Candidate();
 
   constructor(options: ResolvedOptions) {
+    RESOLVER.mark(this);
     this.#options = options;
     this.source = options.source;
   }
@@ -195,4 +199,12 @@ class Resolver implements ClientIpResolver {
  */
 export function createClientIpResolver(options: ClientIpOptions): ClientIpResolver {
   return new Resolver(resolveOptions(options));
+}
+
+/**
+ * True when `value` was made by {@link createClientIpResolver}, by this copy of @lbkit/client-ip or
+ * another one (adapters accept options or a ready resolver).
+ */
+export function isClientIpResolver(value: unknown): value is ClientIpResolver {
+  return RESOLVER.is(value);
 }

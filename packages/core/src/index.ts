@@ -8,7 +8,7 @@ export {
 } from './drain-holds.js';
 export { isLbkitError, LbkitError } from './errors.js';
 export { type Connection, InFlight } from './in-flight.js';
-export { defaultLifecycle, Lifecycle } from './lifecycle.js';
+export { defaultLifecycle, isLifecycle, Lifecycle } from './lifecycle.js';
 export type {
   AnyServer,
   ConnectionKind,

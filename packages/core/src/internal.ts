@@ -1,4 +1,5 @@
 // Internal entry of @lbkit/core (`@lbkit/core/internal`): mechanisms lbkit's own packages share. Not a public API.
+export { type Brand, brand } from './brand.js';
 export {
   answerUncalledFactory,
   closestName,

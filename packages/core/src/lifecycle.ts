@@ -2,10 +2,13 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { DrainHolds, type DrainHoldOptions, type ReleaseDrainHold } from './drain-holds.js';
+import { brand } from './brand.js';
 import { LbkitError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { OptionReader } from './options.js';
 import type { LifecycleEvents, LifecycleState, LifecycleTransition } from './types.js';
+
+const LIFECYCLE = brand<Lifecycle>('lifecycle');
 
 const ORDER: Readonly<Record<LifecycleState, number>> = { starting: 0, ready: 1, draining: 2, stopped: 3 };
 
@@ -24,6 +27,7 @@ export class Lifecycle extends EventEmitter<LifecycleEvents> {
 
   constructor(options: { inFlight?: InFlight } = {}) {
     super();
+    LIFECYCLE.mark(this);
     const inFlight = new OptionReader<{ inFlight?: InFlight }>('CORE', 'new Lifecycle()', options, [
       'inFlight',
     ]).get('inFlight');
@@ -105,6 +109,11 @@ export class Lifecycle extends EventEmitter<LifecycleEvents> {
     this.emit(to, transition);
     this.emit('transition', transition);
   }
+}
+
+/** True when `value` is a Lifecycle, made by this copy of @lbkit/core or another one. */
+export function isLifecycle(value: unknown): value is Lifecycle {
+  return LIFECYCLE.is(value);
 }
 
 let defaultInstance: Lifecycle | undefined;

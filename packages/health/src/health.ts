@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Lifecycle } from '@lbkit/core';
+import { brand } from '@lbkit/core/internal';
 import { CheckRunner } from './check-runner.js';
 import type { DetailAccess } from './detail-access.js';
 import { resolveHealthOptions } from './options.js';
@@ -26,9 +27,14 @@ export function createHealth(options: HealthOptions = {}): Health {
   return new HealthProbes(options);
 }
 
-/** True when `value` was made by {@link createHealth} (adapters accept options or a ready Health). */
+const HEALTH = brand<Health>('health');
+
+/**
+ * True when `value` was made by {@link createHealth}, by this copy of @lbkit/health or another one
+ * (adapters accept options or a ready Health).
+ */
 export function isHealth(value: unknown): value is Health {
-  return value instanceof HealthProbes;
+  return HEALTH.is(value);
 }
 
 class HealthProbes implements Health {
@@ -44,6 +50,7 @@ class HealthProbes implements Health {
   #closed = false;
 
   constructor(options: HealthOptions) {
+    HEALTH.mark(this);
     const resolved = resolveHealthOptions(options);
     this.lifecycle = resolved.lifecycle;
     this.routes = resolved.routes;

@@ -1,5 +1,5 @@
 // Public entry of @lbkit/metrics: re-exports only.
-export { createMetrics } from './metrics.js';
+export { createMetrics, isMetrics } from './metrics.js';
 export { SESSION_BUCKETS } from './session-metrics.js';
 export type {
   HealthSource,

@@ -1,7 +1,7 @@
 // createMetrics(): lbkit's Prometheus metrics in a prom-client registry, and a scrape handler for node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
-import { OptionReader, show } from '@lbkit/core/internal';
+import { brand, OptionReader, show } from '@lbkit/core/internal';
 import { healthMetrics } from './health-metrics.js';
 import { lifecycleMetrics } from './lifecycle-metrics.js';
 import { MetricSet } from './metric-set.js';
@@ -11,6 +11,7 @@ import { sheddingMetrics } from './shedding-metrics.js';
 import { shutdownMetrics } from './shutdown-metrics.js';
 import type { LbkitMetrics, MetricSources, MetricsOptions, PromRegistry } from './types.js';
 
+const METRICS = brand<LbkitMetrics>('metrics');
 const PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]{0,63}$/;
 const KINDS = ['shedder', 'health', 'sessionStore', 'shutdown'] as const;
 const OPTIONS = [...KINDS, 'registry', 'prefix', 'lifecycle', 'sessionBuckets'] as const;
@@ -25,6 +26,14 @@ const SOURCE_METHODS: Readonly<Record<(typeof KINDS)[number], readonly [string[]
   sessionStore: [['on', 'off'], 'Pass the RedisSessionStore from @lbkit/session-redis.'],
   shutdown: [['on', 'off'], "Pass gracefulShutdown()'s result (Fastify: fastify.shutdown)."],
 };
+
+/**
+ * True when `value` was made by {@link createMetrics}, by this copy of @lbkit/metrics or another one
+ * (adapters accept options or ready metrics).
+ */
+export function isMetrics(value: unknown): value is LbkitMetrics {
+  return METRICS.is(value);
+}
 
 /**
  * Registers lbkit's metrics in `registry` (default: prom-client's global one). Lifecycle and
@@ -81,7 +90,7 @@ export function createMetrics<R extends PromRegistry = PromRegistry>(
   add(initial);
 
   const metrics = (): Promise<string> => registry.metrics();
-  return {
+  return METRICS.mark({
     registry,
     get contentType() {
       return registry.contentType;
@@ -119,7 +128,7 @@ export function createMetrics<R extends PromRegistry = PromRegistry>(
       closed = true;
       for (const set of sets.splice(0)) set.remove();
     },
-  };
+  });
 }
 
 function readPrefix(reader: OptionReader<MetricsOptions<PromRegistry>>): string {

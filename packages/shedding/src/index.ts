@@ -4,7 +4,7 @@ export {
   type ConcurrencyLimit,
   FixedConcurrencyLimit,
 } from './concurrency-limit.js';
-export { LoadShedder } from './load-shedder.js';
+export { isLoadShedder, LoadShedder } from './load-shedder.js';
 export { overloadCheck } from './readiness.js';
 export type {
   AdaptiveLimitOptions,

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Lifecycle } from '@lbkit/core';
+import { brand } from '@lbkit/core/internal';
 import { AdmissionQueue, type QueueEntry } from './admission-queue.js';
 import { Backstops } from './backstops.js';
 import {
@@ -47,6 +48,7 @@ const PRIORITIES: ReadonlySet<string> = new Set(['critical', 'default', 'sheddab
 // Shedding that pauses for longer than this counts as having stopped.
 const SHEDDING_GAP_MS = 1000;
 const BUCKET_MS = 1000;
+const LOAD_SHEDDER = brand<LoadShedder>('loadShedder');
 
 /**
  * Admits each request now, queues it, or answers 503 — before the framework parses its body.
@@ -115,6 +117,7 @@ export class LoadShedder {
   #previous = { admitted: 0, rejected: 0, completed: 0 };
 
   constructor(options: LoadSheddingOptions = {}) {
+    LOAD_SHEDDER.mark(this);
     const o = resolveOptions(options);
     this.#options = o;
     this.lifecycle = o.lifecycle;
@@ -534,4 +537,12 @@ export class LoadShedder {
       this.#drop(t, 'stopped', now);
     }
   }
+}
+
+/**
+ * True when `value` is a LoadShedder, made by this copy of @lbkit/shedding or another one, where
+ * `instanceof` fails (adapters accept options or a shedder).
+ */
+export function isLoadShedder(value: unknown): value is LoadShedder {
+  return LOAD_SHEDDER.is(value);
 }

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { type InFlightSnapshot, LbkitError, type Lifecycle } from '@lbkit/core';
+import { brand } from '@lbkit/core/internal';
 import { runHook } from './cleanup-hooks.js';
 import { ConnectionRegistry } from './connections.js';
 import { delay } from './delay.js';
@@ -61,6 +62,13 @@ export function gracefulShutdown(
   return new GracefulShutdown(servers, resolved);
 }
 
+const SHUTDOWN = brand<Shutdown>('shutdown');
+
+/** True when `value` was made by {@link gracefulShutdown}, by this copy of @lbkit/shutdown or another one. */
+export function isShutdown(value: unknown): value is Shutdown {
+  return SHUTDOWN.is(value);
+}
+
 class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown {
   readonly lifecycle: Lifecycle;
   readonly finished: Promise<ShutdownResult>;
@@ -79,6 +87,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
 
   constructor(servers: readonly ShutdownServer[], options: ResolvedOptions) {
     super();
+    SHUTDOWN.mark(this);
     this.#servers = servers;
     this.#options = options;
     this.lifecycle = options.lifecycle;

@@ -1,7 +1,7 @@
 // Public entry of @lbkit/shutdown: re-exports only.
 export { clusterPrimary } from './cluster-primary.js';
 export { drainWorker } from './drain-worker.js';
-export { gracefulShutdown } from './graceful-shutdown.js';
+export { gracefulShutdown, isShutdown } from './graceful-shutdown.js';
 export { READY_MESSAGE, SHUTDOWN_MESSAGE } from './process-manager.js';
 export type {
   CleanupContext,
