@@ -1,8 +1,8 @@
 // The instance lifecycle starting → ready → draining → stopped, the one piece of shared state.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { DrainHolds, type DrainHoldOptions, type ReleaseDrainHold } from './drain-holds.js';
 import { brand } from './brand.js';
+import { type DrainHoldOptions, DrainHolds, type ReleaseDrainHold } from './drain-holds.js';
 import { LbkitError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { OptionReader } from './options.js';
