@@ -15,13 +15,16 @@ export interface ResolvedOptions {
   /** Lower-case header name for the `header` kind. */
   readonly header: string;
   readonly allowZoneId: boolean;
+  readonly frameworkFields: boolean;
 }
 
 // `satisfies` makes the compiler check this list against ClientIpOptions, both ways.
-const KNOWN = Object.keys({ trust: true, source: true, allowZoneId: true } satisfies Record<
-  keyof ClientIpOptions,
-  true
->);
+const KNOWN = Object.keys({
+  trust: true,
+  source: true,
+  allowZoneId: true,
+  frameworkFields: true,
+} satisfies Record<keyof ClientIpOptions, true>);
 // Headers that carry no client address: reading an IP from them would be a configuration mistake.
 const NOT_ADDRESS_HEADERS = new Set(['host', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
@@ -37,6 +40,7 @@ export function resolveOptions(given: ClientIpOptions | undefined): ResolvedOpti
   // Unknown keys (trustProxy, trustedProxies, …) are refused with the closest name: `trust`.
   const options = new OptionReader<ClientIpOptions>('CLIENT_IP', OWNER, given, KNOWN);
   const allowZoneId = options.boolean('allowZoneId', false);
+  const frameworkFields = options.boolean('frameworkFields', false);
   const raw: unknown = options.get('source') ?? 'x-forwarded-for';
   const source = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
   if (!TOKEN.test(source)) {
@@ -55,7 +59,7 @@ export function resolveOptions(given: ClientIpOptions | undefined): ResolvedOpti
   }
   const kind: SourceKind =
     source === 'x-forwarded-for' || source === 'forwarded' || source === 'proxy-protocol' ? source : 'header';
-  const trust = compileTrust(options.get('trust'), 'trust', OWNER);
+  const trust = compileTrust(options.get('trust'), 'trust', OWNER, true);
   if (trust.hops > 0 && (kind === 'header' || kind === 'proxy-protocol')) {
     throw options.invalid(
       `trust.hops has no meaning with source ${JSON.stringify(source)}`,
@@ -63,5 +67,5 @@ export function resolveOptions(given: ClientIpOptions | undefined): ResolvedOpti
       'LBKIT_CLIENT_IP_HOPS_UNSUPPORTED',
     );
   }
-  return { trust, source, kind, header: source, allowZoneId };
+  return { trust, source, kind, header: source, allowZoneId, frameworkFields };
 }

@@ -76,20 +76,25 @@ class Resolver implements ClientIpResolver {
     const { kind, trust, allowZoneId } = this.#options;
     const best = this.#best;
     best.found = false;
-    if (!inRanges(trust, this.#peer)) return undefined;
+    const fn = trust.fn;
+    // A trust function sees the peer's text, and only once a forwarded hop beyond it is found.
+    const peer = fn === undefined ? '' : (chain?.[0] ?? this.#peerCandidate.address());
+    if (fn === undefined && !inRanges(trust, this.#peer)) return undefined;
     const headers = req.headers;
     if (kind === 'x-forwarded-for') {
       const header = headerText(headers['x-forwarded-for']);
-      if (header !== undefined) walkXForwardedFor(header, trust, allowZoneId, this.#scratch, best, chain);
+      if (header !== undefined)
+        walkXForwardedFor(header, trust, allowZoneId, this.#scratch, best, chain, peer);
       return undefined;
     }
     if (kind === 'forwarded') {
       const header = headerText(headers.forwarded);
       if (header === undefined) return undefined;
-      return walkForwarded(parseForwarded(header), trust, allowZoneId, this.#scratch, best, chain);
+      return walkForwarded(parseForwarded(header), trust, allowZoneId, this.#scratch, best, chain, peer);
     }
     if (kind === 'header') {
       const value = headers[this.#options.header];
+      if (value === undefined || (fn !== undefined && fn(peer, 0) !== true)) return undefined;
       // A list or a repeated header means someone upstream appended or injected: refuse both.
       if (typeof value !== 'string' || value.includes(',')) return undefined;
       let s = 0;
@@ -105,6 +110,7 @@ class Resolver implements ClientIpResolver {
     const source = info?.command === 'proxy' ? info.source : undefined;
     if (
       source &&
+      (fn === undefined || fn(peer, 0) === true) &&
       parseIp(source.address, 0, source.address.length, this.#scratch, false) !== INVALID &&
       !isUnspecified(this.#scratch)
     ) {

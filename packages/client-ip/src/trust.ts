@@ -175,7 +175,8 @@ export function compileTrust(
     });
   }
   if ((option as unknown) === true) throw trustAllRefused('true');
-  if (typeof option === 'function' && allowFunction) return { ...EMPTY, hops: 0, fn: trustFunction(option, label) };
+  if (typeof option === 'function' && allowFunction)
+    return { ...EMPTY, hops: 0, fn: trustFunction(option, label) };
   if (typeof option === 'number') {
     throw new LbkitError(
       'LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED',

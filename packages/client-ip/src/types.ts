@@ -14,9 +14,23 @@ export type TrustEntry = string;
  * - `{ peers, hops }`: the socket peer must be in `peers`, and then `hops` proxies in all (the peer
  *   included) are trusted by position, whatever their addresses.
  *
- * `true`, `'*'` and `0.0.0.0/0`-style "everything" are refused: anyone could then choose their address.
+ * - a {@link TrustFunction} `(address, hopIndex) => boolean`, as proxy-addr and Express's `trust proxy` take.
+ *
+ * `true`, `'*'`, `0.0.0.0/0`-style "everything" and ranges that together cover a whole address family
+ * (`0.0.0.0/1` + `128.0.0.0/1`) are refused: anyone could then choose their address.
  */
-export type TrustOption = TrustEntry | readonly TrustEntry[] | TrustHops;
+export type TrustOption = TrustEntry | readonly TrustEntry[] | TrustHops | TrustFunction;
+
+/**
+ * A trust decision written as code, called as proxy-addr (and so Express's and Fastify's `trust
+ * proxy` function) calls it: hop by hop from the socket outwards, `address` being the socket peer
+ * at `hopIndex` 0 and then each forwarded address right to left at 1, 2, …; a hop is asked about
+ * only when there is an address beyond it, and the walk stops at the first `false`. Addresses are
+ * canonical text (IPv4-mapped IPv6 as IPv4, IPv6 per RFC 5952, no port); a malformed entry ends the
+ * walk before the function would see it. Only `true` trusts. Must be synchronous; an exception it
+ * throws propagates to the caller of `resolve()` / `ip()`.
+ */
+export type TrustFunction = (address: string, hopIndex: number) => boolean;
 
 /** Hop-count trust, only ever together with the range the socket peer must come from. */
 export interface TrustHops {
@@ -44,6 +58,14 @@ export interface ClientIpOptions {
   readonly source?: ClientIpSource;
   /** Accept IPv6 zone ids (`fe80::1%eth0`) in forwarded addresses and keep them in the output. Default false. */
   readonly allowZoneId?: boolean;
+  /**
+   * Express / Fastify adapters: also make the framework's own request fields report what was
+   * resolved — Express `req.ip`, `req.ips`, `req.protocol`, `req.secure`, `req.hostname`; Fastify
+   * `request.ip`, `request.ips`, `request.protocol`, `request.host` (and so `hostname`, `port`) — so
+   * every library that reads them sees the real client. Default false. `createClientIpResolver()`
+   * checks it and otherwise ignores it.
+   */
+  readonly frameworkFields?: boolean;
 }
 
 /** What was resolved for one request. Every address in it is canonical text (RFC 5952 for IPv6). */
@@ -222,6 +244,7 @@ export type ClientIpErrorCode =
   | 'LBKIT_CLIENT_IP_TRUST_REQUIRED'
   | 'LBKIT_CLIENT_IP_TRUST_ALL_REFUSED'
   | 'LBKIT_CLIENT_IP_TRUST_INVALID'
+  | 'LBKIT_CLIENT_IP_TRUST_FUNCTION_INVALID'
   | 'LBKIT_CLIENT_IP_HOPS_PEER_REQUIRED'
   | 'LBKIT_CLIENT_IP_HOPS_INVALID'
   | 'LBKIT_CLIENT_IP_HOPS_UNSUPPORTED'

@@ -12,8 +12,9 @@ function isOws(c: number): boolean {
  * Walks `header` (every X-Forwarded-For line, joined in order) from the right. Each entry accepted is
  * captured in `best`; the walk ends at the first untrusted entry (the answer), at a malformed one
  * (the answer stays the last trusted hop: never the garbage, never anything left of it), or at the
- * left end. Empty list elements are skipped. Linear in the header length; allocates nothing unless
- * `chain` is given.
+ * left end. Empty list elements are skipped. With a trust function, each hop (`peer` at 0 first) is
+ * asked about only once the next entry is found, as proxy-addr asks. Linear in the header length;
+ * allocates nothing unless `chain` is given or a trust function needs the text.
  */
 export function walkXForwardedFor(
   header: string,
@@ -22,7 +23,10 @@ export function walkXForwardedFor(
   scratch: ParsedAddress,
   best: Candidate,
   chain: string[] | undefined,
+  peer: string,
 ): void {
+  const fn = trust.fn;
+  let previous = peer;
   let end = header.length;
   let index = 0;
   for (;;) {
@@ -32,12 +36,13 @@ export function walkXForwardedFor(
     while (s < e && isOws(header.charCodeAt(s))) s++;
     while (e > s && isOws(header.charCodeAt(e - 1))) e--;
     if (s < e) {
+      if (fn !== undefined && fn(previous, index) !== true) return;
       index++;
       if (parseEntry(header, s, e, scratch, allowZone) === INVALID) return;
       best.capture(scratch, header, index, allowZone);
       if (chain) chain.push(best.address());
-      const trusted = trust.hops > 0 ? index < trust.hops : inRanges(trust, scratch);
-      if (!trusted) return;
+      if (fn !== undefined) previous = chain ? chain[chain.length - 1]! : best.address();
+      else if (!(trust.hops > 0 ? index < trust.hops : inRanges(trust, scratch))) return;
     }
     if (comma < 0) return;
     end = comma;

@@ -23,6 +23,8 @@ describe('createClientIpResolver() refuses unknown options with the closest know
     [{ trust: [], allowZoneID: true }, 'allowZoneId'],
     [{ trust: { peer: ['10.0.0.0/8'], hops: 2 } }, 'trust.peers'],
     [{ trust: { peers: ['10.0.0.0/8'], hop: 2 } }, 'trust.hops'],
+    [{ trust: [], frameworkField: true }, 'frameworkFields'],
+    [{ trust: [], frameworkfields: true }, 'frameworkFields'],
   ])('%o → %s', (options, suggested) => {
     const { code, message } = failure(() => createClientIpResolver(options as never));
     expect(code).toBe('LBKIT_CLIENT_IP_OPTION_UNKNOWN');
@@ -41,6 +43,8 @@ describe('createClientIpResolver() refuses values of the wrong type', () => {
   it.each([
     ['options that are a string', 'loopback', 'LBKIT_CLIENT_IP_OPTION_INVALID'],
     ['allowZoneId as a string', { trust: [], allowZoneId: 'yes' }, 'LBKIT_CLIENT_IP_OPTION_INVALID'],
+    ['frameworkFields as a string', { trust: [], frameworkFields: 'true' }, 'LBKIT_CLIENT_IP_OPTION_INVALID'],
+    ['an async trust function', { trust: async () => true }, 'LBKIT_CLIENT_IP_TRUST_FUNCTION_INVALID'],
     ['source as a number', { trust: [], source: 42 }, 'LBKIT_CLIENT_IP_SOURCE_INVALID'],
     ['trust.hops as a string', { trust: { peers: 'loopback', hops: '2' } }, 'LBKIT_CLIENT_IP_HOPS_INVALID'],
     ['trust.peers as a number', { trust: { peers: 10, hops: 2 } }, 'LBKIT_CLIENT_IP_TRUST_INVALID'],
