@@ -1,5 +1,6 @@
 // Public entry of @lbkit/client-ip: re-exports only.
 
+export { compileAddressMatcher } from './address-matcher.js';
 export { PRESET_NAMES, rangePreset } from './presets.js';
 export { acceptProxyProtocol } from './proxy-protocol/accept.js';
 export { proxyProtocolInfo } from './proxy-protocol/info.js';

@@ -1,5 +1,6 @@
 // Runs one check with a timeout and an AbortSignal, caches its result, and shares a run between concurrent probes.
 import { performance } from 'node:perf_hooks';
+import { withTimeout } from '@lbkit/core/internal';
 import { failure, runCheck } from './check-outcome.js';
 import type { CheckFunction, CheckReport } from './types.js';
 
@@ -93,16 +94,12 @@ export class CheckRunner {
     const controller = new AbortController();
     this.#controller = controller;
     const work = runCheck(check, controller.signal, componentType);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<undefined>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs, undefined);
-      timer.unref();
+    const report = await withTimeout(work, timeoutMs, undefined, {
+      onTimeout: () =>
+        controller.abort(new DOMException(`health check timed out after ${timeoutMs} ms`, 'TimeoutError')),
     });
-    const report = await Promise.race([work, deadline]);
-    clearTimeout(timer);
     if (this.#controller === controller) this.#controller = undefined;
     if (report) return report;
-    controller.abort(new DOMException(`health check timed out after ${timeoutMs} ms`, 'TimeoutError'));
     this.#abandoned = true;
     void work.then(() => {
       this.#abandoned = false;

@@ -1,7 +1,7 @@
 // Compiles who may see the detailed report (trusted networks, a token header, a custom rule) into one function.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { NetworkList } from './network-list.js';
+import { compileTrustedNetworks } from './trusted-networks.js';
 
 /** Decides per request whether the detailed report may be shown. */
 export type DetailAccess = (req: IncomingMessage) => boolean;
@@ -21,7 +21,7 @@ const NOBODY: DetailAccess = () => false;
 export function compileDetailAccess(rules: DetailAccessRules): DetailAccess {
   const networks =
     rules.trustedNetworks && rules.trustedNetworks.length > 0
-      ? NetworkList.parse(rules.trustedNetworks)
+      ? compileTrustedNetworks(rules.trustedNetworks)
       : undefined;
   const tokenMatches = rules.token === undefined ? undefined : compileToken(rules.token);
   const header = rules.tokenHeader;
@@ -30,7 +30,7 @@ export function compileDetailAccess(rules: DetailAccessRules): DetailAccess {
 
   return function allowsDetails(req: IncomingMessage): boolean {
     // The socket peer, never a forwarded header: a public caller cannot claim to be trusted.
-    if (networks?.has(req.socket?.remoteAddress)) return true;
+    if (networks?.(req.socket?.remoteAddress)) return true;
     if (tokenMatches) {
       const presented = req.headers[header];
       if (typeof presented === 'string' && tokenMatches(presented)) return true;
