@@ -1,6 +1,11 @@
 // Express adapter of @lbkit/balancer-feedback: orcaLoadReport() sets the ORCA load header on every response.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createLoadReport, type LoadReport, type LoadReportOptions } from '@lbkit/balancer-feedback';
+import {
+  createLoadReport,
+  isLoadReport,
+  type LoadReport,
+  type LoadReportOptions,
+} from '@lbkit/balancer-feedback';
 import { answerUncalledFactory } from '@lbkit/core/internal';
 import type { NextFunction } from './types.js';
 
@@ -15,7 +20,8 @@ export interface OrcaLoadReportMiddleware {
  * Adds `endpoint-load-metrics: TEXT application_utilization=…, …` to every response, for balancers
  * that read ORCA load reports (Envoy, gRPC). Opt-in: mount it where the balancer should see it. The
  * figures are taken when the request arrives. The agent-check responder is framework-independent:
- * `createAgentCheck()` from @lbkit/balancer-feedback.
+ * `createAgentCheck()` from @lbkit/balancer-feedback. Pass options, or a reporter made with
+ * `createLoadReport()` to share it.
  */
 export function orcaLoadReport(options: LoadReportOptions | LoadReport = {}): OrcaLoadReportMiddleware {
   // biome-ignore lint/complexity/noArguments: mounted uncalled, the factory gets (req, res, next), more than it declares
@@ -30,8 +36,4 @@ export function orcaLoadReport(options: LoadReportOptions | LoadReport = {}): Or
     next();
   };
   return Object.assign(middleware, { loadReport });
-}
-
-function isLoadReport(value: LoadReportOptions | LoadReport): value is LoadReport {
-  return typeof (value as LoadReport).headerValue === 'function';
 }

@@ -3,8 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type ClientInfo,
   type ClientIpOptions,
+  type ClientIpResolver,
   acceptProxyProtocol as coreAcceptProxyProtocol,
   createClientIpResolver,
+  isClientIpResolver,
 } from '@lbkit/client-ip';
 import { answerUncalledFactory } from '@lbkit/core/internal';
 import type { NextFunction } from './types.js';
@@ -35,13 +37,14 @@ interface ResolvedRequest extends IncomingMessage {
  * `app.use(clientIp({ trust: 'loopback' }))`: resolves each request's client once, before the routes,
  * and sets `req.clientIp` and `req.clientInfo`. Options are checked here, at startup (LbkitError on
  * misconfiguration). Leave Express's own `trust proxy` off: `req.ip` keeps the socket address.
+ * Pass options, or a resolver made with `createClientIpResolver()` to share it.
  */
 export function clientIp(
-  options: ClientIpOptions,
+  options: ClientIpOptions | ClientIpResolver,
 ): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
   // biome-ignore lint/complexity/noArguments: mounted uncalled, the factory gets (req, res, next), more than it declares
   if (answerUncalledFactory('EXPRESS', 'clientIp', arguments)) return undefined as never;
-  const resolver = createClientIpResolver(options);
+  const resolver = isClientIpResolver(options) ? options : createClientIpResolver(options);
   return function clientIp(req: ResolvedRequest, _res: ServerResponse, next: NextFunction): void {
     const info = resolver.resolve(req);
     req.clientInfo = info;

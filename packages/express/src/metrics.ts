@@ -1,7 +1,7 @@
 // Express adapter of @lbkit/metrics: a /metrics route handler for a Prometheus scrape.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerUncalledFactory } from '@lbkit/core/internal';
-import { createMetrics, type LbkitMetrics, type MetricsOptions } from '@lbkit/metrics';
+import { createMetrics, isMetrics, type LbkitMetrics, type MetricsOptions } from '@lbkit/metrics';
 import type { NextFunction } from './types.js';
 
 /** The handler returned by {@link metricsHandler}, with the metrics it serves. */
@@ -24,8 +24,4 @@ export function metricsHandler(options: MetricsOptions | LbkitMetrics = {}): Met
     metrics.respond(req, res);
   };
   return Object.assign(handler, { metrics });
-}
-
-function isMetrics(value: MetricsOptions | LbkitMetrics): value is LbkitMetrics {
-  return typeof (value as LbkitMetrics).respond === 'function';
 }

@@ -1,7 +1,7 @@
 // Express adapter of @lbkit/shedding: loadShedding() middleware; mount it first, before body parsers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerUncalledFactory } from '@lbkit/core/internal';
-import { LoadShedder, type LoadSheddingOptions } from '@lbkit/shedding';
+import { isLoadShedder, LoadShedder, type LoadSheddingOptions } from '@lbkit/shedding';
 import type { NextFunction } from './types.js';
 
 /** The middleware returned by {@link loadShedding}, with the shedder it drives. */
@@ -19,7 +19,7 @@ export interface LoadSheddingMiddleware {
 export function loadShedding(options: LoadSheddingOptions | LoadShedder = {}): LoadSheddingMiddleware {
   // biome-ignore lint/complexity/noArguments: mounted uncalled, the factory gets (req, res, next), more than it declares
   if (answerUncalledFactory('EXPRESS', 'loadShedding', arguments)) return undefined as never;
-  const shedder = options instanceof LoadShedder ? options : new LoadShedder(options);
+  const shedder = isLoadShedder(options) ? options : new LoadShedder(options);
   const middleware = function loadSheddingMiddleware(
     req: IncomingMessage,
     res: ServerResponse,
