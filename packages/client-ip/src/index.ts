@@ -24,6 +24,7 @@ export type {
   RangePreset,
   ResolvableRequest,
   TrustEntry,
+  TrustFunction,
   TrustHops,
   TrustOption,
 } from './types.js';
