@@ -25,12 +25,12 @@ export interface QueueSettings {
 export const QUEUE_DEFAULTS: QueueSettings = { targetMs: 5, intervalMs: 100, maxLength: 1000 };
 
 /** A doubly linked list in queue order (oldest first): O(1) at both ends and for removal. */
-class EntryList {
-  head: QueueEntry | undefined;
-  tail: QueueEntry | undefined;
+class EntryList<T extends QueueEntry> {
+  head: T | undefined;
+  tail: T | undefined;
   size = 0;
 
-  push(entry: QueueEntry): void {
+  push(entry: T): void {
     entry.prev = this.tail;
     entry.next = undefined;
     if (this.tail) this.tail.next = entry;
@@ -39,11 +39,12 @@ class EntryList {
     this.size++;
   }
 
-  remove(entry: QueueEntry): void {
+  remove(entry: T): void {
+    // The links only ever join entries of this list, so they are Ts.
     if (entry.prev) entry.prev.next = entry.next;
-    else this.head = entry.next;
+    else this.head = entry.next as T | undefined;
     if (entry.next) entry.next.prev = entry.prev;
-    else this.tail = entry.prev;
+    else this.tail = entry.prev as T | undefined;
     entry.prev = undefined;
     entry.next = undefined;
     this.size--;
@@ -62,13 +63,14 @@ class EntryList {
  *   whatever waited longer than `targetMs`;
  * - it leaves that state after staying empty for half an interval, so one lucky empty moment
  *   in the middle of an overload does not flip it back to FIFO.
- * `default` requests are always served before `sheddable` ones.
+ * `default` requests are always served before `sheddable` ones. Generic over what waits: it hands
+ * back the caller's own entries, so the caller never casts what it takes out.
  */
-export class AdmissionQueue {
+export class AdmissionQueue<T extends QueueEntry = QueueEntry> {
   readonly #settings: QueueSettings;
-  readonly #lists: Record<QueueEntry['priority'], EntryList> = {
-    default: new EntryList(),
-    sheddable: new EntryList(),
+  readonly #lists: Record<QueueEntry['priority'], EntryList<T>> = {
+    default: new EntryList<T>(),
+    sheddable: new EntryList<T>(),
   };
   /** Since when the oldest entry has been waiting longer than `targetMs` (undefined: it has not). */
   #aboveSince: number | undefined;
@@ -122,8 +124,8 @@ export class AdmissionQueue {
   }
 
   /** Queues `entry`; returns the entry evicted to make room (the oldest of the lowest priority), if any. */
-  push(entry: QueueEntry, now: number): QueueEntry | undefined {
-    let evicted: QueueEntry | undefined;
+  push(entry: T, now: number): T | undefined {
+    let evicted: T | undefined;
     if (this.size >= this.#settings.maxLength) {
       evicted = this.#lists.sheddable.head ?? this.#lists.default.head;
       if (evicted) this.remove(evicted, now);
@@ -134,7 +136,7 @@ export class AdmissionQueue {
   }
 
   /** Takes `entry` out (its client went away, or it is being dropped). No-op when not queued. */
-  remove(entry: QueueEntry, now: number): void {
+  remove(entry: T, now: number): void {
     if (!entry.queued) return;
     entry.queued = false;
     this.#lists[entry.priority].remove(entry);
@@ -145,8 +147,8 @@ export class AdmissionQueue {
    * Removes and returns, oldest first, every entry that has waited longer than the current bound,
    * plus every `sheddable` entry while overloaded (sheddable requests are shed first).
    */
-  expired(now: number): QueueEntry[] {
-    const out: QueueEntry[] = [];
+  expired(now: number): T[] {
+    const out: T[] = [];
     const overloaded = this.overloaded(now);
     const bound = overloaded ? this.#settings.targetMs : this.#settings.intervalMs;
     for (const list of [this.#lists.default, this.#lists.sheddable]) {
@@ -161,7 +163,7 @@ export class AdmissionQueue {
   }
 
   /** Removes and returns the entry to admit next: `default` before `sheddable`; newest first while overloaded. */
-  shift(now: number): QueueEntry | undefined {
+  shift(now: number): T | undefined {
     const lifo = this.overloaded(now);
     const list = this.#lists.default.size > 0 ? this.#lists.default : this.#lists.sheddable;
     const entry = lifo ? list.tail : list.head;

@@ -1,5 +1,5 @@
 // Static backstop thresholds with hysteresis: trip above `high`, clear only below `low`.
-import type { BackstopThresholds, SignalReadings } from './types.js';
+import type { Backstop, BackstopThresholds, SignalReadings } from './types.js';
 
 /** One resolved threshold. */
 export interface Edge {
@@ -28,7 +28,7 @@ const READING: Record<keyof BackstopThresholds, keyof SignalReadings> = {
 export class Backstops {
   readonly #settings: BackstopSettings;
   readonly #keys: (keyof BackstopThresholds)[];
-  #tripped: (keyof BackstopThresholds)[] = [];
+  #tripped: Backstop[] = [];
 
   constructor(settings: BackstopSettings) {
     this.#settings = settings;
@@ -36,7 +36,7 @@ export class Backstops {
   }
 
   /** Backstops tripped after the last update. */
-  get tripped(): readonly (keyof BackstopThresholds)[] {
+  get tripped(): readonly Backstop[] {
     return this.#tripped;
   }
 
@@ -45,16 +45,17 @@ export class Backstops {
     return this.#tripped.length > 0;
   }
 
-  /** Applies one set of readings. */
-  update(readings: SignalReadings): void {
-    if (this.#keys.length === 0) return;
-    const next: (keyof BackstopThresholds)[] = [];
+  /** Applies one set of readings, and what the custom pressure source says (no hysteresis: it says yes or no). */
+  update(readings: SignalReadings, underPressure = false): void {
+    if (this.#keys.length === 0 && !underPressure && this.#tripped.length === 0) return;
+    const next: Backstop[] = [];
     for (const key of this.#keys) {
       const edge = this.#settings[key]!;
       const value = readings[READING[key]];
       const was = this.#tripped.includes(key);
       if (value > edge.high || (was && value >= edge.low)) next.push(key);
     }
+    if (underPressure) next.push('underPressure');
     this.#tripped = next;
   }
 }

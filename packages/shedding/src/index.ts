@@ -6,8 +6,10 @@ export {
 } from './concurrency-limit.js';
 export { isLoadShedder, LoadShedder } from './load-shedder.js';
 export { overloadCheck } from './readiness.js';
+export { ShedError } from './shed-error.js';
 export type {
   AdaptiveLimitOptions,
+  Backstop,
   BackstopThresholds,
   Classifier,
   Clock,
@@ -15,14 +17,18 @@ export type {
   OverloadCheckOptions,
   OverloadCheckResult,
   OverloadHealthCheck,
+  PressureSource,
   Priority,
+  ProbeRoutes,
   QueueOptions,
   RejectHandler,
   Rejection,
+  RejectionChannel,
   RejectionReason,
   RetryAfterOptions,
   SheddingErrorCode,
   SheddingSnapshot,
+  ShedErrorLike,
   SignalOptions,
   SignalReadings,
   Threshold,

@@ -1,6 +1,5 @@
-// The load shedder: admits, queues or rejects each request under an adaptive concurrency limit.
+// The load shedder's admission: admits, queues or rejects each request under an adaptive concurrency limit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { Lifecycle } from '@lbkit/core';
 import { brand } from '@lbkit/core/internal';
 import { AdmissionQueue, type QueueEntry } from './admission-queue.js';
@@ -10,21 +9,20 @@ import {
   type ConcurrencyLimit,
   FixedConcurrencyLimit,
 } from './concurrency-limit.js';
+import { LoopTurn } from './loop-turn.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import {
-  buildBodies,
-  makeRejection,
-  type RejectionBodies,
-  retryAfterSeconds,
-  writeRejection,
-} from './rejection.js';
-import { compileExemption } from './route-match.js';
+import { PressureGauge } from './pressure-source.js';
+import { RejectDecision } from './reject-decision.js';
+import { buildBodies, makeRejection, type RejectionBodies, retryAfterSeconds } from './rejection.js';
+import { compileExemption, ProbePaths } from './route-match.js';
+import { SheddingStats } from './shedding-stats.js';
 import { OverloadSignals } from './signals.js';
 import type {
   LoadSheddingOptions,
   Priority,
   RejectHandler,
   Rejection,
+  RejectionChannel,
   RejectionReason,
   SheddingSnapshot,
   SignalReadings,
@@ -36,7 +34,7 @@ interface Ticket extends QueueEntry {
   readonly res: ServerResponse;
   /** Hands the request on (the framework's `next`/`done`). */
   readonly proceed: () => void;
-  readonly reject: ((rejection: Rejection) => void) | undefined;
+  readonly channel: RejectionChannel | undefined;
   /** Clock time it was handed on. */
   startedAt: number;
   /** How long the loop had been busy in the turn it started in, before it got to it. */
@@ -45,9 +43,6 @@ interface Ticket extends QueueEntry {
 }
 
 const PRIORITIES: ReadonlySet<string> = new Set(['critical', 'default', 'sheddable']);
-// Shedding that pauses for longer than this counts as having stopped.
-const SHEDDING_GAP_MS = 1000;
-const BUCKET_MS = 1000;
 const LOAD_SHEDDER = brand<LoadShedder>('loadShedder');
 
 /**
@@ -60,61 +55,39 @@ const LOAD_SHEDDER = brand<LoadShedder>('loadShedder');
  * sight; holding the slot until the loop yields turns the limit into "requests served per loop
  * turn", which bounds how long the requests read in the next turn have to wait, and moves the
  * queue into the admission queue, where it can be measured, reordered and cut. A budget of handler
- * time per turn (`turnBudgetMs`) does the same before the limit has samples to adapt from, and
- * whenever request costs jump faster than the limit follows. While the queue is overloaded, it is
- * served at the end of each turn (a `setImmediate`, after the poll phase has read everything that
- * arrived), newest first.
+ * time per turn (`turnBudgetMs`, see {@link LoopTurn}) does the same before the limit has samples
+ * to adapt from, and whenever request costs jump faster than the limit follows. While the queue is
+ * overloaded, it is served at the end of each turn, newest first. The counting is
+ * {@link SheddingStats}'s; how a rejection is answered is {@link RejectDecision}'s.
  */
 export class LoadShedder {
   /** The lifecycle whose in-flight tracking this shedder feeds. */
   readonly lifecycle: Lifecycle;
-  /** The custom response hook from the options, for adapters that write rejections themselves. */
+  /** The custom response hook from the options. */
   readonly onReject: RejectHandler | undefined;
   readonly #options: ResolvedOptions;
   readonly #limit: ConcurrencyLimit;
-  readonly #queue: AdmissionQueue | undefined;
+  readonly #queue: AdmissionQueue<Ticket> | undefined;
   readonly #signals: OverloadSignals;
   readonly #backstops: Backstops;
+  readonly #pressure: PressureGauge | undefined;
   readonly #isExempt: (req: IncomingMessage) => boolean;
+  readonly #probes: ProbePaths;
   readonly #bodies: RejectionBodies;
+  readonly #decision: RejectDecision;
+  readonly #stats: SheddingStats;
+  readonly #turn: LoopTurn;
   readonly #onStopped: () => void;
   #active = 0;
-  #turnHeld = 0;
-  #turnStart: number | undefined;
-  /** Event-loop idle time (ms, cumulative) when the turn started: waiting for I/O is not work. */
-  #idleAtTurnStart = 0;
-  /** Milliseconds spent running admitted requests' handlers during this turn. */
-  #turnWork = 0;
   /** True while a chain of admissions from the queue is under way (see `#admitNext`). */
   #admitting = false;
   /** True while that chain is the one the end of the turn started. */
   #admittingAtTurnEnd = false;
   /** Tickets taken out of the queue at an overloaded turn's end, answered once its admissions ran. */
   readonly #lateDrops: Ticket[] = [];
-  #turnEnd: NodeJS.Immediate | undefined;
   #expiry: NodeJS.Timeout | undefined;
   #expiryAt = Number.POSITIVE_INFINITY;
   #closed = false;
-  #admitted = 0;
-  readonly #rejected: Record<RejectionReason, number> = {
-    stopped: 0,
-    backstop: 0,
-    overloaded: 0,
-    'queue-timeout': 0,
-    'queue-full': 0,
-  };
-  /** The same counts split by priority, for metrics labelled by reason and priority. */
-  readonly #rejectedByPriority: Record<Priority, Record<RejectionReason, number>> = {
-    critical: { ...this.#rejected },
-    default: { ...this.#rejected },
-    sheddable: { ...this.#rejected },
-  };
-  #abandoned = 0;
-  #sheddingSince: number | undefined;
-  #lastShedAt = Number.NEGATIVE_INFINITY;
-  #bucketStart: number;
-  #bucket = { admitted: 0, rejected: 0, completed: 0 };
-  #previous = { admitted: 0, rejected: 0, completed: 0 };
 
   constructor(options: LoadSheddingOptions = {}) {
     LOAD_SHEDDER.mark(this);
@@ -126,13 +99,22 @@ export class LoadShedder {
       typeof o.limit === 'number'
         ? new FixedConcurrencyLimit(o.limit)
         : new AdaptiveConcurrencyLimit(o.limit, o.clock);
-    this.#queue = o.queue === false ? undefined : new AdmissionQueue(o.queue);
+    this.#queue = o.queue === false ? undefined : new AdmissionQueue<Ticket>(o.queue);
     this.#backstops = new Backstops(o.backstops);
     this.#isExempt = compileExemption(o.exempt, o.liveness);
-    this.#bodies = buildBodies(o.format);
-    this.#bucketStart = o.clock();
+    this.#probes = new ProbePaths(o.health);
+    this.#bodies = buildBodies(o.format, o.message);
+    this.#decision = new RejectDecision(o);
+    this.#stats = new SheddingStats(o.clock);
+    this.#turn = new LoopTurn(() => this.#onTurnEnd());
+    this.#pressure = o.underPressure ? new PressureGauge(o.underPressure) : undefined;
     this.#signals = new OverloadSignals(o.signals, (readings) => this.#onSignals(readings));
     this.#signals.start();
+    // A synchronous source is known from the first request on, as under-pressure's first check is.
+    if (this.#pressure) {
+      this.#pressure.sample();
+      this.#backstops.update(this.#signals.latest, this.#pressure.under);
+    }
     this.#onStopped = () => this.#flushStopped();
     this.lifecycle.on('stopped', this.#onStopped);
   }
@@ -144,7 +126,7 @@ export class LoadShedder {
 
   /** Slots held: admitted requests not finished, plus those finished in the current loop turn. */
   get inFlight(): number {
-    return this.#active + this.#turnHeld;
+    return this.#active + this.#turn.held;
   }
 
   /** Requests waiting in the admission queue. */
@@ -152,43 +134,60 @@ export class LoadShedder {
     return this.#queue?.size ?? 0;
   }
 
+  /** The latest readings of the overload signals (event-loop delay and utilisation, heap, RSS). */
+  get signals(): SignalReadings {
+    return this.#signals.latest;
+  }
+
+  /**
+   * True while every request that is not `critical` is shed: a backstop (a threshold, or the
+   * custom pressure source) is tripped, or the lifecycle is `stopped`. @fastify/under-pressure's
+   * `isUnderPressure()`; a route can use it to skip optional work.
+   */
+  isUnderPressure(): boolean {
+    return this.#backstops.any || this.lifecycle.state === 'stopped';
+  }
+
   /**
    * Decides for one request: calls `next()` when it is admitted (at once or after queueing), or
-   * writes a 503 (with `reject` when given, else `onReject`, else the default response). The
-   * request is tracked by the lifecycle's in-flight counter in every case.
+   * answers it with a 503 — the decision of how is the shedder's (`onReject`, `rejectWith`, the
+   * default), `channel` only says how the framework sends (see {@link RejectionChannel}). A
+   * function as `channel` is its `send`. The request is tracked by the lifecycle's in-flight
+   * counter in every case.
    */
   admit(
     req: IncomingMessage,
     res: ServerResponse,
     next: () => void,
-    reject?: (rejection: Rejection) => void,
+    channel?: RejectionChannel | ((rejection: Rejection) => void),
   ): void {
     const lifecycle = this.lifecycle;
     lifecycle.inFlight.track(req, res);
-    if (this.#closed || this.#isExempt(req)) {
+    if (this.#closed || this.#isExempt(req) || this.#probes.has(req)) {
       next();
       return;
     }
+    const via = typeof channel === 'function' ? { send: channel } : channel;
     const now = this.#options.clock();
-    this.#touchTurn(now);
+    this.#turn.touch(now);
     const priority = this.#classify(req);
     if (lifecycle.state === 'stopped') {
-      this.#reject(req, res, reject, 'stopped', priority, now);
+      this.#reject(req, res, via, 'stopped', priority, now);
       return;
     }
     const queue = this.#queue;
     let startNow = false;
     if (priority === 'critical') startNow = true;
     else if (this.#backstops.any) {
-      this.#reject(req, res, reject, 'backstop', priority, now);
+      this.#reject(req, res, via, 'backstop', priority, now);
       return;
     } else {
       startNow =
         (queue === undefined || queue.size === 0) &&
         this.inFlight < this.#limit.limit &&
-        (queue === undefined || this.#turnWork < this.#options.turnBudgetMs);
+        (queue === undefined || this.#turn.hasBudget(this.#options.turnBudgetMs));
       if (!startNow && (queue === undefined || (priority === 'sheddable' && queue.overloaded(now)))) {
-        this.#reject(req, res, reject, 'overloaded', priority, now);
+        this.#reject(req, res, via, 'overloaded', priority, now);
         return;
       }
     }
@@ -196,7 +195,7 @@ export class LoadShedder {
       req,
       res,
       proceed: next,
-      reject,
+      channel: via,
       // Critical requests never wait, so they never need a queue of their own.
       priority: priority === 'sheddable' ? 'sheddable' : 'default',
       startedAt: now,
@@ -212,7 +211,7 @@ export class LoadShedder {
       this.#start(ticket);
       return;
     }
-    const evicted = queue!.push(ticket, now) as Ticket | undefined;
+    const evicted = queue!.push(ticket, now);
     if (evicted) this.#drop(evicted, 'queue-full', now);
     this.#pump(now);
   }
@@ -220,25 +219,27 @@ export class LoadShedder {
   /** Counters, limit and signals as they are now. */
   snapshot(): SheddingSnapshot {
     const now = this.#options.clock();
-    this.#roll(now);
+    const stats = this.#stats;
+    stats.roll(now);
     return {
       limit: this.#limit.limit,
       warm: this.#limit.warm,
       inFlight: this.inFlight,
       queued: this.queued,
       overloaded: this.#queue?.overloaded(now) ?? false,
-      sheddingForMs: this.sheddingForMs(now),
-      shedRatio: this.shedRatio(now),
-      admitted: this.#admitted,
-      rejected: { ...this.#rejected },
+      sheddingForMs: stats.sheddingForMs(now),
+      shedRatio: stats.shedRatio(now),
+      admitted: stats.admitted,
+      rejected: { ...stats.rejected },
       rejectedByPriority: {
-        critical: { ...this.#rejectedByPriority.critical },
-        default: { ...this.#rejectedByPriority.default },
-        sheddable: { ...this.#rejectedByPriority.sheddable },
+        critical: { ...stats.rejectedByPriority.critical },
+        default: { ...stats.rejectedByPriority.default },
+        sheddable: { ...stats.rejectedByPriority.sheddable },
       },
-      abandoned: this.#abandoned,
+      abandoned: stats.abandoned,
       baselineLatencyMs: this.#limit.baselineMs,
       backstops: [...this.#backstops.tripped],
+      underPressure: this.isUnderPressure(),
       signals: this.#signals.latest,
       lifecycleInFlight: this.lifecycle.inFlight.requests,
     };
@@ -246,16 +247,12 @@ export class LoadShedder {
 
   /** How long shedding has gone on without a pause of a second or more, in milliseconds. */
   sheddingForMs(now: number = this.#options.clock()): number {
-    if (this.#sheddingSince === undefined || now - this.#lastShedAt > SHEDDING_GAP_MS) return 0;
-    return now - this.#sheddingSince;
+    return this.#stats.sheddingForMs(now);
   }
 
   /** Share of non-exempt requests shed over the last one to two seconds, 0–1. */
   shedRatio(now: number = this.#options.clock()): number {
-    this.#roll(now);
-    const rejected = this.#bucket.rejected + this.#previous.rejected;
-    const total = rejected + this.#bucket.admitted + this.#previous.admitted;
-    return total === 0 ? 0 : rejected / total;
+    return this.#stats.shedRatio(now);
   }
 
   /**
@@ -267,17 +264,15 @@ export class LoadShedder {
     this.#closed = true;
     this.#signals.close();
     this.lifecycle.off('stopped', this.#onStopped);
-    if (this.#turnEnd) clearImmediate(this.#turnEnd);
+    this.#turn.dispose();
     if (this.#expiry) clearTimeout(this.#expiry);
-    this.#turnEnd = undefined;
     this.#expiry = undefined;
     // Taken out of the queue to be answered at the turn end, which will not come now: admitted too.
     for (const t of this.#lateDrops.splice(0)) if (t.state === 'queued') this.#start(t);
     const queue = this.#queue;
     if (!queue) return;
     const now = this.#options.clock();
-    for (let t = queue.shift(now) as Ticket | undefined; t; t = queue.shift(now) as Ticket | undefined)
-      this.#start(t);
+    for (let t = queue.shift(now); t; t = queue.shift(now)) this.#start(t);
   }
 
   #classify(req: IncomingMessage): Priority {
@@ -288,68 +283,46 @@ export class LoadShedder {
     return PRIORITIES.has(priority) ? priority : 'default';
   }
 
-  /**
-   * Starts a turn if none is running. A turn is the work the loop does between two reads of new
-   * requests: one loop iteration's poll phase and the check phase after it (where the turn ends).
-   */
-  #touchTurn(now: number): void {
-    if (this.#turnStart !== undefined) return;
-    this.#turnStart = now;
-    this.#idleAtTurnStart = performance.eventLoopUtilization().idle;
-    this.#turnEnd ??= setImmediate(this.#onTurnEnd);
-  }
-
-  /** Milliseconds of work in the current turn so far: whoever starts now has waited that long for the loop. */
-  #turnBusy(now: number): number {
-    if (this.#turnStart === undefined) return 0;
-    // A turn begun by a response finishing late in the check phase spans the idle wait before the
-    // next poll; that wait is no work and must not count against the next requests.
-    return now - this.#turnStart - (performance.eventLoopUtilization().idle - this.#idleAtTurnStart);
-  }
-
-  readonly #onTurnEnd = (): void => {
-    this.#turnEnd = undefined;
-    this.#turnHeld = 0;
+  #onTurnEnd(): void {
     if (this.#closed) {
-      this.#turnStart = undefined;
+      this.#turn.finish();
       return;
     }
     // The end of the turn: every request the poll phase read is known, so an overloaded queue picks
     // the newest now, with what the turn's budget has left. The turn closes when that is done.
     if (!this.#pump(this.#options.clock(), true)) this.#closeTurn();
-  };
+  }
 
   #closeTurn(): void {
-    this.#turnStart = undefined;
-    this.#turnWork = 0;
+    this.#turn.finish();
     if (this.#lateDrops.length > 0) this.#dropAll(this.#lateDrops.splice(0), this.#options.clock());
     if (this.#closed) return;
     // Slots held by requests that finished in this turn are released at the next turn's end; what
     // is still queued for lack of budget (not of slots: a finishing request pumps then) gets the
     // next turn's budget, even if no new event starts that turn.
-    if (this.#turnHeld > 0 || ((this.#queue?.size ?? 0) > 0 && this.inFlight < this.#limit.limit)) {
-      this.#turnEnd ??= setImmediate(this.#onTurnEnd);
+    if (this.#turn.held > 0 || ((this.#queue?.size ?? 0) > 0 && this.inFlight < this.#limit.limit)) {
+      this.#turn.scheduleEnd();
     }
   }
 
   /** Hands `ticket` on; returns the milliseconds its handler ran synchronously. */
   #start(ticket: Ticket): number {
-    const now = this.#options.clock();
-    this.#touchTurn(now);
+    const clock = this.#options.clock;
+    const now = clock();
+    this.#turn.touch(now);
     ticket.startedAt = now;
-    ticket.waitMs = this.#turnBusy(now);
+    ticket.waitMs = this.#turn.busy(now);
     ticket.state = 'running';
     this.#active++;
-    this.#admitted++;
-    this.#bucket.admitted++;
+    this.#stats.onAdmitted();
     this.#limit.onStart(this.inFlight);
     try {
       ticket.proceed();
     } finally {
       // Synchronous handler work (the whole of a CPU-bound handler) counts against the turn budget.
-      this.#turnWork += this.#options.clock() - now;
+      this.#turn.work += clock() - now;
     }
-    return this.#options.clock() - now;
+    return clock() - now;
   }
 
   #onClose(ticket: Ticket): void {
@@ -358,16 +331,16 @@ export class LoadShedder {
       ticket.state = 'done';
       // Still queued, or taken out to be answered late: either way its client left while waiting.
       this.#queue?.remove(ticket, now);
-      this.#abandoned++;
+      this.#stats.abandoned++;
       return;
     }
     if (ticket.state !== 'running') return;
     ticket.state = 'done';
     this.#active--;
     if (this.#closed) return;
-    this.#turnHeld++;
-    this.#touchTurn(now);
-    this.#bucket.completed++;
+    this.#turn.held++;
+    this.#turn.touch(now);
+    this.#stats.onCompleted();
     this.#limit.onSample(now - ticket.startedAt, ticket.waitMs);
     this.#pump(now);
   }
@@ -385,8 +358,8 @@ export class LoadShedder {
     // What waited too long leaves the queue now, so it is never admitted. While overloaded, its
     // 503s are written once the turn's admissions ran (the turn end is due: a turn is open): writing
     // them is no reason to keep the requests admitted at the turn end waiting.
-    const expired = queue.expired(now) as Ticket[];
-    if (overloaded && (atTurnEnd || this.#turnEnd !== undefined)) this.#lateDrops.push(...expired);
+    const expired = queue.expired(now);
+    if (overloaded && (atTurnEnd || this.#turn.endPending)) this.#lateDrops.push(...expired);
     else this.#dropAll(expired, now);
     if (!atTurnEnd && overloaded) {
       if (queue.size > 0) this.#armExpiry(now);
@@ -410,7 +383,7 @@ export class LoadShedder {
       queue !== undefined &&
       queue.size > 0 &&
       this.inFlight < this.#limit.limit &&
-      this.#turnWork < this.#options.turnBudgetMs
+      this.#turn.hasBudget(this.#options.turnBudgetMs)
     );
   }
 
@@ -422,7 +395,7 @@ export class LoadShedder {
    */
   #admitNext(): void {
     const clock = this.#options.clock;
-    const ticket = this.#queue!.shift(clock()) as Ticket;
+    const ticket = this.#queue!.shift(clock())!;
     const started = clock();
     let synchronous = 0;
     try {
@@ -436,7 +409,7 @@ export class LoadShedder {
     queueMicrotask(() =>
       process.nextTick(() => {
         // The microtasks (response writing) belong to the handler's work too.
-        this.#turnWork += Math.max(0, clock() - started - synchronous);
+        this.#turn.work += Math.max(0, clock() - started - synchronous);
         if (this.#canAdmit()) {
           this.#admitNext();
           return;
@@ -473,58 +446,34 @@ export class LoadShedder {
 
   #drop(ticket: Ticket, reason: RejectionReason, now: number): void {
     ticket.state = 'done';
-    this.#reject(ticket.req, ticket.res, ticket.reject, reason, ticket.priority, now);
+    this.#reject(ticket.req, ticket.res, ticket.channel, reason, ticket.priority, now);
   }
 
   #reject(
     req: IncomingMessage,
     res: ServerResponse,
-    custom: ((rejection: Rejection) => void) | undefined,
+    channel: RejectionChannel | undefined,
     reason: RejectionReason,
     priority: Priority,
     now: number,
   ): void {
-    this.#rejected[reason]++;
-    this.#rejectedByPriority[priority][reason]++;
-    this.#bucket.rejected++;
-    if (this.#sheddingSince === undefined || now - this.#lastShedAt > SHEDDING_GAP_MS)
-      this.#sheddingSince = now;
-    this.#lastShedAt = now;
-    const drainMs = reason === 'stopped' ? 0 : this.#drainMs(now);
+    this.#stats.onRejected(reason, priority, now);
+    const drainMs = reason === 'stopped' ? 0 : this.#stats.drainMs(this.queued + this.inFlight, now);
     const rejection = makeRejection(
       reason,
       priority,
       retryAfterSeconds(drainMs, this.#options.retryAfter, Math.random()),
       this.#bodies,
     );
-    if (custom) custom(rejection);
-    else if (this.onReject) this.onReject(rejection, req, res);
-    else writeRejection(rejection, req, res);
-  }
-
-  /** Time to serve what is queued and in flight at the recent completion rate. */
-  #drainMs(now: number): number {
-    this.#roll(now);
-    const elapsed = BUCKET_MS + (now - this.#bucketStart);
-    const completed = this.#previous.completed + this.#bucket.completed;
-    const backlog = this.queued + this.inFlight;
-    if (backlog === 0) return 0;
-    return completed === 0 ? Number.POSITIVE_INFINITY : (backlog * elapsed) / completed;
-  }
-
-  #roll(now: number): void {
-    const age = now - this.#bucketStart;
-    if (age < BUCKET_MS) return;
-    this.#previous = age < 2 * BUCKET_MS ? this.#bucket : { admitted: 0, rejected: 0, completed: 0 };
-    this.#bucket = { admitted: 0, rejected: 0, completed: 0 };
-    this.#bucketStart = now - (age % BUCKET_MS);
+    this.#decision.answer(rejection, req, res, channel);
   }
 
   #onSignals(readings: SignalReadings): void {
-    this.#backstops.update(readings);
+    this.#pressure?.sample();
+    this.#backstops.update(readings, this.#pressure?.under);
     this.#limit.onEventLoopDelay(readings.eventLoopDelayMs);
     const now = this.#options.clock();
-    this.#roll(now);
+    this.#stats.roll(now);
     this.#pump(now);
   }
 
@@ -533,9 +482,7 @@ export class LoadShedder {
     this.#dropAll(this.#lateDrops.splice(0), now);
     const queue = this.#queue;
     if (!queue) return;
-    for (let t = queue.shift(now) as Ticket | undefined; t; t = queue.shift(now) as Ticket | undefined) {
-      this.#drop(t, 'stopped', now);
-    }
+    for (let t = queue.shift(now); t; t = queue.shift(now)) this.#drop(t, 'stopped', now);
   }
 }
 

@@ -7,7 +7,7 @@ import { QUEUE_DEFAULTS, type QueueSettings } from './admission-queue.js';
 import { type BackstopSettings, DEFAULT_HYSTERESIS, type Edge } from './backstops.js';
 import { ADAPTIVE_DEFAULTS, type AdaptiveLimitSettings } from './concurrency-limit.js';
 import { RETRY_AFTER_DEFAULTS, type RetryAfterSettings } from './rejection.js';
-import { DEFAULT_EXEMPT, DEFAULT_LIVENESS } from './route-match.js';
+import { DEFAULT_EXEMPT, DEFAULT_LIVENESS, isProbeRoutes } from './route-match.js';
 import { SIGNAL_DEFAULTS, type SignalSettings } from './signals.js';
 import type {
   AdaptiveLimitOptions,
@@ -15,6 +15,8 @@ import type {
   Classifier,
   Clock,
   LoadSheddingOptions,
+  PressureSource,
+  ProbeRoutes,
   QueueOptions,
   RejectHandler,
   RetryAfterOptions,
@@ -32,8 +34,12 @@ export interface ResolvedOptions {
   readonly classify: Classifier | undefined;
   readonly exempt: readonly string[] | ((req: IncomingMessage) => boolean);
   readonly liveness: readonly string[];
+  readonly health: ProbeRoutes | (() => ProbeRoutes | undefined) | undefined;
+  readonly underPressure: PressureSource | undefined;
   readonly retryAfter: RetryAfterSettings;
   readonly format: 'json' | 'text';
+  readonly message: string | undefined;
+  readonly rejectWith: 'response' | 'error';
   readonly onReject: RejectHandler | undefined;
   readonly clock: Clock;
 }
@@ -51,8 +57,12 @@ const KNOWN: readonly (keyof LoadSheddingOptions)[] = [
   'classify',
   'exempt',
   'liveness',
+  'health',
+  'underPressure',
   'retryAfter',
   'format',
+  'message',
+  'rejectWith',
   'onReject',
   'clock',
 ];
@@ -94,10 +104,15 @@ export function resolveOptions(options: LoadSheddingOptions | undefined): Resolv
         ? o.function<(req: IncomingMessage) => boolean>('exempt')!
         : paths(o, 'exempt', DEFAULT_EXEMPT),
     liveness: paths(o, 'liveness', DEFAULT_LIVENESS),
-    retryAfter: resolveRetryAfter(
-      o.nested<RetryAfterOptions>('retryAfter', Object.keys(RETRY_AFTER_DEFAULTS)),
-    ),
+    health: resolveHealth(o),
+    underPressure: o.function<PressureSource>('underPressure'),
+    retryAfter:
+      typeof o.get('retryAfter') === 'number'
+        ? fixedRetryAfter(o)
+        : resolveRetryAfter(o.nested<RetryAfterOptions>('retryAfter', Object.keys(RETRY_AFTER_DEFAULTS))),
     format: o.oneOf('format', ['json', 'text'] as const, 'json'),
+    message: o.string('message', undefined, 512),
+    rejectWith: o.oneOf('rejectWith', ['response', 'error'] as const, 'response'),
     onReject: o.function<RejectHandler>('onReject'),
     clock: o.function<Clock>('clock') ?? (() => performance.now()),
   };
@@ -223,6 +238,32 @@ function resolveThresholds(t: OptionReader<BackstopThresholds>): BackstopSetting
     out[key] = edge;
   }
   return out;
+}
+
+/** `retryAfter: 10`: always ten seconds, as @fastify/under-pressure's `retryAfter` is. */
+function fixedRetryAfter(o: OptionReader<LoadSheddingOptions>): RetryAfterSettings {
+  const seconds = o.number('retryAfter', 0, {
+    min: 0,
+    max: 86_400,
+    integer: true,
+    hint: 'Pass whole seconds, for example retryAfter: 10, or an object such as { maxSeconds: 30 }.',
+  });
+  return { minSeconds: seconds, maxSeconds: seconds, jitter: 0 };
+}
+
+/** A Health (anything with a `routes` map of paths), or a function that returns one later. */
+function resolveHealth(
+  o: OptionReader<LoadSheddingOptions>,
+): ProbeRoutes | (() => ProbeRoutes | undefined) | undefined {
+  const value: unknown = o.get('health');
+  if (value === undefined || typeof value === 'function') return value as (() => ProbeRoutes) | undefined;
+  if (!isProbeRoutes(value)) {
+    throw o.invalid(
+      `health must be a Health from @lbkit/health (with its routes) or a function returning one, got ${show(value)}`,
+      'Pass health: probes.health (Express healthcheck()), or health: () => probes.health when the probes are made after the shedder.',
+    );
+  }
+  return value;
 }
 
 function resolveRetryAfter(r: OptionReader<RetryAfterOptions>): RetryAfterSettings {

@@ -23,13 +23,21 @@ const REASONS: readonly RejectionReason[] = [
 /** Rejection bodies for every reason, built once per shedder so the hot path only picks one. */
 export type RejectionBodies = Readonly<Record<RejectionReason, { body: Buffer; type: string }>>;
 
-/** Builds the bodies of `format`. */
-export function buildBodies(format: 'json' | 'text'): RejectionBodies {
+/** Builds the bodies of `format`, with the `message` option when one is set. */
+export function buildBodies(format: 'json' | 'text', message?: string): RejectionBodies {
   const entries = REASONS.map((reason) => {
     const body =
       format === 'json'
-        ? Buffer.from(JSON.stringify({ error: 'Service Unavailable', reason }))
-        : Buffer.from(`Service Unavailable (${reason}): retry later\n`);
+        ? Buffer.from(
+            JSON.stringify(
+              message === undefined
+                ? { error: 'Service Unavailable', reason }
+                : { error: 'Service Unavailable', message, reason },
+            ),
+          )
+        : Buffer.from(
+            message === undefined ? `Service Unavailable (${reason}): retry later\n` : `${message}\n`,
+          );
     const type = format === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8';
     return [reason, { body, type }] as const;
   });

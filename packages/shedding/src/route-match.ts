@@ -1,5 +1,6 @@
-// Compiles exempt and liveness path prefixes into one allocation-free test on the request URL.
+// Compiles exempt and liveness path prefixes into one allocation-free test on the request URL; the health object's probe paths.
 import type { IncomingMessage } from 'node:http';
+import type { ProbeRoutes } from './types.js';
 
 /** Default prefixes that are never limited: the probes and the metrics scrape. */
 export const DEFAULT_EXEMPT: readonly string[] = ['/health', '/metrics'];
@@ -59,4 +60,41 @@ export function compileExemption(
     for (const prefix of prefixes) if (pathHasPrefix(url, prefix)) return true;
     return false;
   };
+}
+
+/** True for a `Health`'s shape: a map of probe paths. */
+export function isProbeRoutes(value: unknown): value is ProbeRoutes {
+  return typeof value === 'object' && value !== null && (value as { routes?: unknown }).routes instanceof Map;
+}
+
+/**
+ * The paths a `Health` answers on, matched as it matches them: the whole path, before any query.
+ * Read from `source` at the first request that finds it there, so the health object may be made
+ * after the shedder (it is, when it runs `overloadCheck(shedder)`).
+ */
+export class ProbePaths {
+  readonly #source: ProbeRoutes | (() => ProbeRoutes | undefined) | undefined;
+  #paths: ReadonlySet<string> | undefined;
+
+  constructor(source: ProbeRoutes | (() => ProbeRoutes | undefined) | undefined) {
+    this.#source = source;
+    if (typeof source === 'object') this.#paths = new Set(source.routes.keys());
+  }
+
+  /** True when `req` is for one of the probe paths. */
+  has(req: IncomingMessage): boolean {
+    if (this.#source === undefined) return false;
+    const paths = this.#paths ?? this.#resolve();
+    if (paths === undefined || paths.size === 0) return false;
+    const url = req.url ?? '/';
+    const end = url.search(/[?#]/);
+    return paths.has(end < 0 ? url : url.slice(0, end));
+  }
+
+  #resolve(): ReadonlySet<string> | undefined {
+    const found = (this.#source as () => ProbeRoutes | undefined)();
+    if (!isProbeRoutes(found)) return undefined;
+    this.#paths = new Set(found.routes.keys());
+    return this.#paths;
+  }
 }

@@ -65,15 +65,33 @@ export class OverloadSignals {
     const utilization = this.#elu ? performance.eventLoopUtilization(elu, this.#elu).utilization : 0;
     this.#elu = elu;
     const memory = process.memoryUsage();
+    // Read before #standingDelay resets the histogram.
+    const block = this.#oneBlock();
+    let delay = this.#standingDelay(now);
+    let busy = utilization;
+    if (block) {
+      // The interval was one long turn of the loop (a synchronous task, a GC pause): JavaScript
+      // cannot sample in the middle of one, so a pause of any length lies within one interval.
+      // Alone it says nothing about a standing queue; it counts only if the interval before it
+      // was as loaded, which sustained overload made of long turns is, and one pause is not.
+      delay = Math.min(delay, this.#latest.eventLoopDelayMs);
+      busy = Math.min(busy, this.#latest.eventLoopUtilization);
+    }
     this.#latest = {
-      eventLoopDelayMs: this.#standingDelay(now),
-      eventLoopUtilization: utilization,
+      eventLoopDelayMs: delay,
+      eventLoopUtilization: busy,
       heapUsedBytes: memory.heapUsed,
       rssBytes: memory.rss,
     };
     this.#lastTick = now;
     this.#onSample(this.#latest);
     return this.#latest;
+  }
+
+  /** True when the loop turned at most once since the last reading: the interval was one block. */
+  #oneBlock(): boolean {
+    const histogram = this.#histogram;
+    return histogram !== undefined && histogram.count <= 1;
   }
 
   /** Stops the timer and the histogram. */

@@ -3,10 +3,17 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Lifecycle } from '@lbkit/core';
 
 /**
- * Every code the errors of @lbkit/shedding carry (`LbkitError.code`); all are raised when the
- * shedder or the check is created, never per request. See the README's "Error codes".
+ * Every code @lbkit/shedding uses. The `LbkitError`s are raised when the shedder or the check is
+ * created, never per request. Three are not misconfiguration: `LBKIT_SHEDDING_REQUEST_SHED` is the
+ * code of the {@link ShedErrorLike} a shed request is handed to the framework's error handler with
+ * (`rejectWith: 'error'`); `LBKIT_SHEDDING_ON_REJECT_FAILED` and `LBKIT_SHEDDING_PRESSURE_FAILED`
+ * are process warnings, emitted once, when `onReject` or the `underPressure` source throws. See the
+ * README's "Error codes".
  */
 export type SheddingErrorCode =
+  | 'LBKIT_SHEDDING_REQUEST_SHED'
+  | 'LBKIT_SHEDDING_ON_REJECT_FAILED'
+  | 'LBKIT_SHEDDING_PRESSURE_FAILED'
   | 'LBKIT_SHEDDING_OPTION_UNKNOWN'
   | 'LBKIT_SHEDDING_OPTION_INVALID'
   | 'LBKIT_SHEDDING_FACTORY_NOT_CALLED'
@@ -118,6 +125,9 @@ export interface SignalOptions {
  */
 export type Threshold = number | { readonly high: number; readonly low: number };
 
+/** A backstop: one of the static thresholds, or the custom pressure source (`underPressure`). */
+export type Backstop = keyof BackstopThresholds | 'underPressure';
+
 /**
  * Static thresholds, checked on every sampling interval. While one is tripped every request that
  * is not `critical` is shed with reason `backstop`. None is set by default: they are backstops for
@@ -171,8 +181,59 @@ export interface Rejection {
   readonly body: Buffer;
 }
 
-/** Writes a custom response for a shed request. It must end `res`. */
-export type RejectHandler = (rejection: Rejection, req: IncomingMessage, res: ServerResponse) => void;
+/**
+ * Writes a custom response for a shed request on `res`; it may be async. When it returns (or its
+ * promise settles) without having answered, the default rejection is written; when it has not
+ * answered within a second, too. When it throws (or its promise rejects) the request is answered
+ * `500` and the error is emitted once as a process warning: the process carries on.
+ */
+export type RejectHandler = (
+  rejection: Rejection,
+  req: IncomingMessage,
+  res: ServerResponse,
+) => unknown;
+
+/**
+ * The error a shed request is handed to the framework's error handler with (`rejectWith: 'error'`):
+ * Express's `next(error)`, Fastify's error handler. Both frameworks answer with its `statusCode` and
+ * set its `headers` (`Retry-After`).
+ */
+export interface ShedErrorLike extends Error {
+  /** Always `LBKIT_SHEDDING_REQUEST_SHED`. */
+  readonly code: 'LBKIT_SHEDDING_REQUEST_SHED';
+  /** Always 503. */
+  readonly statusCode: 503;
+  /** `retry-after` of the rejection. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The rejection it stands for. */
+  readonly rejection: Rejection;
+}
+
+/**
+ * How a framework adapter answers a shed request in its framework's way; `LoadShedder.admit()`
+ * decides which of these is used (the one reject decision). Every member is optional: without one,
+ * the shedder writes on the raw response itself.
+ */
+export interface RejectionChannel {
+  /** Sends the default rejection through the framework (Fastify: `reply`, so `onSend` hooks run). */
+  readonly send?: (rejection: Rejection) => void;
+  /** Hands a {@link ShedErrorLike} to the framework's error handling (`rejectWith: 'error'`). */
+  readonly fail?: (error: ShedErrorLike) => void;
+  /** Called before `onReject` writes to the raw response (Fastify: `reply.hijack()`). */
+  readonly release?: () => void;
+}
+
+/** What a custom pressure source may return: `true` while the instance is under pressure. */
+export type PressureSource = () => boolean | Promise<boolean>;
+
+/**
+ * The probe routes of an `@lbkit/health` `Health` (its `routes`), or anything with the same shape:
+ * the shedder never limits or sheds these paths.
+ */
+export interface ProbeRoutes {
+  /** Path → probe for every route the health object answers on. */
+  readonly routes: ReadonlyMap<string, string>;
+}
 
 /** Options of `LoadShedder` (Express `loadShedding()`, Fastify `sheddingPlugin`). */
 export interface LoadSheddingOptions {
@@ -206,17 +267,43 @@ export interface LoadSheddingOptions {
   readonly exempt?: readonly string[] | ((req: IncomingMessage) => boolean);
   /** Liveness paths, exempt whatever `exempt` says: liveness is never shed. Default `['/health/live', '/livez']`. */
   readonly liveness?: readonly string[];
-  /** The `Retry-After` header. */
-  readonly retryAfter?: RetryAfterOptions;
+  /**
+   * The probes of `@lbkit/health` (a `Health`, such as `healthcheck().health`), or a function
+   * returning it, read at the first request (for when the health object is made after the shedder,
+   * as it is when it runs `overloadCheck(shedder)`): its paths are never limited or shed, whatever
+   * `exempt` says, so custom probe paths are safe with shedding mounted first.
+   */
+  readonly health?: ProbeRoutes | (() => ProbeRoutes | undefined);
+  /**
+   * A custom pressure source (a database pool's health, a downstream's circuit), sampled every
+   * `signals.intervalMs`: while it returns `true` — or throws, or rejects — every request that is
+   * not `critical` is shed as by a backstop (reason `backstop`, `snapshot().backstops` names
+   * `underPressure`). An async source still running when the next sample is due is not started twice.
+   */
+  readonly underPressure?: PressureSource;
+  /** The `Retry-After` header: a number for a fixed value in seconds, an object for the estimate. */
+  readonly retryAfter?: number | RetryAfterOptions;
   /** Body of the default rejection: `json` (default) or `text`. */
   readonly format?: 'json' | 'text';
-  /** Writes a custom response instead of the default one. */
+  /** The message of the default body (`message` in JSON, the line of text). Default: none in JSON, `Service Unavailable` in text. */
+  readonly message?: string;
+  /**
+   * `'response'` (default): the shedder answers. `'error'`: the request is handed to the
+   * framework's error handler with a {@link ShedErrorLike} (Express `next(error)`, Fastify's
+   * `setErrorHandler`); on node:http, without an adapter, the default response is written.
+   */
+  readonly rejectWith?: 'response' | 'error';
+  /** Writes a custom response instead of the default one (see {@link RejectHandler}). */
   readonly onReject?: RejectHandler;
   /** Clock used for every measurement; for tests. Default `performance.now`. */
   readonly clock?: Clock;
 }
 
-/** The latest readings of the overload signals. */
+/**
+ * The latest readings of the overload signals. The event-loop readings are standing ones: an
+ * interval that was one long block of the loop (a synchronous task, a GC pause, of any length)
+ * reads no higher than the interval before it, so one pause never reads as sustained overload.
+ */
 export interface SignalReadings {
   /** Standing event-loop delay of the last interval (the configured low percentile), in milliseconds. */
   readonly eventLoopDelayMs: number;
@@ -254,8 +341,10 @@ export interface SheddingSnapshot {
   readonly abandoned: number;
   /** Service-time baseline of the adaptive limit in milliseconds (undefined for a fixed limit or before warm-up). */
   readonly baselineLatencyMs: number | undefined;
-  /** Backstops currently tripped. */
-  readonly backstops: readonly (keyof BackstopThresholds)[];
+  /** Backstops currently tripped (`underPressure`: the custom pressure source says so). */
+  readonly backstops: readonly Backstop[];
+  /** True while requests that are not `critical` are being shed wholesale: a backstop is tripped, or the lifecycle is `stopped`. */
+  readonly underPressure: boolean;
   /** Latest signal readings. */
   readonly signals: SignalReadings;
   /** Requests in flight according to the lifecycle's tracker (all routes, exempt ones included). */
