@@ -70,6 +70,14 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     return this.#connections.get(connection);
   }
 
+  /**
+   * Milliseconds since the last activity seen on `connection` (accepted, a request started or
+   * ended, bytes received since the previous look); 0 when it is not known.
+   */
+  quietMs(connection: Connection, now: number = performance.now()): number {
+    return this.#connections.get(connection)?.quietMs(now) ?? 0;
+  }
+
   /** Calls `fn` for every open connection with its number of requests in flight and its state. */
   forEachConnection(
     fn: (connection: Connection, activeRequests: number, state: ConnectionState) => void,

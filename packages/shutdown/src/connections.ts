@@ -1,12 +1,10 @@
-// Tracks every socket, HTTP/2 session, response and upgraded connection of the servers being drained.
-import type { EventEmitter } from 'node:events';
+// What a shutdown does to the connections of its servers, as @lbkit/core's InFlight knows them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as HttpServer } from 'node:http';
-import type { Http2Session, ServerHttp2Stream } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
 import { Server as HttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { TLSSocket } from 'node:tls';
+import type { ConnectionState, InFlight } from '@lbkit/core';
 import type { ShutdownServer } from './types.js';
 
 /**
@@ -18,49 +16,56 @@ import type { ShutdownServer } from './types.js';
  */
 export const IDLE_GRACE_MS = 100;
 
-interface SocketRecord {
-  readonly server: ShutdownServer;
-  readonly responses: Set<ServerResponse>;
-  upgraded: boolean;
-  /** The client has sent a request before the previous one was answered. */
-  pipelined: boolean;
-  bytesRead: number;
-  lastActivity: number;
-}
+type AnyResponse = ServerResponse | Http2ServerResponse;
 
 /**
- * The connections of the servers under one shutdown. Sockets accepted before `attach` become known
- * when they carry a request; idle HTTP/1 sockets never seen are left to Node's own connection list
- * (`closeIdleConnections()` / `closeAllConnections()`).
+ * The actions of one shutdown on the connections of its servers: retiring keep-alive, GOAWAY, the
+ * idle sweep and the force. It keeps no record of its own: which connection belongs to which
+ * server, what it speaks, its requests and its last activity are read from `inFlight`, the numbers
+ * health, shedding, metrics and balancer-feedback read too.
  */
-export class ConnectionRegistry {
-  readonly #sockets = new Map<Socket, SocketRecord>();
-  readonly #sessions = new Map<Http2Session, ShutdownServer>();
-  readonly #detach: Array<() => void> = [];
+export class ConnectionActions {
+  readonly #servers: ReadonlySet<ShutdownServer>;
+  readonly #undo: Array<() => void> = [];
   #retiring = false;
   #goingAway = false;
 
-  constructor(readonly servers: readonly ShutdownServer[]) {
-    for (const server of servers) this.#attach(server);
+  constructor(
+    readonly inFlight: InFlight,
+    readonly servers: readonly ShutdownServer[],
+  ) {
+    this.#servers = new Set(servers);
+    const onRequest = (
+      req: IncomingMessage | Http2ServerRequest,
+      res: AnyResponse,
+      on?: ConnectionState,
+    ): void => this.#onRequest(req, res, on);
+    const onConnection = (state: ConnectionState): void => {
+      if (this.#goingAway && state.kind === 'h2' && this.#owns(state))
+        closeSession(state.connection as Http2Session);
+    };
+    inFlight.on('request', onRequest);
+    inFlight.on('connection', onConnection);
+    this.#undo.push(() => {
+      inFlight.off('request', onRequest);
+      inFlight.off('connection', onConnection);
+    });
   }
 
-  /** Sockets (HTTP/1 and upgraded) and HTTP/2 sessions known right now. */
-  get size(): number {
-    return this.#sockets.size + this.#sessions.size;
-  }
-
-  /** HTTP/1 requests accepted ('request' emitted) whose response has not finished or closed. */
+  /** HTTP/1 requests and HTTP/2 streams of these servers whose response has neither finished nor closed. */
   get unanswered(): number {
-    let count = 0;
-    for (const record of this.#sockets.values()) count += record.responses.size;
-    return count;
+    return this.inFlight.requestsOf(this.servers);
   }
 
-  /** Upgraded connections (WebSockets and others) still open. */
-  get upgraded(): number {
-    let count = 0;
-    for (const record of this.#sockets.values()) if (record.upgraded) count++;
-    return count;
+  /** Connections of these servers that InFlight knows (handshakes, sockets, upgraded ones, sessions). */
+  get known(): number {
+    return this.inFlight.connectionsOf(this.servers);
+  }
+
+  /** Connections Node counts on these servers that InFlight never saw (accepted before it was attached). */
+  async unseen(): Promise<Map<ShutdownServer, number>> {
+    const counts = await Promise.all(this.servers.map((server) => this.inFlight.unseenOf(server)));
+    return new Map(this.servers.map((server, i) => [server, counts[i] ?? 0]));
   }
 
   /**
@@ -70,7 +75,9 @@ export class ConnectionRegistry {
   retireKeepAlive(): void {
     if (this.#retiring) return;
     this.#retiring = true;
-    for (const record of this.#sockets.values()) for (const res of record.responses) retire(res);
+    this.#forEach((state) => {
+      if (state.kind === 'http1') for (const res of state.responses) retire(res as ServerResponse);
+    });
   }
 
   /**
@@ -86,17 +93,10 @@ export class ConnectionRegistry {
     for (const server of this.servers) {
       if (!hasIdleClose(server) || Object.hasOwn(server, 'closeIdleConnections')) continue;
       const noop = (): void => {};
-      Object.defineProperty(server, 'closeIdleConnections', {
-        value: noop,
-        configurable: true,
-        writable: true,
-      });
-      Object.defineProperty(server, 'closeAllConnections', {
-        value: noop,
-        configurable: true,
-        writable: true,
-      });
-      this.#detach.push(() => {
+      for (const name of ['closeIdleConnections', 'closeAllConnections'] as const) {
+        Object.defineProperty(server, name, { value: noop, configurable: true, writable: true });
+      }
+      this.#undo.push(() => {
         if (server.closeIdleConnections === noop)
           delete (server as { closeIdleConnections?: unknown }).closeIdleConnections;
         if (server.closeAllConnections === noop)
@@ -109,169 +109,76 @@ export class ConnectionRegistry {
   goAway(): void {
     this.retireKeepAlive();
     this.#goingAway = true;
-    for (const session of this.#sessions.keys()) closeSession(session);
+    this.#forEach((state) => {
+      if (state.kind === 'h2') closeSession(state.connection as Http2Session);
+    });
   }
 
   /**
    * Closes HTTP/1 sockets that carry no response, have received nothing since they became idle, and
-   * have been idle for at least {@link IDLE_GRACE_MS}. `open` is Node's count of connections per
-   * server: any beyond the known ones were accepted before attach, and are left to Node's
-   * `closeIdleConnections()` once no known socket of that server remains.
+   * have been idle for at least {@link IDLE_GRACE_MS}. `unseen` counts, per server, connections
+   * accepted before InFlight was attached: they are left to Node's `closeIdleConnections()` once no
+   * known socket of that server remains.
    */
-  sweep(open: ReadonlyMap<ShutdownServer, number>, now = performance.now()): void {
+  sweep(unseen: ReadonlyMap<ShutdownServer, number>, now = performance.now()): void {
     const known = new Map<ShutdownServer, number>();
-    for (const [socket, record] of this.#sockets) {
-      known.set(record.server, (known.get(record.server) ?? 0) + 1);
-      if (record.upgraded || record.responses.size > 0) continue;
-      if (socket.bytesRead !== record.bytesRead) {
-        record.bytesRead = socket.bytesRead;
-        record.lastActivity = now;
-        continue;
-      }
-      if (now - record.lastActivity >= IDLE_GRACE_MS) socket.destroy();
-    }
-    for (const owner of this.#sessions.values()) known.set(owner, (known.get(owner) ?? 0) + 1);
-    for (const [server, count] of open) {
+    this.#forEach((state) => {
+      const server = state.server as ShutdownServer;
+      known.set(server, (known.get(server) ?? 0) + 1);
+      if (state.kind !== 'http1' || state.requests > 0) return;
+      if (this.inFlight.quietMs(state.connection, now) >= IDLE_GRACE_MS) state.connection.destroy();
+    });
+    for (const [server, count] of unseen) {
       if (count > 0 && !known.get(server) && hasIdleClose(server))
         HttpServer.prototype.closeIdleConnections.call(server);
     }
   }
 
-  /** Destroys every known connection, and every HTTP/1 connection Node knows of. */
+  /** Destroys every known connection of these servers, and every HTTP/1 connection Node knows of. */
   force(): void {
-    for (const session of this.#sessions.keys()) session.destroy();
-    for (const socket of this.#sockets.keys()) socket.destroy();
+    this.#forEach((state) => state.connection.destroy());
     for (const server of this.servers)
       if (hasIdleClose(server)) HttpServer.prototype.closeAllConnections.call(server);
   }
 
-  /** Removes every listener this registry added to the servers. */
+  /** Removes every listener this shutdown added, and gives the servers their close methods back. */
   dispose(): void {
-    for (const detach of this.#detach.splice(0)) detach();
+    for (const undo of this.#undo.splice(0)) undo();
   }
 
-  #attach(server: ShutdownServer): void {
-    const emitter = server as unknown as EventEmitter;
-    const on = <A extends unknown[]>(
-      event: string,
-      listener: (...args: A) => void,
-      prepend = false,
-    ): void => {
-      const fn = listener as unknown as (...args: unknown[]) => void;
-      if (prepend) emitter.prependListener(event, fn);
-      else emitter.on(event, fn);
-      this.#detach.push(() => emitter.off(event, fn));
-    };
-    const isHttp1 = server instanceof HttpServer || server instanceof HttpsServer;
-    if (server instanceof HttpServer) {
-      on('connection', (socket: Socket) => this.#addSocket(socket, server));
-    } else {
-      // TLS servers: the request runs on the TLS socket; HTTP/2 ones hand h2 sockets to a session.
-      on('secureConnection', (socket: TLSSocket) => {
-        if (isHttp1 || socket.alpnProtocol !== 'h2') this.#addSocket(socket, server);
-      });
+  #onRequest(
+    req: IncomingMessage | Http2ServerRequest,
+    res: AnyResponse,
+    on: ConnectionState | undefined,
+  ): void {
+    if (!on || !this.#owns(on)) return;
+    if (on.kind === 'h2') {
+      if (this.#retiring) closeSession(on.connection as Http2Session);
+      return;
     }
-    if (!isHttp1) {
-      on('session', (session: Http2Session) => this.#addSession(session, server));
-      on('stream', (stream: ServerHttp2Stream) => {
-        const session = stream.session;
-        if (!session) return;
-        this.#addSession(session, server);
-        if (this.#retiring) closeSession(session);
-      });
-    }
-    on(
-      'request',
-      (req: IncomingMessage, res: ServerResponse) => {
-        if (req.httpVersionMajor >= 2) return;
-        this.#trackResponse(req.socket, res, server);
-      },
-      true,
-    );
-    this.#mirrorUpgradeListeners(server, emitter);
-  }
-
-  /**
-   * Node treats a request with `Upgrade` as an upgrade only when the server has 'upgrade'
-   * listeners, so ours is present exactly while someone else's is: tracking must not change that.
-   */
-  #mirrorUpgradeListeners(server: ShutdownServer, emitter: EventEmitter): void {
-    let mirrored = false;
-    const onUpgrade = (_req: IncomingMessage, socket: Socket): void => {
-      const record = this.#addSocket(socket, server);
-      record.upgraded = true;
-      record.responses.clear();
-    };
-    const sync = (): void => {
-      const others = emitter.listeners('upgrade').filter((l) => l !== onUpgrade).length;
-      if (others > 0 && !mirrored) {
-        mirrored = true;
-        emitter.prependListener('upgrade', onUpgrade);
-      } else if (others === 0 && mirrored) {
-        mirrored = false;
-        emitter.off('upgrade', onUpgrade);
-      }
-    };
-    // 'newListener' fires before the listener is added: look once it is there.
-    const onNewListener = (event: string | symbol): void => {
-      if (event === 'upgrade') queueMicrotask(sync);
-    };
-    const onRemoveListener = (event: string | symbol): void => {
-      if (event === 'upgrade') sync();
-    };
-    emitter.on('newListener', onNewListener);
-    emitter.on('removeListener', onRemoveListener);
-    sync();
-    this.#detach.push(() => {
-      emitter.off('newListener', onNewListener);
-      emitter.off('removeListener', onRemoveListener);
-      if (mirrored) emitter.off('upgrade', onUpgrade);
-    });
-  }
-
-  #addSocket(socket: Socket, server: ShutdownServer): SocketRecord {
-    const known = this.#sockets.get(socket);
-    if (known) return known;
-    const record: SocketRecord = {
-      server,
-      responses: new Set(),
-      upgraded: false,
-      pipelined: false,
-      bytesRead: socket.bytesRead,
-      lastActivity: performance.now(),
-    };
-    this.#sockets.set(socket, record);
-    socket.once('close', () => this.#sockets.delete(socket));
-    return record;
-  }
-
-  #addSession(session: Http2Session, server: ShutdownServer): void {
-    if (this.#sessions.has(session)) return;
-    this.#sessions.set(session, server);
-    session.once('close', () => this.#sessions.delete(session));
-    if (this.#goingAway) closeSession(session);
-  }
-
-  #trackResponse(socket: Socket, res: ServerResponse, server: ShutdownServer): void {
-    const record = this.#addSocket(socket, server);
-    if (record.responses.size > 0) record.pipelined = true;
-    record.responses.add(res);
-    // Counted from the request head: body bytes read later, or the start of a next request, count as
-    // activity at the next sweep, which only ever delays the close.
-    record.bytesRead = socket.bytesRead;
-    record.lastActivity = performance.now();
-    if (this.#retiring) retire(res);
+    if (req.httpVersionMajor >= 2) return;
+    const http1 = res as ServerResponse;
+    if (this.#retiring) retire(http1);
     // Before Node's own 'finish' listener, which ends the socket after a `Connection: close`
     // response and drops every response queued behind it, although their requests were accepted
     // and handled (Node does not stop parsing after such a response). On a pipelining socket the
     // sweep closes the socket instead, once nothing is queued and nothing more has arrived.
-    res.prependOnceListener('finish', () => {
-      if (this.#retiring && record.pipelined) keepOpen(res);
+    http1.prependOnceListener('finish', () => {
+      if (this.#retiring && on.pipelined) keepOpen(http1);
     });
-    res.once('close', () => {
-      record.responses.delete(res);
-      record.lastActivity = performance.now();
+  }
+
+  #owns(state: ConnectionState): boolean {
+    return state.server !== undefined && this.#servers.has(state.server as ShutdownServer);
+  }
+
+  #forEach(fn: (state: ConnectionState) => void): void {
+    const mine: ConnectionState[] = [];
+    this.inFlight.forEachConnection((_connection, _requests, state) => {
+      if (this.#owns(state)) mine.push(state);
     });
+    // Collected first: destroying a connection may remove it from InFlight during the walk.
+    for (const state of mine) fn(state);
   }
 }
 

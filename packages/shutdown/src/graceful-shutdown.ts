@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { type InFlightSnapshot, LbkitError, type Lifecycle } from '@lbkit/core';
 import { brand } from '@lbkit/core/internal';
 import { runHook } from './cleanup-hooks.js';
-import { ConnectionRegistry } from './connections.js';
+import { ConnectionActions } from './connections.js';
 import { delay } from './delay.js';
 import {
   checkHook,
@@ -74,7 +74,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
   readonly finished: Promise<ShutdownResult>;
   readonly #servers: readonly ShutdownServer[];
   readonly #options: ResolvedOptions;
-  readonly #registry: ConnectionRegistry;
+  readonly #connections: ConnectionActions;
   readonly #hooks: CleanupHook[];
   readonly #force = new AbortController();
   readonly #disposers: Array<() => void> = [];
@@ -100,8 +100,8 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
       this.#disposers.push(() => attached.delete(server));
       this.#disposers.push(this.lifecycle.inFlight.attach(server));
     }
-    this.#registry = new ConnectionRegistry(servers);
-    this.#disposers.push(() => this.#registry.dispose());
+    this.#connections = new ConnectionActions(this.lifecycle.inFlight, servers);
+    this.#disposers.push(() => this.#connections.dispose());
     const ipc = useIpc(options.ipc);
     this.#disposers.push(
       announceReady(servers, this.lifecycle, { markReadyOnListen: options.markReadyOnListen, send: ipc }),
@@ -220,10 +220,10 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
 
     // First, synchronously: Fastify's close() (direct path) calls http.Server#close() right after
     // its preClose hooks, one of which started this sequence.
-    this.#registry.holdServerCloses();
+    this.#connections.holdServerCloses();
     if (this.lifecycle.state !== 'stopped') this.lifecycle.beginDrain(reason);
     mark('draining');
-    if (!options.keepAliveDuringDelay) this.#registry.retireKeepAlive();
+    if (!options.keepAliveDuringDelay) this.#connections.retireKeepAlive();
     const delayMs = run.skipDelay ? 0 : options.drainDelayMs;
     if (delayMs > 0) await delay(delayMs, this.#force.signal, ref);
     mark('delay-elapsed');
@@ -231,7 +231,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     // In the check phase, right after the poll phase has read whatever arrived: a request whose
     // bytes are already here makes its socket active instead of being cut by the idle sweep.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    this.#registry.goAway();
+    this.#connections.goAway();
     this.#stopAccepting();
     closeWebSockets(options.webSockets);
     for (const closer of options.closeUpgraded) {
@@ -249,9 +249,10 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     if (await this.#drained(timeoutMs, ref)) {
       mark('drained');
     } else {
-      forcedRequests = this.lifecycle.inFlight.requests;
-      forcedConnections = sum(await this.#openConnections()) + openWebSockets(options.webSockets);
-      this.#registry.force();
+      // Only what belongs to these servers: other servers on the same lifecycle are not this shutdown's.
+      forcedRequests = this.#connections.unanswered;
+      forcedConnections = this.#connections.known + sum(await this.#connections.unseen());
+      this.#connections.force();
       terminateWebSockets(options.webSockets);
       mark('forced', { forced: { requests: forcedRequests, connections: forcedConnections } });
       await this.#drained(FORCE_GRACE_MS, ref, false);
@@ -298,7 +299,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     }
     for (const server of this.#servers) {
       // Not http.Server#close(): since Node 19 it also destroys every idle socket on the spot,
-      // including ones whose next request is already in the receive buffer. The registry's sweep
+      // including ones whose next request is already in the receive buffer. The idle sweep
       // closes idle sockets only once they have shown no new bytes for a grace period.
       if (server.listening) NetServer.prototype.close.call(server);
     }
@@ -308,6 +309,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
    * Resolves true once every accepted request is answered and every connection is gone, false at
    * `timeoutMs` or on a force. Both are asked: a connection count of zero says nothing about
    * requests whose connection someone else destroyed, and an idle connection still needs closing.
+   * Both come from InFlight; Node's own count is asked only for connections InFlight never saw.
    */
   async #drained(timeoutMs: number, ref: boolean, abortable = true): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
@@ -318,16 +320,16 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     const signal = abortable ? AbortSignal.any([this.#force.signal, wake.signal]) : wake.signal;
     try {
       for (;;) {
-        const open = await this.#openConnections();
+        const unseen = await this.#connections.unseen();
         const listening = this.#servers.some((server) => server.listening);
         const done =
           !listening &&
-          sum(open) === 0 &&
-          this.#registry.unanswered === 0 &&
-          this.lifecycle.inFlight.requests === 0 &&
+          this.#connections.unanswered === 0 &&
+          this.#connections.known === 0 &&
+          sum(unseen) === 0 &&
           openWebSockets(this.#options.webSockets) === 0;
         if (done) return true;
-        this.#registry.sweep(open);
+        this.#connections.sweep(unseen);
         closeWebSockets(this.#options.webSockets);
         const left = deadline - performance.now();
         if (left <= 0 || (abortable && this.#force.signal.aborted)) return false;
@@ -337,17 +339,6 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     } finally {
       for (const server of this.#servers) server.off('close', onClose);
     }
-  }
-
-  #openConnections(): Promise<Map<ShutdownServer, number>> {
-    return Promise.all(
-      this.#servers.map(
-        (server) =>
-          new Promise<[ShutdownServer, number]>((resolve) => {
-            server.getConnections((error, count) => resolve([server, error ? 0 : count]));
-          }),
-      ),
-    ).then((entries) => new Map(entries));
   }
 
   #report(event: ShutdownPhaseEvent): void {
