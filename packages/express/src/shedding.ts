@@ -12,8 +12,9 @@ export interface LoadSheddingMiddleware {
 }
 
 /**
- * Adaptive load shedding for Express. Mount it before everything else (`app.use(loadShedding())`)
- * so a shed request costs no body parsing, session lookup or routing. Pass options to build a
+ * Adaptive load shedding for Express. Mount it first (`app.use(loadShedding({ health }))`, see the
+ * root README's "Mount order") so a shed request costs no body parsing, session lookup or routing;
+ * with `health`, the probes' paths are never shed, whatever they are. Pass options to build a
  * shedder, or an existing `LoadShedder` to share it.
  */
 export function loadShedding(options: LoadSheddingOptions | LoadShedder = {}): LoadSheddingMiddleware {
@@ -25,7 +26,9 @@ export function loadShedding(options: LoadSheddingOptions | LoadShedder = {}): L
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    shedder.admit(req, res, next);
+    // `fail` hands a ShedError to Express's error handlers (rejectWith: 'error'); the shedder
+    // decides everything else and writes on the response itself.
+    shedder.admit(req, res, next, { fail: next });
   };
   return Object.assign(middleware, { shedder });
 }

@@ -1,5 +1,13 @@
 // Fastify plugin of @lbkit/shedding: admits, queues or sheds in onRequest, before the body is read.
-import { LoadShedder, type LoadSheddingOptions, type Rejection } from '@lbkit/shedding';
+import {
+  isLoadShedder,
+  LoadShedder,
+  type LoadSheddingOptions,
+  type Rejection,
+  type RejectionChannel,
+  type ShedErrorLike,
+  type SignalReadings,
+} from '@lbkit/shedding';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { readPluginOptions } from './plugin-options.js';
@@ -8,6 +16,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The load shedder of `sheddingPlugin`: pass it to `overloadCheck()`, read `snapshot()` for metrics. */
     loadShedder: LoadShedder;
+    /**
+     * True while every request that is not `critical` is shed (a backstop or the `underPressure`
+     * source is tripped, or the lifecycle is `stopped`): @fastify/under-pressure's `isUnderPressure()`.
+     */
+    isUnderPressure(): boolean;
+    /** The latest overload readings (event-loop delay and utilisation, heap, RSS): under-pressure's `memoryUsage()`. */
+    overloadSignals(): SignalReadings;
   }
 }
 
@@ -27,7 +42,7 @@ async function shedding(fastify: FastifyInstance, options: SheddingPluginOptions
     true,
   );
   const given = own.get('shedder');
-  if (given !== undefined && !(given instanceof LoadShedder)) {
+  if (given !== undefined && !isLoadShedder(given)) {
     throw own.invalid(
       'shedder must be a LoadShedder',
       'Pass shedder: new LoadShedder({ ... }), or the options directly.',
@@ -40,8 +55,13 @@ async function shedding(fastify: FastifyInstance, options: SheddingPluginOptions
     );
   }
   const shedder = given ?? new LoadShedder(rest as LoadSheddingOptions);
-  const onReject = shedder.onReject;
   fastify.decorate('loadShedder', shedder);
+  fastify.decorate('isUnderPressure', function isUnderPressure() {
+    return shedder.isUnderPressure();
+  });
+  fastify.decorate('overloadSignals', function overloadSignals() {
+    return shedder.signals;
+  });
 
   fastify.addHook(
     'onRequest',
@@ -52,20 +72,7 @@ async function shedding(fastify: FastifyInstance, options: SheddingPluginOptions
         done();
         return;
       }
-      shedder.admit(
-        request.raw,
-        reply.raw,
-        () => done(),
-        function rejectRequest(rejection: Rejection) {
-          if (onReject) {
-            // A custom response writes to the raw objects: Fastify must keep its hands off them.
-            reply.hijack();
-            onReject(rejection, request.raw, reply.raw);
-            return;
-          }
-          reply.code(rejection.statusCode).headers(rejection.headers).send(rejection.body);
-        },
-      );
+      shedder.admit(request.raw, reply.raw, () => done(), fastifyChannel(reply, done));
     },
   );
 
@@ -76,8 +83,27 @@ async function shedding(fastify: FastifyInstance, options: SheddingPluginOptions
   });
 }
 
+/** How Fastify sends what the shedder decided: the shedder chooses, this only delivers. */
+function fastifyChannel(reply: FastifyReply, done: HookHandlerDoneFunction): RejectionChannel {
+  return {
+    // Through reply, so onSend hooks (CORS and the like) still apply.
+    send: function sendRejection(rejection: Rejection) {
+      reply.code(rejection.statusCode).headers(rejection.headers).send(rejection.body);
+    },
+    // Fastify's error handler answers with the error's statusCode and headers.
+    fail: function failRequest(error: ShedErrorLike) {
+      done(error);
+    },
+    // A custom response writes to the raw objects: Fastify must keep its hands off them.
+    release: function hijack() {
+      reply.hijack();
+    },
+  };
+}
+
 /**
  * Adaptive load shedding for Fastify: register it first so its `onRequest` hook runs before
- * other plugins' hooks and before the body is parsed. Decorates the instance with `loadShedder`.
+ * other plugins' hooks and before the body is parsed. Decorates the instance with `loadShedder`,
+ * `isUnderPressure()` and `overloadSignals()`.
  */
 export const sheddingPlugin = fp(shedding, { name: '@lbkit/shedding', fastify: '5.x' });
