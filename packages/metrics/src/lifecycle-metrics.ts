@@ -27,7 +27,7 @@ export function lifecycleMetrics(set: MetricSet, lifecycle: Lifecycle): void {
   });
   new Gauge({
     name: set.name('connections_open'),
-    help: 'Open client connections (TCP/TLS sockets and HTTP/2 sessions) on the tracked servers.',
+    help: 'Open client connections on the tracked servers (TCP/TLS sockets, upgraded sockets, HTTP/2 sessions), as the shutdown drain counts them.',
     registers,
     collect() {
       this.set(lifecycle.inFlight.connections);
