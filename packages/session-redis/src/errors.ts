@@ -5,6 +5,9 @@ import type { SessionErrorCode } from './types.js';
 const STATUS: Partial<Record<SessionErrorCode, number>> = {
   LBKIT_SESSION_REDIS_UNAVAILABLE: 503,
   LBKIT_SESSION_REDIS_TIMEOUT: 503,
+  // A failover lost the session or left the write unconfirmed: the user may retry once it is over.
+  LBKIT_SESSION_DATA_LOST: 503,
+  LBKIT_SESSION_WRITE_UNREPLICATED: 503,
   LBKIT_SESSION_WRITE_CONFLICT: 409,
   LBKIT_SESSION_DATA_TOO_LARGE: 413,
   LBKIT_SESSION_ID_INVALID: 400,

@@ -10,6 +10,7 @@ export type {
   SessionCallback,
   SessionCompressionOptions,
   SessionDropped,
+  SessionDurabilityOptions,
   SessionEncryptionOptions,
   SessionErrorCode,
   SessionOperation,

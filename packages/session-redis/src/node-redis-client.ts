@@ -116,8 +116,12 @@ export class NodeRedisAdapter {
   pipeline(): {
     unlink(key: string): void;
     hgetall(key: string): void;
+    evalsha(sha: string, numberOfKeys: number, ...args: Arg[]): void;
+    eval(lua: string, numberOfKeys: number, ...args: Arg[]): void;
+    call(name: string, ...args: Arg[]): void;
     exec(): Promise<Array<[Error | null, unknown]>>;
   } {
+    // Issued at once, in order, on the one connection: a WAIT queued after a script follows it.
     const sent: Array<Promise<unknown>> = [];
     return {
       unlink: (key) => {
@@ -125,6 +129,15 @@ export class NodeRedisAdapter {
       },
       hgetall: (key) => {
         sent.push(this.hgetall(key));
+      },
+      evalsha: (sha, numberOfKeys, ...args) => {
+        sent.push(this.evalsha(sha, numberOfKeys, ...args));
+      },
+      eval: (lua, numberOfKeys, ...args) => {
+        sent.push(this.eval(lua, numberOfKeys, ...args));
+      },
+      call: (name, ...args) => {
+        sent.push(this.call(name, ...args));
       },
       exec: async () =>
         (await Promise.allSettled(sent)).map((result): [Error | null, unknown] =>

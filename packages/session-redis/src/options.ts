@@ -11,6 +11,7 @@ import type {
   IoredisClient,
   RedisSessionStoreOptions,
   SessionCompressionOptions,
+  SessionDurabilityOptions,
   SessionEncryptionOptions,
   SessionSerializer,
   StoredSession,
@@ -40,6 +41,9 @@ export interface ResolvedOptions {
   readonly legacyPrefix: string | undefined;
   readonly maxSessionBytes: number;
   readonly probeIntervalMs: number;
+  /** Replicas every save and destroy waits for (0 = no WAIT), and how long WAIT may block. */
+  readonly durableReplicas: number;
+  readonly durableTimeoutMs: number;
 }
 
 // `satisfies` makes the compiler check these lists against the option types, both ways.
@@ -64,10 +68,15 @@ const KNOWN = Object.keys({
   legacyPrefix: true,
   maxSessionBytes: true,
   probeIntervalMs: true,
+  durability: true,
 } satisfies Record<keyof RedisSessionStoreOptions, true>);
 const ENCRYPTION_KEYS = Object.keys({ keys: true } satisfies Record<keyof SessionEncryptionOptions, true>);
 const COMPRESSION_KEYS = Object.keys({ thresholdBytes: true, algorithm: true } satisfies Record<
   keyof SessionCompressionOptions,
+  true
+>);
+const DURABILITY_KEYS = Object.keys({ replicas: true, timeoutMs: true } satisfies Record<
+  keyof SessionDurabilityOptions,
   true
 >);
 const ID_LENGTH_KEYS = ['min', 'max'];
@@ -179,6 +188,25 @@ function encryptionOption(options: Reader): KeyRing | undefined {
   return new KeyRing(encryption.get('keys'));
 }
 
+/** `durability`: replicas ≥ 1 and a WAIT bound that leaves the write itself time within the deadline. */
+function durabilityOption(options: Reader, commandTimeoutMs: number): [replicas: number, timeoutMs: number] {
+  if (options.get('durability') === undefined) return [0, 0];
+  const durability = options.nested<SessionDurabilityOptions>('durability', DURABILITY_KEYS);
+  const replicas = durability.number('replicas', 1, {
+    min: 1,
+    integer: true,
+    hint: 'Set durability.replicas to how many replicas must confirm each save (at most the replicas you run).',
+  });
+  const timeoutMs = durability.milliseconds('timeoutMs', Math.min(250, commandTimeoutMs - 1), 1);
+  if (timeoutMs >= commandTimeoutMs) {
+    throw options.invalid(
+      `durability.timeoutMs (${timeoutMs}) must be shorter than commandTimeoutMs (${commandTimeoutMs})`,
+      'commandTimeoutMs bounds the write and its WAIT together: lower durability.timeoutMs or raise commandTimeoutMs.',
+    );
+  }
+  return [replicas, timeoutMs];
+}
+
 /**
  * Validates and completes the options. Unknown keys and values of the wrong type throw the option
  * kit's `LbkitError` (`LBKIT_SESSION_OPTION_UNKNOWN`, `LBKIT_SESSION_OPTION_INVALID`); the store's
@@ -226,6 +254,8 @@ export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions
     );
   }
   const serializer = serializerOption(options);
+  const commandTimeoutMs = options.milliseconds('commandTimeoutMs', 1000, 1);
+  const [durableReplicas, durableTimeoutMs] = durabilityOption(options, commandTimeoutMs);
   return {
     client,
     prefix,
@@ -238,7 +268,7 @@ export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions
     scanCount: wholeNumber(options, 'scanCount', 100),
     strict: options.boolean('strict', false),
     failMode: options.oneOf('failMode', ['closed', 'open'] as const, 'closed'),
-    commandTimeoutMs: options.milliseconds('commandTimeoutMs', 1000, 1),
+    commandTimeoutMs,
     tombstoneTtlMs: wholeNumber(options, 'tombstoneTtlMs', 300_000),
     maxLifetimeMs,
     keyRing: encryptionOption(options),
@@ -247,5 +277,7 @@ export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions
     legacyPrefix,
     maxSessionBytes: wholeNumber(options, 'maxSessionBytes', 1024 * 1024),
     probeIntervalMs: options.milliseconds('probeIntervalMs', 1000, 1),
+    durableReplicas,
+    durableTimeoutMs,
   };
 }

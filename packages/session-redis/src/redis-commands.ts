@@ -7,7 +7,16 @@ import type { IoredisClient, SessionRedisNode } from './types.js';
 
 /** Statuses in which ioredis would queue a command instead of sending it. */
 const NOT_SENDING = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
-const TRANSIENT_REPLY = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|NOREPLICAS)\b/;
+const TRANSIENT_REPLY = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|NOREPLICAS|MOVED|ASK)\b/;
+/**
+ * Cluster replies that mean the command was not executed because a slot is moving or has no
+ * master for a moment (a failover): sending it once more, a little later, is safe. ioredis follows
+ * them itself for single commands, but hands them to the caller from an auto-pipelined batch that
+ * mixes them with other replies (issue #19).
+ */
+const CLUSTER_RETRY = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+/** Pause before the one resend of a {@link CLUSTER_RETRY} reply, so the slot map can be refreshed. */
+const CLUSTER_RETRY_DELAY_MS = 50;
 
 /**
  * A command waiting for its answer, linked into the queue of pending commands. A settled command
@@ -27,6 +36,50 @@ interface Deadline {
 export interface CommandObserver {
   onUnavailable(error: SessionStoreError): void;
   onAnswered(): void;
+}
+
+/** How many replicas must confirm a write (`WAIT replicas timeoutMs`). */
+export interface ReplicaWait {
+  readonly replicas: number;
+  readonly timeoutMs: number;
+}
+
+/** A script's reply and, when a WAIT followed it, how many replicas confirmed it. */
+export interface ConfirmedReply {
+  readonly reply: unknown;
+  readonly confirmed: number;
+}
+
+/**
+ * The script and `WAIT` in one pipeline, so they leave on the same connection in that order (on a
+ * Cluster the script's key routes both to its master): WAIT then counts the replicas that have
+ * the script's writes. WAIT cannot run inside a script.
+ */
+async function evalAndWait(
+  client: Pick<SessionRedisNode, 'pipeline'>,
+  script: LuaScript,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+  wait: ReplicaWait,
+): Promise<ConfirmedReply> {
+  const send = async (loaded: boolean) => {
+    const pipeline = client.pipeline();
+    if (loaded) pipeline.evalsha(script.sha, script.numberOfKeys, ...keys, ...args);
+    else pipeline.eval(script.lua, script.numberOfKeys, ...keys, ...args);
+    pipeline.call('WAIT', wait.replicas, wait.timeoutMs);
+    const results = await pipeline.exec();
+    if (!results) throw new Error('the pipeline was discarded');
+    return results;
+  };
+  let results = await send(true);
+  if (isNoScript(results[0]?.[0])) results = await send(false);
+  const [[scriptError, reply], [waitError, confirmed]] = results as [
+    [Error | null, unknown],
+    [Error | null, unknown],
+  ];
+  if (scriptError) throw scriptError;
+  if (waitError) throw waitError;
+  return { reply, confirmed: Number(confirmed) };
 }
 
 /** EVALSHA, then EVAL when the server does not know the script yet (NOSCRIPT). */
@@ -134,27 +187,51 @@ export class RedisCommands {
     }
     return new Promise<T>((resolve, reject) => {
       const deadline = this.#watch(reject);
-      send(node).then(
-        (value) => {
-          this.#observer.onAnswered();
-          if (deadline.fail === undefined) return;
-          this.#settle(deadline);
-          resolve(value);
-        },
-        (cause: unknown) => {
-          if (deadline.fail === undefined) return;
-          this.#settle(deadline);
-          const error = classifyFailure(cause);
-          if (
-            error.code === 'LBKIT_SESSION_REDIS_UNAVAILABLE' ||
-            error.code === 'LBKIT_SESSION_REDIS_TIMEOUT'
-          ) {
-            this.#observer.onUnavailable(error);
-          } else this.#observer.onAnswered();
-          reject(error);
-        },
-      );
+      const attempt = (retried: boolean): void => {
+        send(node).then(
+          (value) => {
+            this.#observer.onAnswered();
+            if (deadline.fail === undefined) return;
+            this.#settle(deadline);
+            resolve(value);
+          },
+          (cause: unknown) => {
+            if (deadline.fail === undefined) return;
+            if (!retried && this.#resend(cause, deadline, () => attempt(true))) return;
+            this.#fail(deadline, cause, reject);
+          },
+        );
+      };
+      attempt(false);
     });
+  }
+
+  /**
+   * Schedules the one resend of a command a Cluster refused during a failover (MOVED, ASK,
+   * TRYAGAIN, CLUSTERDOWN: nothing was executed), if the deadline leaves time for it.
+   */
+  #resend(cause: unknown, deadline: Deadline, again: () => void): boolean {
+    if (!isReplyError(cause) || !CLUSTER_RETRY.test(cause.message)) return false;
+    if (Date.now() + CLUSTER_RETRY_DELAY_MS * 2 > deadline.at) return false;
+    if (cause.message.startsWith('MOVED')) {
+      // The batch that carried the MOVED did not update ioredis's slot map.
+      const refresh = (this.#client as { refreshSlotsCache?: (callback?: () => void) => void })
+        .refreshSlotsCache;
+      if (typeof refresh === 'function') refresh.call(this.#client, () => {});
+    }
+    setTimeout(() => {
+      if (deadline.fail !== undefined) again();
+    }, CLUSTER_RETRY_DELAY_MS).unref();
+    return true;
+  }
+
+  #fail(deadline: Deadline, cause: unknown, reject: (error: SessionStoreError) => void): void {
+    this.#settle(deadline);
+    const error = classifyFailure(cause);
+    if (error.code === 'LBKIT_SESSION_REDIS_UNAVAILABLE' || error.code === 'LBKIT_SESSION_REDIS_TIMEOUT') {
+      this.#observer.onUnavailable(error);
+    } else this.#observer.onAnswered();
+    reject(error);
   }
 
   /**
@@ -222,6 +299,19 @@ export class RedisCommands {
     const batch = this.#batch;
     if (batch) return this.run(() => batch.send((client) => evalScript(client, script, keys, args)));
     return this.run((client) => evalScript(client, script, keys, args));
+  }
+
+  /**
+   * Runs a script followed by `WAIT` on the same connection (see {@link evalAndWait}), within
+   * the one deadline; answers the script's reply and how many replicas confirmed it.
+   */
+  confirmedScript(
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+    wait: ReplicaWait,
+  ): Promise<ConfirmedReply> {
+    return this.run((client) => evalAndWait(client, script, keys, args, wait));
   }
 
   /**

@@ -116,13 +116,19 @@ return h
  * needed (maxLifetime, or a full write that keeps the original one); strict checks need the
  * existence checked before them (EXISTS), so that a destroyed session reads as gone, not as a
  * conflict.
- * Reply: {'ok'} | {'gone'} | {'expired'} | {'conflict', field…}.
+ * A delta for a session that is missing answers 'gone' when its tombstone says it was destroyed,
+ * else 'lost': it expired, or a failover lost it (issue #19); the store tells the two apart.
+ * Reply: {'ok'} | {'gone'} | {'lost'} | {'expired'} | {'conflict', field…}.
  */
 export const writeScript = script(
   'write',
   2,
   `
 local key = KEYS[1]
+local function missing()
+  if redis.call('EXISTS', KEYS[2]) == 1 then return {'gone'} end
+  return {'lost'}
+end
 local full = ARGV[1] ~= 'delta'
 local now = tonumber(ARGV[2])
 local pttl = tonumber(ARGV[3])
@@ -141,11 +147,11 @@ if full then
   end
 elseif maxLife > 0 then
   born = redis.call('HGET', key, 'born')
-  if not born then return {'gone'} end
+  if not born then return missing() end
 elseif c > 0 then
-  if redis.call('EXISTS', key) == 0 then return {'gone'} end
+  if redis.call('EXISTS', key) == 0 then return missing() end
 else
-  if redis.call('PEXPIRE', key, pttl) == 0 then return {'gone'} end
+  if redis.call('PEXPIRE', key, pttl) == 0 then return missing() end
   extended = true
 end
 if maxLife > 0 then
@@ -202,14 +208,17 @@ return {'ok'}
  * The common save, a delta that only sets fields (no strict checks, no deletions, no lifetime
  * cap), without the general script's decisions: PEXPIRE, whose 0 for a missing key refuses the
  * write (no resurrection), then HSET. About 1 µs of Redis CPU less per save than writeScript.
- * KEYS: session. ARGV: pttl, then field, value, … (at most {@link DELTA_SET_MAX_ARGS}).
- * Reply: 1 written, 0 gone.
+ * KEYS: session, tombstone. ARGV: pttl, then field, value, … (at most {@link DELTA_SET_MAX_ARGS}).
+ * Reply: 1 written, 0 gone (destroyed: the tombstone is there), -1 lost (missing without one).
  */
 export const deltaSetScript = script(
   'delta-set',
-  1,
+  2,
   `
-if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+  return -1
+end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
 `,

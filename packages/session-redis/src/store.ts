@@ -22,6 +22,7 @@ import {
   DELTA_SET_MAX_ARGS,
   deltaSetScript,
   destroyScript,
+  type LuaScript,
   readScript,
   touchScript,
   writeScript,
@@ -63,8 +64,13 @@ function asCorrupt(error: unknown): SessionStoreError {
   });
 }
 
+/** Failures fail-open mode skips (an unconfirmed write counts: the replicas are what is missing). */
 function isOutage(error: SessionStoreError): boolean {
-  return error.code === 'LBKIT_SESSION_REDIS_UNAVAILABLE' || error.code === 'LBKIT_SESSION_REDIS_TIMEOUT';
+  return (
+    error.code === 'LBKIT_SESSION_REDIS_UNAVAILABLE' ||
+    error.code === 'LBKIT_SESSION_REDIS_TIMEOUT' ||
+    error.code === 'LBKIT_SESSION_WRITE_UNREPLICATED'
+  );
 }
 
 /**
@@ -404,7 +410,19 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       if (wasLegacy) await this.#dropLegacy(id);
       return;
     }
-    if (status === 'gone' || status === 'expired') {
+    if (status === 'lost' && record && !expiredBy(record, options.maxLifetimeMs, now)) {
+      // No tombstone and not due to expire: Redis lost it (a failover before it was replicated).
+      const lost = new SessionStoreError(
+        'LBKIT_SESSION_DATA_LOST',
+        'the session this request read is no longer in Redis and was not destroyed; nothing was saved',
+        {
+          hint: 'A Redis failover discarded writes the old master had not replicated; the user starts a new session. Set durability to confirm writes on replicas.',
+        },
+      );
+      this.#report(lost);
+      throw lost;
+    }
+    if (status === 'gone' || status === 'expired' || status === 'lost') {
       this.emit('dropped', { id, reason: status === 'gone' ? 'destroyed' : 'expired' });
       return;
     }
@@ -429,20 +447,46 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
    */
   async #write(id: string, plan: WritePlan, expiry: Expiry, now: number): Promise<string[]> {
     const options = this.#options;
-    const key = this.#keys.session(id);
+    const keys = [this.#keys.session(id), this.#keys.tombstone(id)];
     if (simpleDelta(plan, expiry, options)) {
-      const written = await this.#commands.script(
-        deltaSetScript,
-        [key],
-        [expiry.pttl, ...plan.args.slice(3)],
-      );
-      return [written === 1 ? 'ok' : 'gone'];
+      const written = await this.#confirmed(deltaSetScript, keys, [expiry.pttl, ...plan.args.slice(3)], 1);
+      return [written === 1 ? 'ok' : written === 0 ? 'gone' : 'lost'];
     }
-    return (await this.#commands.script(
+    return (await this.#confirmed(
       writeScript,
-      [key, this.#keys.tombstone(id)],
+      keys,
       [plan.mode, now, expiry.pttl, options.maxLifetimeMs, options.strict ? '1' : '0', ...plan.args],
+      'ok',
     )) as string[];
+  }
+
+  /**
+   * Runs a script that writes; with `durability`, followed by WAIT, and a reply meaning "written"
+   * (`applied` is its value, or its first element) with fewer confirmations than asked fails.
+   */
+  async #confirmed(
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+    applied: unknown,
+  ): Promise<unknown> {
+    const { durableReplicas: replicas, durableTimeoutMs: timeoutMs } = this.#options;
+    if (replicas === 0) return this.#commands.script(script, keys, args);
+    const { reply, confirmed } = await this.#commands.confirmedScript(script, keys, args, {
+      replicas,
+      timeoutMs,
+    });
+    const wrote = Array.isArray(reply) ? reply[0] === applied : reply === applied;
+    if (wrote && confirmed < replicas) {
+      throw new SessionStoreError(
+        'LBKIT_SESSION_WRITE_UNREPLICATED',
+        `${confirmed} of ${replicas} replicas confirmed the write within ${timeoutMs} ms`,
+        {
+          hint: 'The write reached the master but may not survive a failover; retry (Retry-After). Check the replicas if it persists.',
+        },
+      );
+    }
+    return reply;
   }
 
   async #touch(id: string, session: StoredSession): Promise<void> {
@@ -505,10 +549,12 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (!this.#options.isValidId(id)) throw this.#invalidId(id);
     this.#touches.forget(id);
     try {
-      await this.#commands.script(
+      // Confirmed like a save: a tombstone lost in a failover would let the old session back.
+      await this.#confirmed(
         destroyScript,
         [this.#keys.session(id), this.#keys.tombstone(id)],
         [this.#options.tombstoneTtlMs],
+        1,
       );
     } catch (error) {
       throw classifyFailure(error);
@@ -585,6 +631,18 @@ function simpleDelta(plan: WritePlan, expiry: Expiry, options: ResolvedOptions):
     sets > 0 &&
     sets <= DELTA_SET_MAX_ARGS
   );
+}
+
+/**
+ * True when the session the record describes was due to expire by `now` (cookie expiry, `ttl`
+ * since its last extension, or the absolute lifetime): its absence is then no loss. A record
+ * without a known expiry counts as expired, so only a provable loss fails the request.
+ */
+function expiredBy(record: ReadRecord, maxLifetimeMs: number, now: number): boolean {
+  if (maxLifetimeMs > 0 && record.born !== '' && Number(record.born) + maxLifetimeMs <= now) return true;
+  if (record.exp !== '') return Number(record.exp) <= now;
+  if (record.ttl !== '' && record.at !== '') return Number(record.at) + Number(record.ttl) <= now;
+  return true;
 }
 
 /** True when Redis extended the session within the freshness window of its period. */

@@ -11,6 +11,12 @@ export interface SessionRedisPipeline {
   unlink(key: string): unknown;
   /** Queues `HGETALL key`. */
   hgetall(key: string): unknown;
+  /** Queues `EVALSHA`. */
+  evalsha(sha1: string, numberOfKeys: number, ...args: RedisArgument[]): unknown;
+  /** Queues `EVAL`. */
+  eval(script: string, numberOfKeys: number, ...args: RedisArgument[]): unknown;
+  /** Queues any command by name (the store sends `WAIT` this way). */
+  call(command: string, ...args: RedisArgument[]): unknown;
   /** Sends the queued commands; one `[error, reply]` per command. */
   exec(): Promise<Array<[error: Error | null, reply: unknown]> | null>;
 }
@@ -111,6 +117,22 @@ export interface SessionCompressionOptions {
   readonly algorithm?: 'brotli' | 'deflate';
 }
 
+/**
+ * Opt-in synchronous confirmation of saves and destroys: after each one the store sends `WAIT
+ * replicas timeoutMs` on the same connection and reports success only when that many replicas
+ * acknowledged it. With fewer the call fails with `LBKIT_SESSION_WRITE_UNREPLICATED` (503 with
+ * Retry-After): the write was applied on the master it reached but may not survive a failover.
+ */
+export interface SessionDurabilityOptions {
+  /** Replicas that must acknowledge every save and destroy (at least 1). */
+  readonly replicas: number;
+  /**
+   * How long `WAIT` may block, in milliseconds; must be shorter than `commandTimeoutMs`, which
+   * bounds the write and its `WAIT` together. Default 250.
+   */
+  readonly timeoutMs?: number;
+}
+
 /** Options of {@link RedisSessionStore}. A superset of connect-redis 9's options. */
 export interface RedisSessionStoreOptions {
   /**
@@ -184,6 +206,11 @@ export interface RedisSessionStoreOptions {
   readonly maxSessionBytes?: number;
   /** While Redis is unavailable, how often to PING it to notice recovery. Default 1000 ms. */
   readonly probeIntervalMs?: number;
+  /**
+   * Confirm every save and destroy on replicas before reporting it done (Redis's `WAIT`). Default:
+   * off, so an acknowledged write that the master had not replicated yet is lost in a failover.
+   */
+  readonly durability?: SessionDurabilityOptions;
 }
 
 /** The cookie of a stored session, as express-session and @fastify/session serialize it. */
@@ -275,4 +302,7 @@ export type SessionErrorCode =
   | 'LBKIT_SESSION_DECRYPT_FAILED'
   | 'LBKIT_SESSION_KEY_UNSAFE'
   | 'LBKIT_SESSION_DATA_TOO_LARGE'
+  | 'LBKIT_SESSION_DATA_LOST'
+  | 'LBKIT_SESSION_WRITE_UNREPLICATED'
+  | 'LBKIT_SESSION_CLIENT_UNSAFE'
   | 'LBKIT_SESSION_EXPRESS_SESSION_MISSING';

@@ -44,6 +44,7 @@ describe.runIf(hasRedis()).each(drivers)(
       client = connect({
         sentinels: [{ host: sentinel.host, port: sentinel.port }],
         name: sentinel.name,
+        failoverDetector: true,
         commandTimeout: 500,
         maxRetriesPerRequest: 1,
         retryStrategy: () => 100,

@@ -38,7 +38,7 @@ describe.runIf(hasRedis())('write script', () => {
     expect(await client().pttl(`sess:{${id}}`)).toBeGreaterThan(0);
   });
 
-  it('a save that only sets keys runs the one-key delta script, which refuses a destroyed session', async () => {
+  it('a save that only sets keys runs the short delta script, which refuses a destroyed session', async () => {
     const sessions = store();
     const id = newId();
     const key = `sess:{${id}}`;
@@ -52,7 +52,9 @@ describe.runIf(hasRedis())('write script', () => {
     try {
       read.a = 2;
       await sessions.set(id, read);
+      // What destroy() leaves: no hash, a tombstone.
       await client().del(key);
+      await client().set(`${key}:destroyed`, '1', 'PX', 60_000);
       read.a = 3;
       await sessions.set(id, read);
       // MONITOR's feed trails the replies a little.
@@ -62,10 +64,23 @@ describe.runIf(hasRedis())('write script', () => {
     }
     expect(seen).toHaveLength(2);
     for (const args of seen) {
-      expect(args.slice(2, 4)).toEqual(['1', key]);
+      expect(args.slice(2, 5)).toEqual(['2', key, `${key}:destroyed`]);
       expect(args).toContain('.a');
     }
     expect(await client().exists(key)).toBe(0);
+  });
+
+  it('a save of a session that vanished without a tombstone before its expiry fails with LBKIT_SESSION_DATA_LOST (503)', async () => {
+    const sessions = store();
+    const id = newId();
+    await sessions.set(id, sessionWith({ a: 1 }));
+    const read = (await sessions.get(id))!;
+    // What a failover does to a session the old master had not replicated: gone, no tombstone.
+    await client().del(`sess:{${id}}`);
+    read.a = 2;
+    const error = await sessions.set(id, read).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'LBKIT_SESSION_DATA_LOST', statusCode: 503 });
+    expect(await client().exists(`sess:{${id}}`)).toBe(0);
   });
 
   it('a full write over an existing id keeps its creation time; strict mode refuses it', async () => {
