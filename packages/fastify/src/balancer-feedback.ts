@@ -4,12 +4,15 @@ import {
   type AgentCheckOptions,
   createAgentCheck,
   createLoadReport,
+  isLoadReport,
   type LoadOptions,
   type LoadReport,
   type LoadReportOptions,
   ORCA_HEADER,
 } from '@lbkit/balancer-feedback';
+import { LbkitError } from '@lbkit/core';
 import { type OptionReader, show } from '@lbkit/core/internal';
+import { isLoadShedder } from '@lbkit/shedding';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { readPluginOptions } from './plugin-options.js';
@@ -26,13 +29,17 @@ declare module 'fastify' {
 
 /**
  * Options of {@link balancerFeedbackPlugin}. Without `shedder` or `concurrencyLimit`, the shedder of
- * `sheddingPlugin` (registered before) is used when there is one.
+ * `sheddingPlugin` is used when there is one; it must be registered before this plugin, or
+ * `ready()` fails with `LBKIT_FASTIFY_PLUGIN_MISORDERED`.
  */
 export interface BalancerFeedbackPluginOptions extends LoadOptions {
   /** Answer HAProxy's agent-check on this port (listening from `onReady` to `onClose`). Default: off. */
   readonly agentCheck?: Omit<AgentCheckOptions, keyof LoadOptions>;
-  /** Add the ORCA `endpoint-load-metrics` header to every response. Default: off. */
-  readonly loadReport?: boolean | Omit<LoadReportOptions, keyof LoadOptions>;
+  /**
+   * Add the ORCA `endpoint-load-metrics` header to every response: `true`, the reporter's options,
+   * or a reporter made with `createLoadReport()` (its own load options then apply). Default: off.
+   */
+  readonly loadReport?: boolean | Omit<LoadReportOptions, keyof LoadOptions> | LoadReport;
 }
 
 const LOAD_KEYS: readonly (keyof LoadOptions)[] = ['lifecycle', 'concurrencyLimit', 'shedder'];
@@ -48,22 +55,50 @@ async function balancerFeedback(
     false,
   );
   const agentOptions = part(own, 'agentCheck');
-  const reportOptions = own.get('loadReport') === true ? {} : part(own, 'loadReport');
-  if (!agentOptions && !reportOptions) {
+  const givenReport = own.get('loadReport');
+  const reportOptions =
+    givenReport === true ? {} : isLoadReport(givenReport) ? undefined : part(own, 'loadReport');
+  if (!agentOptions && !reportOptions && !isLoadReport(givenReport)) {
     throw own.invalid(
       'nothing to do: neither agentCheck nor loadReport is on',
       'Pass agentCheck: { port } and/or loadReport: true.',
     );
   }
+  const ignored = LOAD_KEYS.filter((key) => own.get(key) !== undefined);
+  if (isLoadReport(givenReport) && !agentOptions && ignored.length > 0) {
+    throw own.invalid(
+      `${ignored.join(', ')} would be ignored next to a loadReport made by createLoadReport()`,
+      'Pass them to the createLoadReport() that made it, or leave them out.',
+    );
+  }
   const concurrencyLimit = own.get('concurrencyLimit');
   const shedder =
     own.get('shedder') ??
-    (concurrencyLimit === undefined && fastify.hasDecorator('loadShedder') ? fastify.loadShedder : undefined);
+    (concurrencyLimit === undefined && isLoadShedder(decorated(fastify)) ? fastify.loadShedder : undefined);
+  if (shedder === undefined && concurrencyLimit === undefined && (agentOptions || reportOptions)) {
+    fastify.addHook('onReady', function refuseLaterShedder(done) {
+      // The load is read from the shedder fixed here: one registered later would be left out silently.
+      if (!isLoadShedder(decorated(fastify))) return done();
+      done(
+        new LbkitError(
+          'LBKIT_FASTIFY_PLUGIN_MISORDERED',
+          'balancerFeedbackPlugin was registered before sheddingPlugin, so it would report the load without the shedder',
+          {
+            hint: 'Register sheddingPlugin first, or pass shedder (or concurrencyLimit) to balancerFeedbackPlugin.',
+          },
+        ),
+      );
+    });
+  }
   const load: LoadOptions = { lifecycle: own.get('lifecycle'), concurrencyLimit, shedder };
   const agentCheck = agentOptions
     ? createAgentCheck({ ...agentOptions, ...load } as unknown as AgentCheckOptions)
     : undefined;
-  const loadReport = reportOptions ? createLoadReport({ ...reportOptions, ...load }) : undefined;
+  const loadReport = isLoadReport(givenReport)
+    ? givenReport
+    : reportOptions
+      ? createLoadReport({ ...reportOptions, ...load })
+      : undefined;
   fastify.decorate('balancerFeedback', { agentCheck, loadReport });
 
   if (loadReport) {
@@ -93,6 +128,11 @@ export const balancerFeedbackPlugin = fp(balancerFeedback, {
   name: '@lbkit/balancer-feedback',
   fastify: '5.x',
 });
+
+/** `fastify.loadShedder` when sheddingPlugin decorated this instance. */
+function decorated(fastify: FastifyInstance): unknown {
+  return fastify.hasDecorator('loadShedder') ? fastify.loadShedder : undefined;
+}
 
 /**
  * `agentCheck` or `loadReport` as an object of the capability's options (checked by

@@ -1,5 +1,7 @@
 // Fastify plugin of @lbkit/metrics: GET /metrics for a Prometheus scrape, metrics closed with the instance.
-import { createMetrics, type LbkitMetrics, type MetricsOptions } from '@lbkit/metrics';
+import { isHealth } from '@lbkit/health';
+import { createMetrics, isMetrics, type LbkitMetrics, type MetricsOptions } from '@lbkit/metrics';
+import { isLoadShedder } from '@lbkit/shedding';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { readPluginOptions } from './plugin-options.js';
@@ -14,7 +16,8 @@ declare module 'fastify' {
 /**
  * Options of {@link metricsPlugin}: the metrics' options or `{ metrics }` made with `createMetrics()`,
  * and the route's path. Without `shedder` or `health`, the plugin observes `fastify.loadShedder` and
- * `fastify.health` when `sheddingPlugin` / `healthPlugin` were registered before it.
+ * `fastify.health` when `sheddingPlugin` / `healthPlugin` are registered on the same instance,
+ * before or after it (those registered after are observed in `onReady`).
  */
 export type MetricsPluginOptions = (MetricsOptions | { readonly metrics: LbkitMetrics }) & {
   /** Where the scrape is answered. Default `/metrics`. */
@@ -38,7 +41,7 @@ async function metricsRoutes(fastify: FastifyInstance, options: MetricsPluginOpt
     );
   }
   const given = own.get('metrics');
-  if (given !== undefined && typeof (given as Partial<LbkitMetrics>).respond !== 'function') {
+  if (given !== undefined && !isMetrics(given)) {
     throw own.invalid(
       'metrics must be metrics made by createMetrics()',
       'Pass metrics: createMetrics({ ... }), or the options directly.',
@@ -52,13 +55,12 @@ async function metricsRoutes(fastify: FastifyInstance, options: MetricsPluginOpt
   }
   const metrics = given ?? createMetrics(rest as MetricsOptions);
   if (!given) {
-    metrics.observe({
-      shedder: rest.shedder
-        ? undefined
-        : fastify.hasDecorator('loadShedder')
-          ? fastify.loadShedder
-          : undefined,
-      health: rest.health ? undefined : fastify.hasDecorator('health') ? fastify.health : undefined,
+    const wanted = { shedder: rest.shedder === undefined, health: rest.health === undefined };
+    observeDecorated(fastify, metrics, wanted);
+    // A sheddingPlugin or healthPlugin registered after this one decorates the same instance later.
+    fastify.addHook('onReady', function observeLaterPlugins(done) {
+      observeDecorated(fastify, metrics, wanted);
+      done();
     });
   }
   fastify.decorate('lbkitMetrics', metrics);
@@ -76,6 +78,23 @@ async function metricsRoutes(fastify: FastifyInstance, options: MetricsPluginOpt
     if (!given) metrics.close();
     done();
   });
+}
+
+/** Observes the shedder and the probes lbkit's plugins decorated `fastify` with, once each. */
+function observeDecorated(
+  fastify: FastifyInstance,
+  metrics: LbkitMetrics,
+  wanted: { shedder: boolean; health: boolean },
+): void {
+  const shedder =
+    wanted.shedder && fastify.hasDecorator('loadShedder') && isLoadShedder(fastify.loadShedder)
+      ? fastify.loadShedder
+      : undefined;
+  const health =
+    wanted.health && fastify.hasDecorator('health') && isHealth(fastify.health) ? fastify.health : undefined;
+  if (shedder) wanted.shedder = false;
+  if (health) wanted.health = false;
+  if (shedder || health) metrics.observe({ shedder, health });
 }
 
 /**
