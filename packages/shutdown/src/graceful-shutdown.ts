@@ -14,6 +14,7 @@ import {
   resolveOptions,
   resolveRunOptions,
 } from './options.js';
+import { exitProcess } from './process-exit.js';
 import { announceReady, useIpc } from './process-manager.js';
 import { installTriggers } from './process-triggers.js';
 import type {
@@ -82,6 +83,8 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
   #run: Promise<ShutdownResult> | undefined;
   #state: 'idle' | 'running' | 'done' = 'idle';
   #exitWhenDone = false;
+  /** The signal that started the run, when one did and `exitBySignal` asks to end by it. */
+  #exitSignal: NodeJS.Signals | undefined;
   #failed = false;
   #disposed = false;
 
@@ -159,7 +162,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
         this.dispose();
         this.#resolveFinished(result);
         // After the microtasks of whoever awaits `finished` (a last log line, a metric flush).
-        if (this.#exitWhenDone) setImmediate(() => process.exit(result.exitCode));
+        if (this.#exitWhenDone) setImmediate(() => exitProcess(result, this.#exitSignal));
         return result;
       });
     return this.#run;
@@ -167,6 +170,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
 
   #onSignal(signal: NodeJS.Signals): void {
     if (this.#state === 'idle') {
+      if (this.#options.exitBySignal) this.#exitSignal = signal;
       void this.#start(signal, {}, this.#options.exit);
       return;
     }

@@ -26,6 +26,7 @@ export interface ResolvedOptions {
   readonly webSockets: readonly WebSocketServerLike[];
   readonly closeUpgraded: readonly UpgradeCloser[];
   readonly exit: boolean;
+  readonly exitBySignal: boolean;
   readonly uncaughtDrainTimeoutMs: number | undefined;
   readonly ipc: boolean | 'auto';
   readonly markReadyOnListen: boolean;
@@ -46,6 +47,7 @@ const KNOWN = Object.keys({
   webSockets: true,
   closeUpgraded: true,
   exit: true,
+  exitBySignal: true,
   handleUncaught: true,
   ipc: true,
   markReadyOnListen: true,
@@ -268,6 +270,7 @@ export function resolveOptions(given?: GracefulShutdownOptions): ResolvedOptions
     webSockets: webSocketsOption(options),
     closeUpgraded: closeUpgradedOption(options),
     exit: options.boolean('exit', true),
+    exitBySignal: options.boolean('exitBySignal', false),
     uncaughtDrainTimeoutMs: uncaughtOption(options),
     ipc,
     markReadyOnListen: options.boolean('markReadyOnListen', false),

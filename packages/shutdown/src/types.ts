@@ -90,6 +90,12 @@ export interface GracefulShutdownOptions {
    */
   readonly exit?: boolean;
   /**
+   * After a clean shutdown started by a signal, end the process by that same signal instead of
+   * exit code 0, so that process managers see it was terminated by SIGTERM (terminus's
+   * `useExit0: false`). Forced or failed shutdowns still exit 1. Default false. Needs `exit`.
+   */
+  readonly exitBySignal?: boolean;
+  /**
    * Handle `uncaughtException` and `unhandledRejection`: log, drain with a short timeout (default
    * 1000 ms, no drain delay), exit 1. Default false (Node's own behaviour).
    */
