@@ -25,16 +25,20 @@ const bounded = { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest:
 /** One ioredis client, connected the way packages/session-redis/README.md recommends for each topology. */
 function redisClient(config: DemoConfig): Redis | Cluster | undefined {
   if (config.redisUrl) return new Redis(config.redisUrl, bounded);
-  // The client asks the sentinels for the master's address, and again after a failover.
+  // The client asks the sentinels for the master's address; failoverDetector makes it follow
+  // +switch-master at once, instead of writing to a frozen master that Sentinel replaced.
   if (config.redisSentinels)
-    return new Redis({ ...bounded, sentinels: [...config.redisSentinels], name: config.redisSentinelName });
+    return new Redis({
+      ...bounded,
+      sentinels: [...config.redisSentinels],
+      name: config.redisSentinelName,
+      failoverDetector: true,
+    });
   if (config.redisClusterNodes) {
     const { lazyConnect, ...node } = bounded;
-    return new Cluster([...config.redisClusterNodes], {
-      lazyConnect,
-      enableAutoPipelining: true, // batches commands per node
-      redisOptions: node,
-    });
+    // No enableAutoPipelining: a batch that mixes MOVED with other replies during a failover is
+    // handed back unretried (the store resends once, but a plain client follows MOVED itself).
+    return new Cluster([...config.redisClusterNodes], { lazyConnect, redisOptions: node });
   }
   return undefined;
 }
