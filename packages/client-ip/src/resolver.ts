@@ -48,6 +48,7 @@ const RESOLVER = brand<ClientIpResolver>('clientIpResolver');
 
 class Resolver implements ClientIpResolver {
   readonly source: ResolvedOptions['source'];
+  readonly frameworkFields: boolean;
   readonly #options: ResolvedOptions;
   readonly #peer = new ParsedAddress();
   readonly #scratch = new ParsedAddress();
@@ -58,6 +59,7 @@ class Resolver implements ClientIpResolver {
     RESOLVER.mark(this);
     this.#options = options;
     this.source = options.source;
+    this.frameworkFields = options.frameworkFields;
   }
 
   /** Parses the socket peer into the peer candidate; false when the socket has no IP address. */
@@ -201,7 +203,7 @@ class Resolver implements ClientIpResolver {
 /**
  * Compiles options into a resolver. Everything is checked here, once: misconfiguration throws
  * `LbkitError` (codes in the README) at startup, never per request. The resolver never throws on
- * request input.
+ * request input (a trust function's own exception passes through).
  */
 export function createClientIpResolver(options: ClientIpOptions): ClientIpResolver {
   return new Resolver(resolveOptions(options));

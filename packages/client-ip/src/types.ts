@@ -63,7 +63,7 @@ export interface ClientIpOptions {
    * resolved — Express `req.ip`, `req.ips`, `req.protocol`, `req.secure`, `req.hostname`; Fastify
    * `request.ip`, `request.ips`, `request.protocol`, `request.host` (and so `hostname`, `port`) — so
    * every library that reads them sees the real client. Default false. `createClientIpResolver()`
-   * checks it and otherwise ignores it.
+   * checks it and keeps it as `resolver.frameworkFields` for the adapters.
    */
   readonly frameworkFields?: boolean;
 }
@@ -105,6 +105,8 @@ export interface ResolvableRequest {
 export interface ClientIpResolver {
   /** The configured source. */
   readonly source: ClientIpSource;
+  /** The `frameworkFields` option it was made with: the Express / Fastify adapters read it. */
+  readonly frameworkFields: boolean;
   /** Resolves address, protocol, host, port, chain and rate-limit key. */
   resolve(req: ResolvableRequest): ClientInfo;
   /** Resolves only the address: the fastest path, allocating nothing but the returned string. */

@@ -33,10 +33,40 @@ interface ResolvedRequest extends IncomingMessage {
   clientInfo?: ClientInfo;
 }
 
+function field(read: (info: ClientInfo) => unknown): PropertyDescriptor {
+  return {
+    configurable: true,
+    enumerable: true,
+    get(this: ResolvedRequest) {
+      return read(this.clientInfo as ClientInfo);
+    },
+  };
+}
+
+// Express's own rule (lib/request.js): the host without its port, an IPv6 literal kept in brackets.
+function hostnameOf(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  const colon = host.indexOf(':', host.charCodeAt(0) === 91 ? host.indexOf(']') + 1 : 0);
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
+// Own properties shadow Express's prototype getters and survive the prototype swap of mounted sub-apps;
+// one shared set of getters reading req.clientInfo, so a request pays one defineProperties call.
+const FRAMEWORK_FIELDS: PropertyDescriptorMap = {
+  ip: field((info) => info.ip),
+  // Express's order: furthest first, the socket peer left out.
+  ips: field((info) => info.chain.slice(1).reverse()),
+  protocol: field((info) => info.proto),
+  secure: field((info) => info.proto === 'https'),
+  hostname: field((info) => hostnameOf(info.host)),
+};
+
 /**
  * `app.use(clientIp({ trust: 'loopback' }))`: resolves each request's client once, before the routes,
  * and sets `req.clientIp` and `req.clientInfo`. Options are checked here, at startup (LbkitError on
- * misconfiguration). Leave Express's own `trust proxy` off: `req.ip` keeps the socket address.
+ * misconfiguration). Leave Express's own `trust proxy` off. With `frameworkFields: true`, `req.ip`,
+ * `req.ips`, `req.protocol`, `req.secure` and `req.hostname` report the same resolution (for
+ * express-rate-limit, morgan and the like); otherwise they keep Express's view (the socket address).
  * Pass options, or a resolver made with `createClientIpResolver()` to share it.
  */
 export function clientIp(
@@ -45,6 +75,16 @@ export function clientIp(
   // biome-ignore lint/complexity/noArguments: mounted uncalled, the factory gets (req, res, next), more than it declares
   if (answerUncalledFactory('EXPRESS', 'clientIp', arguments)) return undefined as never;
   const resolver = isClientIpResolver(options) ? options : createClientIpResolver(options);
+  // Chosen once, here: without frameworkFields the per-request path is what it always was.
+  if (resolver.frameworkFields === true) {
+    return function clientIp(req: ResolvedRequest, _res: ServerResponse, next: NextFunction): void {
+      const info = resolver.resolve(req);
+      req.clientInfo = info;
+      req.clientIp = info.ip;
+      Object.defineProperties(req, FRAMEWORK_FIELDS);
+      next();
+    };
+  }
   return function clientIp(req: ResolvedRequest, _res: ServerResponse, next: NextFunction): void {
     const info = resolver.resolve(req);
     req.clientInfo = info;

@@ -1,6 +1,6 @@
 import { isLbkitError } from '@lbkit/core';
 import { clientIpPlugin } from '@lbkit/fastify';
-import Fastify from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 
 describe('clientIpPlugin', () => {
@@ -29,6 +29,59 @@ describe('clientIpPlugin', () => {
       headers: { 'x-forwarded-for': '198.51.100.4' },
     });
     expect(response.json()).toEqual({ ip: '10.1.2.3', clientIp: '198.51.100.4' });
+    await app.close();
+  });
+
+  it('frameworkFields: request.ip, ips, protocol, host, hostname and port report what lbkit resolved, in every context', async () => {
+    const app = Fastify();
+    await app.register(clientIpPlugin, { trust: '10.0.0.0/8', frameworkFields: true });
+    const seen: unknown[] = [];
+    const fields = (request: FastifyRequest) => ({
+      ip: request.ip,
+      ips: request.ips,
+      protocol: request.protocol,
+      host: request.host,
+      hostname: request.hostname,
+      port: request.port,
+    });
+    app.addHook('preHandler', async (request) => {
+      seen.push(fields(request));
+    });
+    await app.register(async function child(scope) {
+      scope.get('/child', async (request) => fields(request));
+    });
+    const response = await app.inject({
+      url: '/child',
+      remoteAddress: '10.1.2.3',
+      headers: {
+        'x-forwarded-for': '6.6.6.6, 198.51.100.4, 10.0.0.9',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'app.example:8443',
+      },
+    });
+    const expected = {
+      ip: '198.51.100.4',
+      ips: ['10.1.2.3', '10.0.0.9', '198.51.100.4'],
+      protocol: 'https',
+      host: 'app.example:8443',
+      hostname: 'app.example',
+      port: 8443,
+    };
+    expect(response.json()).toEqual(expected);
+    expect(seen).toEqual([expected]);
+    const direct = await app.inject({
+      url: '/child',
+      remoteAddress: '192.0.2.1',
+      headers: { host: 'origin.example', 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' },
+    });
+    expect(direct.json()).toEqual({
+      ip: '192.0.2.1',
+      ips: ['192.0.2.1'],
+      protocol: 'http',
+      host: 'origin.example',
+      hostname: 'origin.example',
+      port: null,
+    });
     await app.close();
   });
 
