@@ -25,6 +25,27 @@ declare module 'fastify' {
 /** Options of {@link clientIpPlugin}: the client-ip options, or `{ resolver }` to share a resolver made elsewhere. */
 export type ClientIpPluginOptions = ClientIpOptions | { readonly resolver: ClientIpResolver };
 
+function field(read: (info: ClientInfo) => unknown): PropertyDescriptor {
+  return {
+    configurable: true,
+    enumerable: true,
+    get(this: FastifyRequest) {
+      return read(this.clientInfo);
+    },
+  };
+}
+
+// Own properties shadow the getters of Fastify's Request prototype (its hostname and port read
+// this.host, so they follow); one shared set of getters, so a request pays one defineProperties call.
+const FRAMEWORK_FIELDS: PropertyDescriptorMap = {
+  ip: field((info) => info.ip),
+  // Fastify's order (proxy-addr's all()): the socket peer first, the client last.
+  ips: field((info) => [...info.chain]),
+  protocol: field((info) => info.proto),
+  // Fastify answers '' when there is no Host header.
+  host: field((info) => info.host ?? ''),
+};
+
 async function lbkitClientIp(fastify: FastifyInstance, options: ClientIpPluginOptions): Promise<void> {
   const { own, rest } = readPluginOptions<{ resolver?: ClientIpResolver }>(
     'clientIpPlugin',
@@ -48,26 +69,39 @@ async function lbkitClientIp(fastify: FastifyInstance, options: ClientIpPluginOp
   const resolver = given ?? createClientIpResolver(rest as unknown as ClientIpOptions);
   fastify.decorateRequest('clientIp', undefined);
   fastify.decorateRequest('clientInfo', null as unknown as ClientInfo);
-  fastify.addHook(
-    'onRequest',
-    function resolveClientIp(
-      request: FastifyRequest,
-      _reply: FastifyReply,
-      done: HookHandlerDoneFunction,
-    ): void {
-      const info = resolver.resolve(request.raw);
-      request.clientInfo = info;
-      request.clientIp = info.ip;
-      done();
-    },
-  );
+  // Chosen once, here: without frameworkFields the per-request path is what it always was.
+  const onRequest = resolver.frameworkFields
+    ? function resolveClientIpAndFields(
+        request: FastifyRequest,
+        _reply: FastifyReply,
+        done: HookHandlerDoneFunction,
+      ): void {
+        const info = resolver.resolve(request.raw);
+        request.clientInfo = info;
+        request.clientIp = info.ip;
+        Object.defineProperties(request, FRAMEWORK_FIELDS);
+        done();
+      }
+    : function resolveClientIp(
+        request: FastifyRequest,
+        _reply: FastifyReply,
+        done: HookHandlerDoneFunction,
+      ): void {
+        const info = resolver.resolve(request.raw);
+        request.clientInfo = info;
+        request.clientIp = info.ip;
+        done();
+      };
+  fastify.addHook('onRequest', onRequest);
 }
 
 /**
  * `fastify.register(clientIpPlugin, { trust: 'loopback' })`: resolves each request's client in
  * `onRequest` and decorates `request.clientIp` / `request.clientInfo`. Options are checked at
- * registration (LbkitError on misconfiguration). Leave Fastify's `trustProxy` off: `request.ip`
- * keeps the socket address. For the PROXY protocol, call `acceptProxyProtocol(fastify.server, …)`
+ * registration (LbkitError on misconfiguration). Leave Fastify's `trustProxy` off. With
+ * `frameworkFields: true`, `request.ip`, `request.ips`, `request.protocol` and `request.host` (and so
+ * `hostname` and `port`) report the same resolution from this hook on; otherwise they keep
+ * Fastify's view (the socket address). For the PROXY protocol, call `acceptProxyProtocol(fastify.server, …)`
  * before `listen()`. Pass `{ resolver }` to share a resolver made with `createClientIpResolver()`.
  */
 export const clientIpPlugin = fp(lbkitClientIp, { name: '@lbkit/client-ip', fastify: '5.x' });
