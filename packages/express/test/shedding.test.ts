@@ -4,8 +4,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
-import { loadShedding } from '@lbkit/express';
-import { LoadShedder } from '@lbkit/shedding';
+import { healthcheck, loadShedding } from '@lbkit/express';
+import { LoadShedder, overloadCheck } from '@lbkit/shedding';
 import type express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expressVersions } from './express-versions.js';
@@ -106,6 +106,79 @@ describe.each(expressVersions)('Express loadShedding() on %s', (_version, expres
     const url = await listen(app);
     const results = await Promise.all(Array.from({ length: 4 }, () => fetch(`${url}/work`)));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('never sheds the custom probe paths of the health it is given, mounted first as the README says', async () => {
+    const lifecycle = new Lifecycle();
+    lifecycle.markReady();
+    // The probes are made after the shedder (they run its overload check): a function reads them later.
+    const shedding = loadShedding({
+      lifecycle,
+      concurrencyLimit: 1,
+      queue: false,
+      health: () => probes.health,
+    });
+    const probes = healthcheck({
+      lifecycle,
+      paths: { liveness: '/alive', readiness: '/ready' },
+      checks: [overloadCheck(shedding.shedder)],
+    });
+    shedders.push(shedding.shedder);
+    const app = express();
+    app.use(shedding);
+    app.use(probes);
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    app.get('/slow', async (_req, res) => {
+      await held;
+      res.send('slow');
+    });
+    const url = await listen(app);
+    const busy = fetch(`${url}/slow`);
+    await until(() => shedding.shedder.inFlight === 1);
+    expect((await fetch(`${url}/alive`)).status).toBe(200);
+    expect((await fetch(`${url}/ready?verbose`)).status).toBe(200);
+    expect((await fetch(`${url}/slow`)).status).toBe(503);
+    release();
+    await busy;
+    await probes.health.close();
+  });
+
+  it('hands the shed request to the error handlers with rejectWith: error', async () => {
+    const shedding = loadShedding({
+      lifecycle: new Lifecycle(),
+      concurrencyLimit: 1,
+      queue: false,
+      rejectWith: 'error',
+      retryAfter: 7,
+    });
+    shedders.push(shedding.shedder);
+    const app = express();
+    app.use(shedding);
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    app.get('/slow', async (_req, res) => {
+      await held;
+      res.send('slow');
+    });
+    app.use(
+      (
+        error: { code?: string; statusCode?: number },
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        res.status(error.statusCode ?? 500).json({ handled: error.code });
+      },
+    );
+    const url = await listen(app);
+    const busy = fetch(`${url}/slow`);
+    await until(() => shedding.shedder.inFlight === 1);
+    const shed = await fetch(`${url}/slow`);
+    expect(shed.status).toBe(503);
+    expect(await shed.json()).toEqual({ handled: 'LBKIT_SHEDDING_REQUEST_SHED' });
+    release();
+    await busy;
   });
 
   it('uses a shedder passed in, so readiness and the middleware share it', async () => {

@@ -155,6 +155,64 @@ describe('Fastify sheddingPlugin', () => {
     await busy;
   });
 
+  it('decorates isUnderPressure() and overloadSignals(), as @fastify/under-pressure does', async () => {
+    let pressure = false;
+    const app = Fastify();
+    await app.register(sheddingPlugin, { lifecycle: new Lifecycle(), underPressure: () => pressure });
+    await app.ready();
+    apps.push(app);
+    expect(app.isUnderPressure()).toBe(false);
+    expect(app.overloadSignals().heapUsedBytes).toBeGreaterThanOrEqual(0);
+    pressure = true;
+    await until(() => app.isUnderPressure());
+  });
+
+  it('rejects through the error handler with rejectWith: error, with the fixed Retry-After and message', async () => {
+    const app = Fastify();
+    await app.register(sheddingPlugin, {
+      lifecycle: new Lifecycle(),
+      underPressure: () => true,
+      rejectWith: 'error',
+      retryAfter: 50,
+      message: 'Under pressure!',
+    });
+    let handled: unknown;
+    app.setErrorHandler((error, _request, reply) => {
+      handled = (error as { code?: string }).code;
+      reply.send(error);
+    });
+    app.get('/', async () => 'ok');
+    const url = await start(app);
+    const shed = await fetch(url);
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('50');
+    expect(await shed.json()).toMatchObject({
+      statusCode: 503,
+      code: 'LBKIT_SHEDDING_REQUEST_SHED',
+      message: 'Under pressure!',
+    });
+    expect(handled).toBe('LBKIT_SHEDDING_REQUEST_SHED');
+  });
+
+  it('answers 500 and keeps serving when an async onReject rejects', async () => {
+    const app = Fastify();
+    let pressure = true;
+    await app.register(sheddingPlugin, {
+      lifecycle: new Lifecycle(),
+      underPressure: () => pressure,
+      signals: { intervalMs: 10 },
+      onReject: async () => {
+        throw new Error('logger down');
+      },
+    });
+    app.get('/', async () => 'ok');
+    const url = await start(app);
+    expect((await fetch(url)).status).toBe(500);
+    pressure = false;
+    await until(() => !app.isUnderPressure());
+    expect((await fetch(url)).status).toBe(200);
+  });
+
   it('closes the shedder it built on close, and leaves a shared one to its owner', async () => {
     const shared = new LoadShedder({ lifecycle: new Lifecycle(), concurrencyLimit: 1 });
     shedders.push(shared);

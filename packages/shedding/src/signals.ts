@@ -35,6 +35,8 @@ export class OverloadSignals {
   #timer: NodeJS.Timeout | undefined;
   #elu: EventLoopUtilization | undefined;
   #lastTick = 0;
+  /** The previous interval's readings before the one-block rule, which the rule compares with. */
+  #raw = { delay: 0, utilization: 0 };
   #latest: SignalReadings = { eventLoopDelayMs: 0, eventLoopUtilization: 0, heapUsedBytes: 0, rssBytes: 0 };
 
   constructor(settings: SignalSettings, onSample: (readings: SignalReadings) => void) {
@@ -66,20 +68,17 @@ export class OverloadSignals {
     this.#elu = elu;
     const memory = process.memoryUsage();
     // Read before #standingDelay resets the histogram.
-    const block = this.#oneBlock();
-    let delay = this.#standingDelay(now);
-    let busy = utilization;
-    if (block) {
-      // The interval was one long turn of the loop (a synchronous task, a GC pause): JavaScript
-      // cannot sample in the middle of one, so a pause of any length lies within one interval.
-      // Alone it says nothing about a standing queue; it counts only if the interval before it
-      // was as loaded, which sustained overload made of long turns is, and one pause is not.
-      delay = Math.min(delay, this.#latest.eventLoopDelayMs);
-      busy = Math.min(busy, this.#latest.eventLoopUtilization);
-    }
+    const block = this.#oneBlock(now);
+    const delay = this.#standingDelay(now);
+    const previous = this.#raw;
+    this.#raw = { delay, utilization };
     this.#latest = {
-      eventLoopDelayMs: delay,
-      eventLoopUtilization: busy,
+      // One long turn of the loop (a synchronous task, a GC pause) filled most of the interval.
+      // JavaScript cannot sample in the middle of a turn, so a pause of any length lies within one
+      // interval; alone it says nothing about a standing queue. It counts only if the interval
+      // before it was as loaded, as it is under sustained overload made of long turns.
+      eventLoopDelayMs: block ? Math.min(delay, previous.delay) : delay,
+      eventLoopUtilization: block ? Math.min(utilization, previous.utilization) : utilization,
       heapUsedBytes: memory.heapUsed,
       rssBytes: memory.rss,
     };
@@ -88,10 +87,17 @@ export class OverloadSignals {
     return this.#latest;
   }
 
-  /** True when the loop turned at most once since the last reading: the interval was one block. */
-  #oneBlock(): boolean {
+  /** True when one turn of the loop took at least half of the time since the last reading. */
+  #oneBlock(now: number): boolean {
+    if (this.#lastTick === 0) return false;
+    const elapsed = now - this.#lastTick;
     const histogram = this.#histogram;
-    return histogram !== undefined && histogram.count <= 1;
+    const longestTurn = Math.max(
+      histogram && histogram.count > 0 ? histogram.max / NS_PER_MS : 0,
+      // Our own timer's lateness: the loop was held up at least that long in one go.
+      elapsed - this.#settings.intervalMs,
+    );
+    return elapsed > 0 && longestTurn >= elapsed / 2;
   }
 
   /** Stops the timer and the histogram. */
