@@ -187,11 +187,7 @@ export interface Rejection {
  * answered within a second, too. When it throws (or its promise rejects) the request is answered
  * `500` and the error is emitted once as a process warning: the process carries on.
  */
-export type RejectHandler = (
-  rejection: Rejection,
-  req: IncomingMessage,
-  res: ServerResponse,
-) => unknown;
+export type RejectHandler = (rejection: Rejection, req: IncomingMessage, res: ServerResponse) => unknown;
 
 /**
  * The error a shed request is handed to the framework's error handler with (`rejectWith: 'error'`):
