@@ -5,7 +5,7 @@ import {
   type HealthOptions,
   type HealthResponse,
   isHealth,
-  type Probe,
+  type ProbeName,
 } from '@lbkit/health';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -59,7 +59,7 @@ async function lbkitHealth(fastify: FastifyInstance, options: FastifyHealthOptio
   }
 }
 
-function probeHandler(health: Health, probe: Probe) {
+function probeHandler(health: Health, probe: ProbeName) {
   return function healthProbe(
     request: FastifyRequest,
     reply: FastifyReply,

@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { withTimeout } from '@lbkit/core/internal';
 import { failure, runCheck } from './check-outcome.js';
-import type { CheckFunction, CheckReport } from './types.js';
+import type { CheckChange, CheckFunction, CheckReport } from './types.js';
 
 /** A check with every setting resolved (see `resolveChecks`). */
 export interface ResolvedCheck {
@@ -36,9 +36,12 @@ export class CheckRunner {
   #abandoned = false;
   #controller: AbortController | undefined;
   #closed = false;
+  readonly #onChange: ((change: CheckChange) => void) | undefined;
 
-  constructor(spec: ResolvedCheck, intervalMs: number | undefined) {
+  /** `onChange` hears of each change of the check's status (the first run only when it is not `pass`). */
+  constructor(spec: ResolvedCheck, intervalMs: number | undefined, onChange?: (change: CheckChange) => void) {
     this.#spec = spec;
+    this.#onChange = onChange;
     this.name = spec.name;
     this.critical = spec.critical;
     this.startup = spec.startup;
@@ -65,8 +68,12 @@ export class CheckRunner {
   run(): Promise<CheckReport> {
     const started = performance.now();
     this.#running ??= this.#execute().then((report) => {
+      const previous = this.#latest?.status;
       this.#latest = report;
       this.#latestDurationMs = performance.now() - started;
+      if (report.status !== previous && (previous !== undefined || report.status !== 'pass')) {
+        this.#changed(report, previous);
+      }
       this.#freshUntil = performance.now() + this.#keepMs;
       this.#running = undefined;
       return report;
@@ -80,6 +87,22 @@ export class CheckRunner {
     this.#closed = true;
     this.#controller?.abort(new DOMException('health checks closed', 'AbortError'));
     await this.#spec.close?.();
+  }
+
+  #changed(report: CheckReport, previous: CheckReport['status'] | undefined): void {
+    if (!this.#onChange) return;
+    try {
+      this.#onChange({
+        name: this.name,
+        status: report.status,
+        previous,
+        critical: this.critical,
+        output: report.output,
+        durationMs: this.#latestDurationMs,
+      });
+    } catch {
+      // A logging hook that throws must not turn into a failing probe or an unhandled rejection.
+    }
   }
 
   async #execute(): Promise<CheckReport> {

@@ -1,21 +1,32 @@
-// createHealth(): the startup, readiness and liveness probes of one instance, as a node:http handler.
+// createHealth(): the startup, readiness, liveness and named probes of one instance, as a node:http handler.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Lifecycle } from '@lbkit/core';
+import { LbkitError, type Lifecycle, type LifecycleState } from '@lbkit/core';
 import { brand } from '@lbkit/core/internal';
-import { CheckRunner } from './check-runner.js';
+import { CheckRunner, type ResolvedCheck } from './check-runner.js';
 import type { DetailAccess } from './detail-access.js';
 import { resolveHealthOptions } from './options.js';
-import { detailed, METHOD_NOT_ALLOWED, TERSE } from './responses.js';
+import {
+  build,
+  detailed as detailedAnswer,
+  HEALTH_CONTENT_TYPE,
+  METHOD_NOT_ALLOWED,
+  type SharedAnswers,
+  type StatusCodes,
+  shaped,
+  sharedAnswers,
+} from './responses.js';
 import type {
   CheckReport,
   CheckRunResult,
   Health,
+  HealthBodyContext,
   HealthOptions,
   HealthReport,
   HealthResponse,
   HealthStatus,
-  Probe,
+  ProbeName,
+  ShutdownFailureEvent,
 } from './types.js';
 
 /**
@@ -39,12 +50,19 @@ export function isHealth(value: unknown): value is Health {
 
 class HealthProbes implements Health {
   readonly lifecycle: Lifecycle;
-  readonly routes: ReadonlyMap<string, Probe>;
+  readonly routes: ReadonlyMap<string, ProbeName>;
   readonly #allowsDetails: DetailAccess;
   readonly #about: Readonly<Record<string, string>>;
   readonly #all: readonly CheckRunner[];
   readonly #startup: readonly CheckRunner[];
+  readonly #named: ReadonlyMap<string, readonly CheckRunner[]>;
+  readonly #every: readonly CheckRunner[];
   readonly #poller: NodeJS.Timeout | undefined;
+  readonly #codes: StatusCodes;
+  readonly #answers: SharedAnswers;
+  readonly #retryS: number;
+  readonly #body: ((context: HealthBodyContext) => unknown) | undefined;
+  readonly #onFailureDuringShutdown: ((event: ShutdownFailureEvent) => void) | undefined;
   /** Startup succeeds once and stays succeeded: the orchestrator stops asking after the first success. */
   #started = false;
   #closed = false;
@@ -56,9 +74,18 @@ class HealthProbes implements Health {
     this.routes = resolved.routes;
     this.#allowsDetails = resolved.allowsDetails;
     this.#about = resolved.about;
-    this.#all = resolved.checks.map((check) => new CheckRunner(check, resolved.intervalMs));
-    this.#startup = this.#all.filter((runner) => runner.startup);
-    if (resolved.intervalMs !== undefined && this.#all.length > 0) {
+    const runner = (check: ResolvedCheck) =>
+      new CheckRunner(check, resolved.intervalMs, resolved.onCheckChange);
+    this.#all = resolved.checks.map(runner);
+    this.#startup = this.#all.filter((r) => r.startup);
+    this.#named = new Map([...resolved.probes].map(([path, checks]) => [path, checks.map(runner)]));
+    this.#every = [...this.#all, ...[...this.#named.values()].flat()];
+    this.#codes = resolved.statusCodes;
+    this.#answers = sharedAnswers(resolved.statusCodes, resolved.retryMs);
+    this.#retryS = Math.ceil(resolved.retryMs / 1000);
+    this.#body = resolved.body;
+    this.#onFailureDuringShutdown = resolved.onFailureDuringShutdown;
+    if (resolved.intervalMs !== undefined && this.#every.length > 0) {
       this.#poll();
       this.#poller = setInterval(() => this.#poll(), resolved.intervalMs);
       this.#poller.unref();
@@ -83,19 +110,24 @@ class HealthProbes implements Health {
     return true;
   }
 
-  respond(probe: Probe, req: IncomingMessage, res: ServerResponse): void {
+  respond(probe: ProbeName, req: IncomingMessage, res: ServerResponse): void {
     const answer = this.answer(probe, req);
     if (answer instanceof Promise) void answer.then((ready) => write(req, res, ready));
     else write(req, res, answer);
   }
 
-  answer(probe: Probe, req: IncomingMessage): HealthResponse | Promise<HealthResponse> {
-    if (this.#allowsDetails(req)) return this.report(probe).then(detailed, failed);
+  answer(probe: ProbeName, req: IncomingMessage): HealthResponse | Promise<HealthResponse> {
+    const failed = () => this.#finish(probe, req, { status: 'fail' }, false);
+    if (this.#allowsDetails(req)) {
+      return this.report(probe).then((report) => this.#finish(probe, req, report, true), failed);
+    }
     const status = this.#status(probe);
-    return typeof status === 'string' ? TERSE[status] : status.then((s) => TERSE[s], failed);
+    if (typeof status !== 'string') return status.then((s) => this.#terse(probe, req, s), failed);
+    return this.#terse(probe, req, status);
   }
 
-  async report(probe: Probe, options: { detailed?: boolean } = {}): Promise<HealthReport> {
+  async report(probe: ProbeName, options: { detailed?: boolean } = {}): Promise<HealthReport> {
+    if (probe !== 'liveness' && this.#runners(probe) === undefined) throw unknownProbe(probe);
     if (options.detailed === false) return { status: await this.#status(probe) };
     const state = this.lifecycle.state;
     const checks: Record<string, readonly CheckReport[]> = {};
@@ -114,7 +146,7 @@ class HealthProbes implements Health {
       checks['lifecycle:state'] = [lifecycleEntry(state, 'pass')];
       status = 'pass';
     } else {
-      const runners = probe === 'startup' ? this.#startup : this.#all;
+      const runners = this.#runners(probe) ?? [];
       const now = performance.now();
       const reports = await Promise.all(runners.map((runner) => runner.current(now)));
       const lifecycleFails =
@@ -131,7 +163,7 @@ class HealthProbes implements Health {
 
   latestResults(): readonly CheckRunResult[] {
     const results: CheckRunResult[] = [];
-    for (const runner of this.#all) {
+    for (const runner of this.#every) {
       const latest = runner.latest;
       if (!latest) continue;
       const { report, durationMs } = latest;
@@ -150,13 +182,21 @@ class HealthProbes implements Health {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#poller) clearInterval(this.#poller);
-    const closed = await Promise.allSettled(this.#all.map((runner) => runner.close()));
+    const closed = await Promise.allSettled(this.#every.map((runner) => runner.close()));
     const errors = closed.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
     if (errors.length > 0) throw new AggregateError(errors, 'closing health checks failed');
   }
 
+  /** The checks `probe` runs: undefined for a probe this Health does not have. */
+  #runners(probe: ProbeName): readonly CheckRunner[] | undefined {
+    if (probe === 'readiness') return this.#all;
+    if (probe === 'startup') return this.#startup;
+    if (probe === 'liveness') return [];
+    return this.#named.get(probe);
+  }
+
   /** The terse status of `probe`: synchronous while every result it needs is cached. */
-  #status(probe: Probe): HealthStatus | Promise<HealthStatus> {
+  #status(probe: ProbeName): HealthStatus | Promise<HealthStatus> {
     if (probe === 'liveness') return 'pass';
     if (probe === 'startup') {
       if (this.#started) return 'pass';
@@ -165,9 +205,10 @@ class HealthProbes implements Health {
       if (typeof status === 'string') return this.#latchStartup(status);
       return status.then((s) => this.#latchStartup(s));
     }
+    const runners = this.#runners(probe);
     // Not ready means 503 whatever the checks say, so a draining instance does not even run them.
-    if (this.#closed || this.lifecycle.state !== 'ready') return 'fail';
-    return statusOf(this.#all);
+    if (runners === undefined || this.#closed || this.lifecycle.state !== 'ready') return 'fail';
+    return statusOf(runners);
   }
 
   #latchStartup(status: HealthStatus): HealthStatus {
@@ -175,8 +216,59 @@ class HealthProbes implements Health {
     return status;
   }
 
+  /** The public answer: shared and frozen for pass and warn unless a body hook shapes it. */
+  #terse(probe: ProbeName, req: IncomingMessage, status: HealthStatus): HealthResponse {
+    if (status !== 'fail' && this.#body === undefined) return this.#answers.terse[status];
+    return this.#finish(probe, req, { status }, false);
+  }
+
+  #finish(probe: ProbeName, req: IncomingMessage, report: HealthReport, detailed: boolean): HealthResponse {
+    const { status } = report;
+    let retryAfterS: number | undefined;
+    if (status === 'fail') {
+      const state = this.lifecycle.state;
+      if (state === 'draining' || state === 'stopped') this.#tellShutdownFailure(probe, state, req);
+      if (probe === 'readiness') retryAfterS = this.#retryAfter(state);
+    }
+    if (this.#body) {
+      try {
+        return shaped(this.#codes, status, this.#body({ probe, report, detailed, req }), retryAfterS);
+      } catch {
+        // The standard body below: a broken hook must not turn a probe answer into a 500.
+      }
+    }
+    if (detailed) return detailedAnswer(this.#codes, report, retryAfterS);
+    if (status !== 'fail' || retryAfterS === undefined) return this.#answers.terse[status];
+    if (retryAfterS === this.#retryS && this.lifecycle.state === 'ready') return this.#answers.checksFailing;
+    return build(this.#codes.fail, 'fail', this.#answers.terse.fail.body, HEALTH_CONTENT_TYPE, retryAfterS);
+  }
+
+  /**
+   * Seconds until a failing readiness may answer otherwise: the time left of the drain while
+   * draining (when the shutdown said when it ends), the cache period while checks fail.
+   */
+  #retryAfter(state: LifecycleState): number | undefined {
+    if (this.#closed) return undefined;
+    if (state === 'ready') return this.#retryS;
+    if (state !== 'draining') return undefined;
+    // A Lifecycle from an older copy of @lbkit/core has no holds.
+    const endsAt = (this.lifecycle as Partial<Pick<Lifecycle, 'holds'>>).holds?.endsAt;
+    return endsAt === undefined ? undefined : Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
+  }
+
+  #tellShutdownFailure(probe: ProbeName, state: 'draining' | 'stopped', req: IncomingMessage): void {
+    const hook = this.#onFailureDuringShutdown;
+    if (!hook) return;
+    try {
+      const returned: unknown = hook({ probe, state, req });
+      if (returned instanceof Promise) returned.catch(() => {});
+    } catch {
+      // A hook is told, never in charge: the 503 goes out whatever it does.
+    }
+  }
+
   #poll(): void {
-    for (const runner of this.#all) void runner.run();
+    for (const runner of this.#every) void runner.run();
   }
 }
 
@@ -216,8 +308,10 @@ function lifecycleEntry(state: string, status: HealthStatus, output?: string): C
   return output === undefined ? entry : { ...entry, output };
 }
 
-function failed(): HealthResponse {
-  return TERSE.fail;
+function unknownProbe(probe: string): LbkitError {
+  return new LbkitError('LBKIT_HEALTH_PROBE_UNKNOWN', `no probe named ${JSON.stringify(probe)}`, {
+    hint: "Ask for 'startup', 'readiness', 'liveness' or the path of a probe in the probes option.",
+  });
 }
 
 function write(req: IncomingMessage, res: ServerResponse, answer: HealthResponse): void {

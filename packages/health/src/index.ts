@@ -9,6 +9,7 @@ export { rssCheck } from './checks/rss.js';
 export { createHealth, isHealth } from './health.js';
 export { HEALTH_CONTENT_TYPE } from './responses.js';
 export type {
+  CheckChange,
   CheckFunction,
   CheckOptions,
   CheckReport,
@@ -16,6 +17,7 @@ export type {
   CheckRunResult,
   EventLoopDelayCheckOptions,
   Health,
+  HealthBodyContext,
   HealthCheck,
   HealthCheckInput,
   HealthErrorCode,
@@ -24,11 +26,14 @@ export type {
   HealthReport,
   HealthResponse,
   HealthStatus,
+  HealthStatusCodes,
   HeapCheckOptions,
   MongodbCheckOptions,
   MysqlCheckOptions,
   PostgresCheckOptions,
   Probe,
+  ProbeName,
   RedisCheckOptions,
   RssCheckOptions,
+  ShutdownFailureEvent,
 } from './types.js';

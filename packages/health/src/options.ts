@@ -1,11 +1,20 @@
 // Resolves HealthOptions once, at startup: defaults, validation, routes and the detail access rule.
 import type { IncomingMessage } from 'node:http';
-import { defaultLifecycle, type Lifecycle } from '@lbkit/core';
+import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
 import { OptionReader, show } from '@lbkit/core/internal';
 import type { ResolvedCheck } from './check-runner.js';
 import { compileDetailAccess, type DetailAccess } from './detail-access.js';
 import { resolveChecks } from './resolve-checks.js';
-import type { HealthOptions, HealthPaths, Probe } from './types.js';
+import type {
+  CheckChange,
+  HealthBodyContext,
+  HealthOptions,
+  HealthPaths,
+  HealthStatus,
+  HealthStatusCodes,
+  ProbeName,
+  ShutdownFailureEvent,
+} from './types.js';
 
 /** Defaults documented in the README's options table. */
 export const DEFAULTS = {
@@ -39,7 +48,14 @@ export const HEALTH_OPTIONS = [
   'description',
   'version',
   'releaseId',
+  'probes',
+  'statusCodes',
+  'body',
+  'onCheckChange',
+  'onFailureDuringShutdown',
 ] as const satisfies ReadonlyArray<keyof HealthOptions>;
+
+const STATUS_KEYS = ['pass', 'warn', 'fail'] as const satisfies ReadonlyArray<keyof HealthStatusCodes>;
 
 const PATH_KEYS = ['liveness', 'readiness', 'startup', 'health'] as const satisfies ReadonlyArray<
   keyof HealthPaths
@@ -49,14 +65,22 @@ const PATH_KEYS = ['liveness', 'readiness', 'startup', 'health'] as const satisf
 export interface ResolvedHealthOptions {
   readonly lifecycle: Lifecycle;
   readonly checks: readonly ResolvedCheck[];
+  /** Named probe path → its own checks. */
+  readonly probes: ReadonlyMap<`/${string}`, readonly ResolvedCheck[]>;
   readonly intervalMs: number | undefined;
-  readonly routes: ReadonlyMap<string, Probe>;
+  /** How long a failing readiness's answer stands, for `Retry-After`: the poll interval, else `cacheMs`. */
+  readonly retryMs: number;
+  readonly routes: ReadonlyMap<string, ProbeName>;
+  readonly statusCodes: Readonly<Record<HealthStatus, number>>;
+  readonly body: ((context: HealthBodyContext) => unknown) | undefined;
+  readonly onCheckChange: ((change: CheckChange) => void) | undefined;
+  readonly onFailureDuringShutdown: ((event: ShutdownFailureEvent) => void) | undefined;
   readonly allowsDetails: DetailAccess;
   /** `serviceId`, `description`, `version`, `releaseId` for detailed reports. */
   readonly about: Readonly<Record<string, string>>;
 }
 
-const PATH_PROBES: Readonly<Record<keyof HealthPaths, Probe>> = {
+const PATH_PROBES: Readonly<Record<keyof HealthPaths, ProbeName>> = {
   liveness: 'liveness',
   readiness: 'readiness',
   startup: 'startup',
@@ -79,11 +103,22 @@ export function resolveHealthOptions(options: unknown): ResolvedHealthOptions {
     const value = reader.string(key, undefined);
     if (value !== undefined) about[key] = value;
   }
+  const seen = new Set<string>();
+  const checks = resolveChecks(OWNER, reader.get('checks'), { timeoutMs, cacheMs }, 'checks', seen);
+  const routes = resolveRoutes(reader.nested<HealthPaths>('paths', PATH_KEYS));
+  const probes = resolveProbes(reader, routes, { timeoutMs, cacheMs }, seen);
   return {
     lifecycle: resolveLifecycle(reader),
-    checks: resolveChecks(OWNER, reader.get('checks'), { timeoutMs, cacheMs }),
+    checks,
+    probes,
     intervalMs,
-    routes: resolveRoutes(reader.nested<HealthPaths>('paths', PATH_KEYS)),
+    retryMs: intervalMs ?? cacheMs,
+    routes,
+    statusCodes: resolveStatusCodes(reader.nested<HealthStatusCodes>('statusCodes', STATUS_KEYS)),
+    body: reader.function<(context: HealthBodyContext) => unknown>('body'),
+    onCheckChange: reader.function<(change: CheckChange) => void>('onCheckChange'),
+    onFailureDuringShutdown:
+      reader.function<(event: ShutdownFailureEvent) => void>('onFailureDuringShutdown'),
     allowsDetails: compileDetailAccess({
       trustedNetworks: resolveNetworks(reader),
       token: resolveToken(reader),
@@ -109,33 +144,97 @@ function resolveLifecycle(reader: Reader): Lifecycle {
   return lifecycle as Lifecycle;
 }
 
-function resolveRoutes(paths: OptionReader<HealthPaths>): ReadonlyMap<string, Probe> {
-  const routes = new Map<string, Probe>();
+function resolveRoutes(paths: OptionReader<HealthPaths>): Map<string, ProbeName> {
+  const routes = new Map<string, ProbeName>();
   for (const key of PATH_KEYS) {
     const path: unknown = paths.get(key) ?? DEFAULTS.paths[key];
     if (path === false) continue;
-    if (
-      typeof path !== 'string' ||
-      !/^\/[\x21-\x7e]{0,255}$/.test(path) ||
-      path.includes('?') ||
-      path.includes('#')
-    ) {
-      throw paths.invalid(
-        `${paths.name(key)} must be a path such as /health/ready, got ${show(path)}`,
-        'Start with /, no spaces, query or fragment; or pass false to disable the route.',
-        'LBKIT_HEALTH_PATH_INVALID',
-      );
-    }
-    if (routes.has(path)) {
-      throw paths.invalid(
-        `${paths.name(key)} repeats ${path}, already used by another probe`,
-        'Give every probe its own path, or pass false to disable one.',
-        'LBKIT_HEALTH_PATH_INVALID',
-      );
-    }
-    routes.set(path, PATH_PROBES[key]);
+    routes.set(checkPath(paths, key, path, routes), PATH_PROBES[key]);
   }
   return routes;
+}
+
+/** `path` when it is a probe path no other probe uses; throws LBKIT_HEALTH_PATH_INVALID otherwise. */
+function checkPath(reader: OptionReader<object>, key: string, path: unknown, routes: Map<string, ProbeName>) {
+  if (
+    typeof path !== 'string' ||
+    !/^\/[\x21-\x7e]{0,255}$/.test(path) ||
+    path.includes('?') ||
+    path.includes('#')
+  ) {
+    throw reader.invalid(
+      `${reader.name(key)} must be a path such as /health/ready, got ${show(path)}`,
+      'Start with /, no spaces, query or fragment; or pass false to disable the route.',
+      'LBKIT_HEALTH_PATH_INVALID',
+    );
+  }
+  if (routes.has(path)) {
+    throw reader.invalid(
+      `${reader.name(key)} repeats ${path}, already used by another probe`,
+      'Give every probe its own path, or pass false to disable one.',
+      'LBKIT_HEALTH_PATH_INVALID',
+    );
+  }
+  return path as `/${string}`;
+}
+
+function resolveProbes(
+  reader: Reader,
+  routes: Map<string, ProbeName>,
+  defaults: { timeoutMs: number; cacheMs: number },
+  seen: Set<string>,
+): ReadonlyMap<`/${string}`, readonly ResolvedCheck[]> {
+  const probes = new Map<`/${string}`, readonly ResolvedCheck[]>();
+  const given: unknown = reader.get('probes');
+  if (given === undefined) return probes;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw reader.invalid(
+      `probes must be a record of path → checks, got ${show(given)}`,
+      "Pass for example probes: { '/health/db': [postgresCheck(pool)] }.",
+    );
+  }
+  for (const [path, input] of Object.entries(given)) {
+    const checked = checkPath(reader, `probes.${path}`, path, routes);
+    const label = `probes.${path}`;
+    const list: unknown = typeof input === 'function' ? [input] : input;
+    if (!Array.isArray(list)) {
+      throw new LbkitError(
+        'LBKIT_HEALTH_CHECK_INVALID',
+        `${label} must be a check function or an array of checks, got ${show(input)}`,
+        {
+          hint: "Pass for example probes: { '/health/db': [postgresCheck(pool)] } or { '/health/db': async () => true }.",
+        },
+      );
+    }
+    // A lone function is named after the path unless it has a usable name of its own: an arrow
+    // function in `{ '/db': async () => … }` is named "/db" by the language, not a check name.
+    const named =
+      typeof input === 'function' && !/^[A-Za-z0-9._-]{1,64}$/.test(input.name)
+        ? [{ name: probeCheckName(path), check: input }]
+        : list;
+    probes.set(checked, resolveChecks(OWNER, named, defaults, label, seen));
+    routes.set(checked, checked);
+  }
+  return probes;
+}
+
+/** `/health/db` → `health.db`: a check name from a path, for an anonymous function. */
+function probeCheckName(path: string): string {
+  return (
+    path
+      .replace(/^\/+|\/+$/g, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '.')
+      .slice(0, 64) || 'probe'
+  );
+}
+
+function resolveStatusCodes(codes: OptionReader<HealthStatusCodes>): Readonly<Record<HealthStatus, number>> {
+  const hint = 'pass and warn take 200 to 399 (a balancer counts those as up), fail 400 to 599.';
+  return {
+    pass: codes.number('pass', 200, { min: 200, max: 399, integer: true, hint }),
+    warn: codes.number('warn', 200, { min: 200, max: 399, integer: true, hint }),
+    fail: codes.number('fail', 503, { min: 400, max: 599, integer: true, hint }),
+  };
 }
 
 function resolveNetworks(reader: Reader): readonly string[] | undefined {

@@ -14,21 +14,26 @@ export interface CheckDefaults {
   readonly cacheMs: number;
 }
 
-/** Turns the `checks` option (array or record) into resolved checks, in order; throws on bad input. */
+/**
+ * Turns the `checks` option (array or record) into resolved checks, in order; throws on bad input.
+ * `label` names the option in errors (`probes./health/db`); `seen` carries names across calls, so a
+ * named probe's check cannot reuse a name another probe's check has (metrics key them by name).
+ */
 export function resolveChecks(
   owner: string,
   checks: HealthOptions['checks'],
   defaults: CheckDefaults,
+  label = 'checks',
+  seen: Set<string> = new Set(),
 ): ResolvedCheck[] {
   if (checks === undefined) return [];
   const entries: Array<[string | undefined, unknown]> = Array.isArray(checks)
     ? checks.map((input) => [undefined, input])
     : typeof checks === 'object' && checks !== null
       ? Object.entries(checks)
-      : invalidChecks(checks);
-  const seen = new Set<string>();
+      : invalidChecks(label, checks);
   return entries.map(([key, input], index) => {
-    const check = resolveOne(owner, key, input, index, defaults);
+    const check = resolveOne(owner, label, key, input, index, defaults);
     if (seen.has(check.name) || RESERVED_NAMES.has(check.name)) {
       throw new LbkitError(
         'LBKIT_HEALTH_CHECK_DUPLICATE',
@@ -47,12 +52,13 @@ export function resolveChecks(
 
 function resolveOne(
   owner: string,
+  label: string,
   key: string | undefined,
   input: unknown,
   index: number,
   defaults: CheckDefaults,
 ): ResolvedCheck {
-  const where = key === undefined ? `checks[${index}]` : `checks.${key}`;
+  const where = key === undefined ? `${label}[${index}]` : `${label}.${key}`;
   if (typeof input === 'function') {
     return {
       name: checkName(where, key ?? input.name),
@@ -103,10 +109,10 @@ function notACheck(where: string, input: unknown): LbkitError {
   );
 }
 
-function invalidChecks(checks: unknown): never {
+function invalidChecks(label: string, checks: unknown): never {
   throw new LbkitError(
     'LBKIT_HEALTH_CHECK_INVALID',
-    `checks must be an array or a record, got ${show(checks)}`,
+    `${label} must be an array or a record, got ${show(checks)}`,
     {
       hint: 'Pass checks: [redisCheck(client), { name: "api", check }] or checks: { api: check }.',
     },

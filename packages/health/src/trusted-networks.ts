@@ -25,7 +25,8 @@ function compile(entries: readonly string[], shown: string): NetworkMatcher {
     if (!isLbkitError(error)) throw error;
     throw invalid(
       shown,
-      error.code === 'LBKIT_CLIENT_IP_TRUST_ALL_REFUSED'
+      // After every entry passed alone, a list can only fail by covering every address together.
+      entries.length > 1 || /^trusting every\b/.test(error.message)
         ? `cover${entries.length > 1 ? '' : 's'} every address, which would show the detailed report to every caller`
         : reason(error.message),
       error,

@@ -4,7 +4,8 @@ import type { Lifecycle } from '@lbkit/core';
 
 /**
  * Every `code` of the `LbkitError`s @lbkit/health raises (see the README's error codes table).
- * All are raised at startup, by `createHealth()` or a built-in check factory.
+ * All are raised at startup, by `createHealth()` or a built-in check factory, except
+ * `LBKIT_HEALTH_PROBE_UNKNOWN`, which `Health.report()` rejects with for a probe it does not have.
  */
 export type HealthErrorCode =
   | 'LBKIT_HEALTH_OPTION_UNKNOWN'
@@ -16,7 +17,8 @@ export type HealthErrorCode =
   | 'LBKIT_HEALTH_CHECK_INVALID'
   | 'LBKIT_HEALTH_CHECK_NAME_INVALID'
   | 'LBKIT_HEALTH_CHECK_DUPLICATE'
-  | 'LBKIT_HEALTH_CLIENT_UNRECOGNIZED';
+  | 'LBKIT_HEALTH_CLIENT_UNRECOGNIZED'
+  | 'LBKIT_HEALTH_PROBE_UNKNOWN';
 
 /** Status of a check or of a whole probe, as draft-inadarei-api-health-check-06 names them. */
 export type HealthStatus = 'pass' | 'warn' | 'fail';
@@ -28,6 +30,12 @@ export type HealthStatus = 'pass' | 'warn' | 'fail';
  * - `liveness`: is the process responsive at all (never depends on dependencies or draining).
  */
 export type Probe = 'startup' | 'readiness' | 'liveness';
+
+/**
+ * A probe as the routes, `report()` and `answer()` name it: one of the three standard probes, or the
+ * path of a named probe from the `probes` option (`/health/db`).
+ */
+export type ProbeName = Probe | `/${string}`;
 
 /**
  * What a check may resolve to when it wants to say more than pass/fail. `observedValue`,
@@ -145,6 +153,79 @@ export interface HealthOptions {
   readonly version?: string;
   /** `releaseId` in the detailed report. */
   readonly releaseId?: string;
+  /**
+   * Named probe routes beside the standard ones, each with its own checks (terminus's
+   * `healthChecks: { '/db': fn }`): path → a check function or an array of checks. A named probe
+   * fails, like readiness, while the instance is not `ready`; its checks take no part in readiness.
+   */
+  readonly probes?: Readonly<Record<string, CheckFunction | readonly HealthCheckInput[]>>;
+  /** HTTP status per overall status. Default `{ pass: 200, warn: 200, fail: 503 }`. */
+  readonly statusCodes?: HealthStatusCodes;
+  /**
+   * Shapes the body of every answer, for balancers and dashboards that expect something else. It
+   * receives the report the caller may see (terse `{ status }` for public callers); a string or Buffer
+   * is sent as it is (`text/plain`), anything else as JSON (`application/json`). A hook that throws
+   * answers the standard body. Default: none (the terse or detailed application/health+json report).
+   */
+  readonly body?: (context: HealthBodyContext) => unknown;
+  /**
+   * Called once per change of state of a check, not on every probe: when it starts failing (or
+   * warning), and when it passes again. Errors thrown by the hook are ignored.
+   */
+  readonly onCheckChange?: (change: CheckChange) => void;
+  /**
+   * Called before each failing answer while the instance is `draining` or `stopped` (terminus's
+   * `onSendFailureDuringShutdown`). Not awaited; errors thrown (or rejected) by it are ignored.
+   */
+  readonly onFailureDuringShutdown?: (event: ShutdownFailureEvent) => void;
+}
+
+/** The `statusCodes` option: `pass` and `warn` from 200 to 399, `fail` from 400 to 599. */
+export interface HealthStatusCodes {
+  /** Default 200. */
+  readonly pass?: number;
+  /** Default 200. */
+  readonly warn?: number;
+  /** Default 503. */
+  readonly fail?: number;
+}
+
+/** What the `body` hook receives. */
+export interface HealthBodyContext {
+  /** The probe answered. */
+  readonly probe: ProbeName;
+  /** The report the caller may see: `{ status }` only unless `detailed`. */
+  readonly report: HealthReport;
+  /** Whether the caller may see the detailed report. */
+  readonly detailed: boolean;
+  /** The request (for example to answer what a dashboard asks for). */
+  readonly req: IncomingMessage;
+}
+
+/** What the `onCheckChange` hook receives. */
+export interface CheckChange {
+  /** Key of the check in the report. */
+  readonly name: string;
+  /** Its new status. */
+  readonly status: HealthStatus;
+  /** Its status before, or undefined for its first run. */
+  readonly previous: HealthStatus | undefined;
+  /** Whether a failure fails the probe. */
+  readonly critical: boolean;
+  /** The error or explanation, for `warn` and `fail`. */
+  readonly output: string | undefined;
+  /** How long the run took in milliseconds. */
+  readonly durationMs: number;
+}
+
+/** What the `onFailureDuringShutdown` hook receives. */
+export interface ShutdownFailureEvent {
+  /** The probe that answers failure. */
+  readonly probe: ProbeName;
+  /** `draining` or `stopped`. */
+  readonly state: 'draining' | 'stopped';
+  /** The request being answered. */
+  readonly req: IncomingMessage;
 }
 
 /** One entry of a report's `checks` arrays. */
@@ -186,11 +267,14 @@ export interface HealthReport {
 
 /** A probe's HTTP answer, ready to write: shared and frozen for the terse form. */
 export interface HealthResponse {
-  /** 200 for `pass`/`warn`, 503 for `fail`. */
-  readonly statusCode: 200 | 503;
+  /** 200 for `pass`/`warn`, 503 for `fail`, or what `statusCodes` says. */
+  readonly statusCode: number;
   /** Overall status. */
   readonly status: HealthStatus;
-  /** `content-type: application/health+json`, `cache-control` and `content-length`. */
+  /**
+   * `content-type: application/health+json`, `cache-control` and `content-length`; `retry-after`
+   * on a failing readiness (the time left while draining, the cache period while checks fail).
+   */
   readonly headers: Readonly<OutgoingHttpHeaders>;
   /** The JSON body (send nothing for HEAD, keep the headers). */
   readonly body: Buffer;
@@ -200,19 +284,19 @@ export interface HealthResponse {
 export interface Health {
   /** The lifecycle the probes read. */
   readonly lifecycle: Lifecycle;
-  /** Path → probe for every enabled route (the framework adapters register these). */
-  readonly routes: ReadonlyMap<string, Probe>;
+  /** Path → probe for every enabled route, named probes included (the framework adapters register these). */
+  readonly routes: ReadonlyMap<string, ProbeName>;
   /** Runs (or reads from the cache) what `probe` needs and returns the report. `detailed` defaults to true. */
-  report(probe: Probe, options?: { detailed?: boolean }): Promise<HealthReport>;
+  report(probe: ProbeName, options?: { detailed?: boolean }): Promise<HealthReport>;
   /** Whether `req` may see the detailed form (trusted network, token or `allowDetails`). */
   allowsDetails(req: IncomingMessage): boolean;
   /**
    * The HTTP answer to `probe` for `req`: terse or detailed as `req` is allowed. Synchronous when
    * every needed result is cached, a promise otherwise; never rejects.
    */
-  answer(probe: Probe, req: IncomingMessage): HealthResponse | Promise<HealthResponse>;
+  answer(probe: ProbeName, req: IncomingMessage): HealthResponse | Promise<HealthResponse>;
   /** Writes the answer to `probe` on `res` (no body for HEAD). */
-  respond(probe: Probe, req: IncomingMessage, res: ServerResponse): void;
+  respond(probe: ProbeName, req: IncomingMessage, res: ServerResponse): void;
   /**
    * A node:http request handler: answers the configured paths (GET and HEAD; 405 for other methods)
    * and returns true, or returns false and leaves other requests alone.
@@ -220,7 +304,7 @@ export interface Health {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /**
    * The latest result of every check that has run at least once, without running anything: for
-   * metrics. Order is the order of `checks`.
+   * metrics. Order is the order of `checks`, then the named probes' checks.
    */
   latestResults(): readonly CheckRunResult[];
   /** Stops background polling, aborts running checks and closes the checks' resources. Readiness (and a startup that has not succeeded yet) fails afterwards. */
