@@ -152,6 +152,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
           forced: false,
           forcedRequests: 0,
           forcedConnections: 0,
+          forcedHolds: 0,
           failedHooks: [],
           durationMs: 0,
           phases: [],
@@ -229,6 +230,9 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     mark('draining');
     if (!options.keepAliveDuringDelay) this.#connections.retireKeepAlive();
     const delayMs = run.skipDelay ? 0 : options.drainDelayMs;
+    const timeoutMs = run.drainTimeoutMs ?? options.drainTimeoutMs;
+    // The latest the drain can end: health's Retry-After on a draining readiness reads it.
+    this.lifecycle.holds?.endBy(performance.now() + delayMs + timeoutMs);
     if (delayMs > 0) await delay(delayMs, this.#force.signal, ref);
     mark('delay-elapsed');
 
@@ -247,17 +251,24 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     }
     mark('listeners-closed');
 
-    const timeoutMs = run.drainTimeoutMs ?? options.drainTimeoutMs;
     let forcedRequests = 0;
     let forcedConnections = 0;
+    let forcedHolds = 0;
     if (await this.#drained(timeoutMs, ref)) {
       mark('drained');
     } else {
       // Only what belongs to these servers: other servers on the same lifecycle are not this shutdown's.
       forcedRequests = this.#connections.unanswered;
       forcedConnections = this.#connections.known + sum(await this.#connections.unseen());
+      const holds = this.lifecycle.holds?.list() ?? [];
+      forcedHolds = holds.length;
       this.#connections.force();
       terminateWebSockets(options.webSockets);
+      if (forcedHolds > 0) {
+        this.#log('warn', 'shutdown: drain holds still live at the deadline', {
+          holds: holds.map((hold) => hold.name),
+        });
+      }
       mark('forced', { forced: { requests: forcedRequests, connections: forcedConnections } });
       await this.#drained(FORCE_GRACE_MS, ref, false);
     }
@@ -276,7 +287,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
     }
 
     this.lifecycle.markStopped(reason);
-    const forced = forcedRequests > 0 || forcedConnections > 0;
+    const forced = forcedRequests > 0 || forcedConnections > 0 || forcedHolds > 0;
     const exitCode = forced || failedHooks.length > 0 || this.#failed ? 1 : 0;
     mark('stopped');
     return {
@@ -285,6 +296,7 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
       forced,
       forcedRequests,
       forcedConnections,
+      forcedHolds,
       failedHooks,
       durationMs: Math.round(performance.now() - started),
       phases,
@@ -331,7 +343,9 @@ class GracefulShutdown extends EventEmitter<ShutdownEvents> implements Shutdown 
           this.#connections.unanswered === 0 &&
           this.#connections.known === 0 &&
           sum(unseen) === 0 &&
-          openWebSockets(this.#options.webSockets) === 0;
+          openWebSockets(this.#options.webSockets) === 0 &&
+          // Work outside HTTP requests (lifecycle.hold(): queue jobs, cron tasks) holds the drain too.
+          (this.lifecycle.holds?.count ?? 0) === 0;
         if (done) return true;
         this.#connections.sweep(unseen);
         closeWebSockets(this.#options.webSockets);

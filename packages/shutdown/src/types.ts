@@ -157,12 +157,17 @@ export interface ShutdownResult {
   readonly reason: string;
   /** 0 when everything drained and every hook succeeded; 1 otherwise. */
   readonly exitCode: 0 | 1;
-  /** True when the drain timeout (or a second signal) cut requests or connections. */
+  /** True when the drain timeout (or a second signal) cut requests, connections or drain holds. */
   readonly forced: boolean;
   /** Requests cut by the force. */
   readonly forcedRequests: number;
   /** Connections (sockets, HTTP/2 sessions, WebSockets) destroyed by the force. */
   readonly forcedConnections: number;
+  /**
+   * Holds (`lifecycle.hold()`: queue jobs, cron tasks) still live when the drain timeout cut the
+   * drain; they count as forced, like requests.
+   */
+  readonly forcedHolds: number;
   /** Names of the hooks that failed or timed out. */
   readonly failedHooks: readonly string[];
   /** Milliseconds from the start of the drain to `stopped`. */
