@@ -1,6 +1,27 @@
 // Keep-alive session-write load on the demo apps for the failover tests: every acknowledged write is remembered, then read back.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+/** Writes one run's figures to test-artifacts/session-failover-<name>.json (for bench/RESULTS.md) and prints them. */
+export function recordRun(name: string, figures: Record<string, unknown>): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(`${ARTIFACTS}session-failover-${name}.json`, `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`session failover ${name}: ${JSON.stringify(figures)}`);
+}
+
+/** Polls `check` every 50 ms; resolves with the time it first held. */
+export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+  return Date.now();
+}
 
 /** One session a client wrote to: its cookie and the keys acknowledged with 200, with their values. */
 interface SessionTrail {

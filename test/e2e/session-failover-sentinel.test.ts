@@ -1,31 +1,18 @@
 // Issue #19 through Sentinel: two Express demos under keep-alive session writes while the master is killed, or frozen past down-after and resumed; no acknowledged write is lost, nothing answers 500.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemos, type DemoProcess, startDemoProcess } from '../helpers/demo-process.js';
 import { hasRedis } from '../helpers/redis.js';
 import { type PrivateSentinelGroup, startSentinelGroup } from '../helpers/redis-sentinel.js';
-import { type LoadReport, type ReadBack, SessionWriteLoad } from './session-failover-load.js';
+import {
+  type LoadReport,
+  type ReadBack,
+  recordRun,
+  SessionWriteLoad,
+  until,
+} from './session-failover-load.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const DOWN_AFTER_MS = 1000;
-
-/** One run's figures, written for bench/RESULTS.md. */
-function record(name: string, figures: Record<string, unknown>): void {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(`${ARTIFACTS}session-failover-${name}.json`, `${JSON.stringify(figures, null, 2)}\n`);
-  console.log(`session failover ${name}: ${JSON.stringify(figures)}`);
-}
-
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-  return Date.now();
-}
 
 describe.runIf(hasRedis())('sessions through a Sentinel failover (1 master, 2 replicas, 3 sentinels)', () => {
   let group: PrivateSentinelGroup | undefined;
@@ -89,7 +76,7 @@ describe.runIf(hasRedis())('sessions through a Sentinel failover (1 master, 2 re
     await sleep(2000);
     const report = await load.stop();
     const readBack = await load.readBack();
-    record('sentinel-kill', {
+    recordRun('sentinel-kill', {
       acknowledged: report.acknowledged,
       lost: readBack.lost,
       statuses: report.statuses,
@@ -118,7 +105,7 @@ describe.runIf(hasRedis())('sessions through a Sentinel failover (1 master, 2 re
     await sleep(2000);
     const report = await load.stop();
     const readBack = await load.readBack();
-    record('sentinel-freeze', {
+    recordRun('sentinel-freeze', {
       acknowledged: report.acknowledged,
       lost: readBack.lost,
       statuses: report.statuses,

@@ -1,4 +1,4 @@
-// A private Redis Cluster of three masters (redis-server --cluster-enabled + redis-cli --cluster create) per test file.
+// A private Redis Cluster of three masters, with replicas if asked (redis-server --cluster-enabled + redis-cli --cluster create), per test file.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { freePort } from './ports.js';
@@ -17,10 +17,12 @@ export function hasRedisCluster(): boolean {
 
 /** A running cluster owned by one test file. */
 export interface PrivateRedisCluster {
-  /** The masters, as ioredis `Cluster` startup nodes. */
+  /** Every node (masters first), as ioredis `Cluster` startup nodes. */
   readonly nodes: ReadonlyArray<{ host: string; port: number }>;
   /** The redis-server processes (stop/kill/start one to fail a master). */
   readonly servers: readonly PrivateRedis[];
+  /** Ports of the nodes that are masters now, as the node on `askPort` (default: any) sees them. */
+  masterPorts(askPort?: number): Promise<number[]>;
   /** Stops every node and removes their folders. */
   close(): Promise<void>;
 }
@@ -34,16 +36,31 @@ async function clusterState(port: number): Promise<string> {
   }
 }
 
+async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run(redisCliBinary!, ['-h', '127.0.0.1', '-p', String(port), ...args]);
+  return stdout;
+}
+
+/** Masters in `CLUSTER NODES` as one node sees them (failed ones excluded). */
+async function mastersSeenBy(port: number): Promise<number[]> {
+  const lines = (await cli(port, 'cluster', 'nodes')).trim().split('\n');
+  return lines
+    .map((line) => line.split(' '))
+    .filter((f) => f[2]?.includes('master') && !f[2].includes('fail'))
+    .map((f) => Number(/:(\d+)@/.exec(f[1] ?? '')?.[1]));
+}
+
 /**
  * Starts `masters` redis-servers in cluster mode on free loopback ports (the bus port is chosen
- * explicitly with --cluster-port, since port + 10000 may not exist), joins them with
- * `redis-cli --cluster create … --cluster-replicas 0`, and waits until every node says ok.
+ * explicitly with --cluster-port, since port + 10000 may not exist), plus `replicas` replicas of
+ * each, joins them with `redis-cli --cluster create … --cluster-replicas <replicas>`, and waits
+ * until every node says ok and every replica's link to its master is up.
  */
-export async function startRedisCluster(masters = 3): Promise<PrivateRedisCluster> {
+export async function startRedisCluster(masters = 3, replicas = 0): Promise<PrivateRedisCluster> {
   if (!redisCliBinary) throw new Error('redis-cli is not installed');
   const servers: PrivateRedis[] = [];
   try {
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       const busPort = await freePort();
       servers.push(
         await startRedis({
@@ -65,14 +82,22 @@ export async function startRedisCluster(masters = 3): Promise<PrivateRedisCluste
       'create',
       ...servers.map((s) => `${s.host}:${s.port}`),
       '--cluster-replicas',
-      '0',
+      String(replicas),
       '--cluster-yes',
     ]);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     for (const server of servers) {
       while ((await clusterState(server.port)) !== 'ok') {
         if (Date.now() > deadline)
           throw new Error(`cluster node ${server.port} did not reach cluster_state:ok`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    for (const server of servers) {
+      for (;;) {
+        const info = await cli(server.port, 'info', 'replication');
+        if (info.includes('role:master') || info.includes('master_link_status:up')) break;
+        if (Date.now() > deadline) throw new Error(`cluster replica ${server.port} never linked`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -83,6 +108,18 @@ export async function startRedisCluster(masters = 3): Promise<PrivateRedisCluste
   return {
     nodes: servers.map((s) => ({ host: s.host, port: s.port })),
     servers,
+    masterPorts: async (askPort) => {
+      for (const server of servers) {
+        if (askPort !== undefined && server.port !== askPort) continue;
+        if (!server.running) continue;
+        try {
+          return await mastersSeenBy(server.port);
+        } catch {
+          // ask the next node
+        }
+      }
+      throw new Error('no cluster node answered');
+    },
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
     },
