@@ -27,7 +27,13 @@ function countSent(client) {
     return sendCommand(...args);
   };
 }
-if (kind === 'lbkit') {
+if (kind === 'lbkit-durable') {
+  // bench/session/durability.mjs: the same store, every save confirmed by one replica (WAIT 1 250).
+  const client = new Redis(Number(redisPort), '127.0.0.1', { maxRetriesPerRequest: 1 });
+  countSent(client);
+  store = new RedisSessionStore({ client, durability: { replicas: 1 } });
+  closeClient = () => client.disconnect();
+} else if (kind === 'lbkit') {
   // The options the README recommends: the store bounds its own commands (commandTimeoutMs), so no
   // ioredis commandTimeout (one timer per command); the store coalesces its commands per event-loop turn.
   const client = new Redis(Number(redisPort), '127.0.0.1', { maxRetriesPerRequest: 1 });
@@ -47,7 +53,9 @@ if (kind === 'lbkit') {
   store = kind === 'connect-redis' ? new RedisStore({ client }) : new CasFloorStore(client);
   closeClient = () => client.quit();
 } else {
-  throw new Error('usage: server.mjs lbkit|lbkit-node-redis|connect-redis|cas-floor <redis port>');
+  throw new Error(
+    'usage: server.mjs lbkit|lbkit-durable|lbkit-node-redis|connect-redis|cas-floor <redis port>',
+  );
 }
 
 const app = express();
