@@ -86,4 +86,26 @@ describe.each(expressVersions)('Express healthcheck() on %s', (_version, express
     expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect((await fetch(`${url}/items`, { method: 'POST' })).status).toBe(201);
   });
+
+  it('answers named probes with their own status codes, body and Retry-After on a failing readiness', async () => {
+    const lifecycle = new Lifecycle();
+    lifecycle.markReady();
+    const app = express();
+    const middleware = healthcheck({
+      lifecycle,
+      cacheMs: 2_000,
+      checks: { api: () => false },
+      probes: { '/health/db': () => true },
+      statusCodes: { fail: 500 },
+    });
+    app.use(middleware);
+    const url = await listen(app);
+    const db = await fetch(`${url}/health/db`);
+    expect(db.status).toBe(200);
+    expect(await db.json()).toEqual({ status: 'pass' });
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(500);
+    expect(ready.headers.get('retry-after')).toBe('2');
+    await middleware.health.close();
+  });
 });

@@ -105,4 +105,26 @@ describe('Fastify healthPlugin', () => {
       code: 'LBKIT_FASTIFY_OPTION_INVALID',
     });
   });
+
+  it('registers named probes as routes, with their own status codes, body and Retry-After on a failing readiness', async () => {
+    const lifecycle = new Lifecycle();
+    lifecycle.markReady();
+    const app = Fastify();
+    await app.register(healthPlugin, {
+      lifecycle,
+      cacheMs: 2_000,
+      checks: { api: () => false },
+      probes: { '/health/db': () => true },
+      statusCodes: { fail: 500 },
+      body: ({ probe, report }) => ({ probe, ok: report.status !== 'fail' }),
+    });
+    const db = await app.inject({ url: '/health/db' });
+    expect(db.statusCode).toBe(200);
+    expect(db.json()).toEqual({ probe: '/health/db', ok: true });
+    const ready = await app.inject({ url: '/health/ready' });
+    expect(ready.statusCode).toBe(500);
+    expect(ready.headers['retry-after']).toBe('2');
+    expect(ready.json()).toEqual({ probe: 'readiness', ok: false });
+    await app.close();
+  });
 });

@@ -82,6 +82,30 @@ describe('named probes (probes option)', () => {
   });
 });
 
+describe('the new options are strict', () => {
+  it.each([
+    [{ probe: {} }, 'probe', 'probes'],
+    [{ statusCode: {} }, 'statusCode', 'statusCodes'],
+    [{ onCheckChanged: () => {} }, 'onCheckChanged', 'onCheckChange'],
+    [{ onFailureDuringShutdwn: () => {} }, 'onFailureDuringShutdwn', 'onFailureDuringShutdown'],
+  ])('refuses %o with the option meant', (options, given, meant) => {
+    expect(refusal(options)).toMatchObject({
+      code: 'LBKIT_HEALTH_OPTION_UNKNOWN',
+      message: expect.stringContaining(`unknown option "${given}" — did you mean "${meant}"?`),
+    });
+  });
+
+  it.each([
+    [{ body: 'json' }],
+    [{ onCheckChange: true }],
+    [{ onFailureDuringShutdown: {} }],
+    [{ statusCodes: { pass: 503 } }],
+    [{ statusCodes: { warn: 199.5 } }],
+  ])('refuses %o with LBKIT_HEALTH_OPTION_INVALID', (options) => {
+    expect(refusal(options).code).toBe('LBKIT_HEALTH_OPTION_INVALID');
+  });
+});
+
 describe('statusCodes', () => {
   it('answers the configured status per overall status', async () => {
     let up = true;
