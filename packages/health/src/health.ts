@@ -1,32 +1,22 @@
 // createHealth(): the startup, readiness, liveness and named probes of one instance, as a node:http handler.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { LbkitError, type Lifecycle, type LifecycleState } from '@lbkit/core';
+import { LbkitError, type Lifecycle } from '@lbkit/core';
 import { brand } from '@lbkit/core/internal';
 import { CheckRunner, type ResolvedCheck } from './check-runner.js';
 import type { DetailAccess } from './detail-access.js';
 import { resolveHealthOptions } from './options.js';
-import {
-  build,
-  detailed as detailedAnswer,
-  HEALTH_CONTENT_TYPE,
-  METHOD_NOT_ALLOWED,
-  type SharedAnswers,
-  type StatusCodes,
-  shaped,
-  sharedAnswers,
-} from './responses.js';
+import { ProbeAnswers } from './probe-answers.js';
+import { METHOD_NOT_ALLOWED } from './responses.js';
 import type {
   CheckReport,
   CheckRunResult,
   Health,
-  HealthBodyContext,
   HealthOptions,
   HealthReport,
   HealthResponse,
   HealthStatus,
   ProbeName,
-  ShutdownFailureEvent,
 } from './types.js';
 
 /**
@@ -58,11 +48,7 @@ class HealthProbes implements Health {
   readonly #named: ReadonlyMap<string, readonly CheckRunner[]>;
   readonly #every: readonly CheckRunner[];
   readonly #poller: NodeJS.Timeout | undefined;
-  readonly #codes: StatusCodes;
-  readonly #answers: SharedAnswers;
-  readonly #retryS: number;
-  readonly #body: ((context: HealthBodyContext) => unknown) | undefined;
-  readonly #onFailureDuringShutdown: ((event: ShutdownFailureEvent) => void) | undefined;
+  readonly #answers: ProbeAnswers;
   /** Startup succeeds once and stays succeeded: the orchestrator stops asking after the first success. */
   #started = false;
   #closed = false;
@@ -80,11 +66,7 @@ class HealthProbes implements Health {
     this.#startup = this.#all.filter((r) => r.startup);
     this.#named = new Map([...resolved.probes].map(([path, checks]) => [path, checks.map(runner)]));
     this.#every = [...this.#all, ...[...this.#named.values()].flat()];
-    this.#codes = resolved.statusCodes;
-    this.#answers = sharedAnswers(resolved.statusCodes, resolved.retryMs);
-    this.#retryS = Math.ceil(resolved.retryMs / 1000);
-    this.#body = resolved.body;
-    this.#onFailureDuringShutdown = resolved.onFailureDuringShutdown;
+    this.#answers = new ProbeAnswers(resolved);
     if (resolved.intervalMs !== undefined && this.#every.length > 0) {
       this.#poll();
       this.#poller = setInterval(() => this.#poll(), resolved.intervalMs);
@@ -117,13 +99,18 @@ class HealthProbes implements Health {
   }
 
   answer(probe: ProbeName, req: IncomingMessage): HealthResponse | Promise<HealthResponse> {
-    const failed = () => this.#finish(probe, req, { status: 'fail' }, false);
+    const answers = this.#answers;
+    const failed = () => answers.finish(probe, req, { status: 'fail' }, false, this.#closed);
     if (this.#allowsDetails(req)) {
-      return this.report(probe).then((report) => this.#finish(probe, req, report, true), failed);
+      return this.report(probe).then(
+        (report) => answers.finish(probe, req, report, true, this.#closed),
+        failed,
+      );
     }
     const status = this.#status(probe);
-    if (typeof status !== 'string') return status.then((s) => this.#terse(probe, req, s), failed);
-    return this.#terse(probe, req, status);
+    if (typeof status !== 'string')
+      return status.then((s) => answers.terse(probe, req, s, this.#closed), failed);
+    return answers.terse(probe, req, status, this.#closed);
   }
 
   async report(probe: ProbeName, options: { detailed?: boolean } = {}): Promise<HealthReport> {
@@ -214,57 +201,6 @@ class HealthProbes implements Health {
   #latchStartup(status: HealthStatus): HealthStatus {
     if (status !== 'fail' && !this.#closed) this.#started = true;
     return status;
-  }
-
-  /** The public answer: shared and frozen for pass and warn unless a body hook shapes it. */
-  #terse(probe: ProbeName, req: IncomingMessage, status: HealthStatus): HealthResponse {
-    if (status !== 'fail' && this.#body === undefined) return this.#answers.terse[status];
-    return this.#finish(probe, req, { status }, false);
-  }
-
-  #finish(probe: ProbeName, req: IncomingMessage, report: HealthReport, detailed: boolean): HealthResponse {
-    const { status } = report;
-    let retryAfterS: number | undefined;
-    if (status === 'fail') {
-      const state = this.lifecycle.state;
-      if (state === 'draining' || state === 'stopped') this.#tellShutdownFailure(probe, state, req);
-      if (probe === 'readiness') retryAfterS = this.#retryAfter(state);
-    }
-    if (this.#body) {
-      try {
-        return shaped(this.#codes, status, this.#body({ probe, report, detailed, req }), retryAfterS);
-      } catch {
-        // The standard body below: a broken hook must not turn a probe answer into a 500.
-      }
-    }
-    if (detailed) return detailedAnswer(this.#codes, report, retryAfterS);
-    if (status !== 'fail' || retryAfterS === undefined) return this.#answers.terse[status];
-    if (retryAfterS === this.#retryS && this.lifecycle.state === 'ready') return this.#answers.checksFailing;
-    return build(this.#codes.fail, 'fail', this.#answers.terse.fail.body, HEALTH_CONTENT_TYPE, retryAfterS);
-  }
-
-  /**
-   * Seconds until a failing readiness may answer otherwise: the time left of the drain while
-   * draining (when the shutdown said when it ends), the cache period while checks fail.
-   */
-  #retryAfter(state: LifecycleState): number | undefined {
-    if (this.#closed) return undefined;
-    if (state === 'ready') return this.#retryS;
-    if (state !== 'draining') return undefined;
-    // A Lifecycle from an older copy of @lbkit/core has no holds.
-    const endsAt = (this.lifecycle as Partial<Pick<Lifecycle, 'holds'>>).holds?.endsAt;
-    return endsAt === undefined ? undefined : Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
-  }
-
-  #tellShutdownFailure(probe: ProbeName, state: 'draining' | 'stopped', req: IncomingMessage): void {
-    const hook = this.#onFailureDuringShutdown;
-    if (!hook) return;
-    try {
-      const returned: unknown = hook({ probe, state, req });
-      if (returned instanceof Promise) returned.catch(() => {});
-    } catch {
-      // A hook is told, never in charge: the 503 goes out whatever it does.
-    }
   }
 
   #poll(): void {

@@ -1,10 +1,11 @@
 // Resolves HealthOptions once, at startup: defaults, validation, routes and the detail access rule.
 import type { IncomingMessage } from 'node:http';
-import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
+import { defaultLifecycle, type Lifecycle } from '@lbkit/core';
 import { OptionReader, show } from '@lbkit/core/internal';
 import type { ResolvedCheck } from './check-runner.js';
 import { compileDetailAccess, type DetailAccess } from './detail-access.js';
 import { resolveChecks } from './resolve-checks.js';
+import { checkPath, resolveProbes } from './resolve-probes.js';
 import type {
   CheckChange,
   HealthBodyContext,
@@ -106,7 +107,7 @@ export function resolveHealthOptions(options: unknown): ResolvedHealthOptions {
   const seen = new Set<string>();
   const checks = resolveChecks(OWNER, reader.get('checks'), { timeoutMs, cacheMs }, 'checks', seen);
   const routes = resolveRoutes(reader.nested<HealthPaths>('paths', PATH_KEYS));
-  const probes = resolveProbes(reader, routes, { timeoutMs, cacheMs }, seen);
+  const probes = resolveProbes(OWNER, reader, routes, { timeoutMs, cacheMs }, seen);
   return {
     lifecycle: resolveLifecycle(reader),
     checks,
@@ -152,80 +153,6 @@ function resolveRoutes(paths: OptionReader<HealthPaths>): Map<string, ProbeName>
     routes.set(checkPath(paths, key, path, routes), PATH_PROBES[key]);
   }
   return routes;
-}
-
-/** `path` when it is a probe path no other probe uses; throws LBKIT_HEALTH_PATH_INVALID otherwise. */
-function checkPath(reader: OptionReader<object>, key: string, path: unknown, routes: Map<string, ProbeName>) {
-  if (
-    typeof path !== 'string' ||
-    !/^\/[\x21-\x7e]{0,255}$/.test(path) ||
-    path.includes('?') ||
-    path.includes('#')
-  ) {
-    throw reader.invalid(
-      `${reader.name(key)} must be a path such as /health/ready, got ${show(path)}`,
-      'Start with /, no spaces, query or fragment; or pass false to disable the route.',
-      'LBKIT_HEALTH_PATH_INVALID',
-    );
-  }
-  if (routes.has(path)) {
-    throw reader.invalid(
-      `${reader.name(key)} repeats ${path}, already used by another probe`,
-      'Give every probe its own path, or pass false to disable one.',
-      'LBKIT_HEALTH_PATH_INVALID',
-    );
-  }
-  return path as `/${string}`;
-}
-
-function resolveProbes(
-  reader: Reader,
-  routes: Map<string, ProbeName>,
-  defaults: { timeoutMs: number; cacheMs: number },
-  seen: Set<string>,
-): ReadonlyMap<`/${string}`, readonly ResolvedCheck[]> {
-  const probes = new Map<`/${string}`, readonly ResolvedCheck[]>();
-  const given: unknown = reader.get('probes');
-  if (given === undefined) return probes;
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-    throw reader.invalid(
-      `probes must be a record of path → checks, got ${show(given)}`,
-      "Pass for example probes: { '/health/db': [postgresCheck(pool)] }.",
-    );
-  }
-  for (const [path, input] of Object.entries(given)) {
-    const checked = checkPath(reader, `probes.${path}`, path, routes);
-    const label = `probes.${path}`;
-    const list: unknown = typeof input === 'function' ? [input] : input;
-    if (!Array.isArray(list)) {
-      throw new LbkitError(
-        'LBKIT_HEALTH_CHECK_INVALID',
-        `${label} must be a check function or an array of checks, got ${show(input)}`,
-        {
-          hint: "Pass for example probes: { '/health/db': [postgresCheck(pool)] } or { '/health/db': async () => true }.",
-        },
-      );
-    }
-    // A lone function is named after the path unless it has a usable name of its own: an arrow
-    // function in `{ '/db': async () => … }` is named "/db" by the language, not a check name.
-    const named =
-      typeof input === 'function' && !/^[A-Za-z0-9._-]{1,64}$/.test(input.name)
-        ? [{ name: probeCheckName(path), check: input }]
-        : list;
-    probes.set(checked, resolveChecks(OWNER, named, defaults, label, seen));
-    routes.set(checked, checked);
-  }
-  return probes;
-}
-
-/** `/health/db` → `health.db`: a check name from a path, for an anonymous function. */
-function probeCheckName(path: string): string {
-  return (
-    path
-      .replace(/^\/+|\/+$/g, '')
-      .replace(/[^A-Za-z0-9._-]+/g, '.')
-      .slice(0, 64) || 'probe'
-  );
 }
 
 function resolveStatusCodes(codes: OptionReader<HealthStatusCodes>): Readonly<Record<HealthStatus, number>> {
