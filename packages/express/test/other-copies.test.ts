@@ -17,7 +17,8 @@ function secondCopy<M>(path: string): Promise<M> {
 const health = () => secondCopy<typeof import('../../health/src/health.js')>('../../health/src/health.js');
 const shedding = () =>
   secondCopy<typeof import('../../shedding/src/load-shedder.js')>('../../shedding/src/load-shedder.js');
-const metrics = () => secondCopy<typeof import('../../metrics/src/metrics.js')>('../../metrics/src/metrics.js');
+const metrics = () =>
+  secondCopy<typeof import('../../metrics/src/metrics.js')>('../../metrics/src/metrics.js');
 const orca = () =>
   secondCopy<typeof import('../../balancer-feedback/src/orca.js')>('../../balancer-feedback/src/orca.js');
 const resolver = () =>
