@@ -1,5 +1,6 @@
 // Runs cleanup hooks one at a time in reverse registration order, each bounded by its own timeout.
 import { performance } from 'node:perf_hooks';
+import { withTimeout } from '@lbkit/core/internal';
 import type { CleanupHook } from './types.js';
 
 /** How one hook ended. */
@@ -23,21 +24,20 @@ export async function runHook(
   const started = performance.now();
   const timeoutMs = hook.timeoutMs ?? defaultTimeoutMs;
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort(new Error(`cleanup hook ${hook.name} timed out after ${timeoutMs} ms`));
-      resolve('timeout');
-    }, timeoutMs);
-    if (!ref) timer.unref();
-  });
   try {
     const ran = Promise.resolve().then(() => hook.run({ signal: controller.signal, reason }));
-    const first = await Promise.race([ran.then(() => 'ok' as const), timedOut]);
-    return { name: hook.name, outcome: first, durationMs: performance.now() - started };
+    const outcome = await withTimeout(
+      ran.then(() => 'ok' as const),
+      timeoutMs,
+      'timeout' as const,
+      {
+        ref,
+        onTimeout: () =>
+          controller.abort(new Error(`cleanup hook ${hook.name} timed out after ${timeoutMs} ms`)),
+      },
+    );
+    return { name: hook.name, outcome, durationMs: performance.now() - started };
   } catch (error) {
     return { name: hook.name, outcome: 'error', error, durationMs: performance.now() - started };
-  } finally {
-    clearTimeout(timer);
   }
 }

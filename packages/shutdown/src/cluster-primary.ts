@@ -3,8 +3,9 @@ import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { LbkitError } from '@lbkit/core';
+import { withTimeout } from '@lbkit/core/internal';
 import { type ResolvedPrimaryOptions, resolvePrimaryOptions } from './cluster-options.js';
-import { drainWorker, within } from './drain-worker.js';
+import { drainWorker } from './drain-worker.js';
 import { READY_MESSAGE } from './process-manager.js';
 import { type ResolvedBackoff, respawnDelay } from './respawn-backoff.js';
 import type {
@@ -114,7 +115,7 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
       if (this.#stopping) return this.#reloaded({ ok: false, replaced, error: 'the primary is stopping' });
       const old = [...this.#live].filter((entry) => entry.slot === slot && !entry.planned);
       const fresh = this.#fork(slot);
-      const ready = await within(fresh.readyOrExit, this.#readyTimeoutMs, false);
+      const ready = await withTimeout(fresh.readyOrExit, this.#readyTimeoutMs, false, { ref: true });
       if (!ready) {
         // Keep serving with the old worker: a replacement that cannot start must not take its place.
         fresh.planned = true;

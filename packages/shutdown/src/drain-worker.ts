@@ -1,21 +1,7 @@
 // Draining one node:cluster worker: the shutdown message, a bounded wait for its exit, SIGKILL past the bound.
 import type { Worker } from 'node:cluster';
+import { withTimeout } from '@lbkit/core/internal';
 import { SHUTDOWN_MESSAGE } from './process-manager.js';
-
-/** `promise`'s value, or `fallback` once `ms` have passed; the timer is cleared either way. */
-export async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<F>((resolve) => {
-        timer = setTimeout(() => resolve(fallback), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Asks a cluster worker to drain, with the `shutdown` IPC message that `gracefulShutdown()` honours
@@ -31,10 +17,12 @@ export async function drainWorker(
 ): Promise<boolean> {
   if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
   else worker.process.kill('SIGTERM');
-  const inTime = await within(
+  // Referenced: the primary waits for its workers on purpose, with nothing else keeping it alive.
+  const inTime = await withTimeout(
     exited.then(() => true),
     timeoutMs,
     false,
+    { ref: true },
   );
   if (!inTime) {
     worker.process.kill('SIGKILL');
