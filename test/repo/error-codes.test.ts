@@ -18,6 +18,8 @@ const PACKAGE_CODE: Record<string, string> = {
   'balancer-feedback': 'FEEDBACK',
   express: 'EXPRESS',
   fastify: 'FASTIFY',
+  profiles: 'PROFILES',
+  doctor: 'DOCTOR',
 };
 
 function sources(dir: string): string[] {

@@ -16,7 +16,9 @@ export type PackageCode =
   | 'METRICS'
   | 'FEEDBACK'
   | 'EXPRESS'
-  | 'FASTIFY';
+  | 'FASTIFY'
+  | 'PROFILES'
+  | 'DOCTOR';
 
 /** setTimeout's largest delay; a longer one fires at once in Node. */
 export const MAX_TIMER_MS = 2_147_483_647;
