@@ -1,6 +1,6 @@
 // Reads the instance's load: lifecycle state, work in flight and queued, against a concurrency limit.
-import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
-import { OptionReader, show } from '@lbkit/core/internal';
+import { LbkitError } from '@lbkit/core';
+import { lifecycleOption, OptionReader, show } from '@lbkit/core/internal';
 import type { LoadOptions, LoadReading, ShedderLoad } from './types.js';
 
 /** Option names of {@link LoadOptions}, shared by every factory of this package. */
@@ -18,7 +18,7 @@ export function createLoadGauge(options: LoadOptions = {}): () => LoadReading {
 
 /** The load reader from the load options of `reader` (a factory's reader that knows {@link LOAD_OPTIONS}). */
 export function readLoad(reader: OptionReader<LoadOptions>): () => LoadReading {
-  const lifecycle = readLifecycle(reader);
+  const lifecycle = lifecycleOption(reader);
   const shedder: unknown = reader.get('shedder');
   const concurrencyLimit: unknown = reader.get('concurrencyLimit');
   if (shedder !== undefined && concurrencyLimit !== undefined) {
@@ -52,18 +52,6 @@ export function readLoad(reader: OptionReader<LoadOptions>): () => LoadReading {
     );
   }
   return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, fixed);
-}
-
-function readLifecycle(reader: OptionReader<LoadOptions>): Lifecycle {
-  const lifecycle: unknown = reader.get('lifecycle') ?? defaultLifecycle();
-  const l = lifecycle as Partial<Lifecycle> | null;
-  if (typeof l !== 'object' || l === null || typeof l.state !== 'string' || typeof l.inFlight !== 'object') {
-    throw reader.invalid(
-      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(lifecycle)}`,
-      'Pass lifecycle: new Lifecycle() (or leave it out to use defaultLifecycle()).',
-    );
-  }
-  return lifecycle as Lifecycle;
 }
 
 function reading(

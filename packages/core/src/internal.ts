@@ -1,5 +1,6 @@
 // Internal entry of @lbkit/core (`@lbkit/core/internal`): mechanisms lbkit's own packages share. Not a public API.
 export { type Brand, brand } from './brand.js';
+export { lifecycleOption } from './lifecycle-option.js';
 export {
   answerUncalledFactory,
   closestName,

@@ -1,7 +1,7 @@
 // Resolves HealthOptions once, at startup: defaults, validation, routes and the detail access rule.
 import type { IncomingMessage } from 'node:http';
-import { defaultLifecycle, type Lifecycle } from '@lbkit/core';
-import { OptionReader, show } from '@lbkit/core/internal';
+import type { Lifecycle } from '@lbkit/core';
+import { lifecycleOption, OptionReader, show } from '@lbkit/core/internal';
 import type { ResolvedCheck } from './check-runner.js';
 import { compileDetailAccess, type DetailAccess } from './detail-access.js';
 import { resolveChecks } from './resolve-checks.js';
@@ -109,7 +109,7 @@ export function resolveHealthOptions(options: unknown): ResolvedHealthOptions {
   const routes = resolveRoutes(reader.nested<HealthPaths>('paths', PATH_KEYS));
   const probes = resolveProbes(OWNER, reader, routes, { timeoutMs, cacheMs }, seen);
   return {
-    lifecycle: resolveLifecycle(reader),
+    lifecycle: lifecycleOption(reader),
     checks,
     probes,
     intervalMs,
@@ -128,21 +128,6 @@ export function resolveHealthOptions(options: unknown): ResolvedHealthOptions {
     }),
     about,
   };
-}
-
-function resolveLifecycle(reader: Reader): Lifecycle {
-  const lifecycle: unknown = reader.get('lifecycle') ?? defaultLifecycle();
-  if (
-    typeof lifecycle !== 'object' ||
-    lifecycle === null ||
-    typeof (lifecycle as Lifecycle).state !== 'string'
-  ) {
-    throw reader.invalid(
-      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(lifecycle)}`,
-      'Pass lifecycle: new Lifecycle() (or leave it out to use defaultLifecycle()).',
-    );
-  }
-  return lifecycle as Lifecycle;
 }
 
 function resolveRoutes(paths: OptionReader<HealthPaths>): Map<string, ProbeName> {

@@ -1,7 +1,7 @@
 // createMetrics(): lbkit's Prometheus metrics in a prom-client registry, and a scrape handler for node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
-import { brand, OptionReader, show } from '@lbkit/core/internal';
+import { LbkitError } from '@lbkit/core';
+import { brand, lifecycleOption, OptionReader, show } from '@lbkit/core/internal';
 import { healthMetrics } from './health-metrics.js';
 import { lifecycleMetrics } from './lifecycle-metrics.js';
 import { MetricSet } from './metric-set.js';
@@ -47,7 +47,7 @@ export function createMetrics<R extends PromRegistry = PromRegistry>(
   const reader = new OptionReader<MetricsOptions<R>>('METRICS', 'createMetrics()', options, OPTIONS);
   const prefix = readPrefix(reader);
   const buckets = readBuckets(reader);
-  const lifecycle = readLifecycle(reader);
+  const lifecycle = lifecycleOption(reader);
   const given = readRegistry(reader);
   const initial = readSources(reader);
   const client = promClient();
@@ -159,18 +159,6 @@ function readBuckets(reader: OptionReader<MetricsOptions<PromRegistry>>): readon
     );
   }
   return buckets;
-}
-
-function readLifecycle(reader: OptionReader<MetricsOptions<PromRegistry>>): Lifecycle {
-  const lifecycle: unknown = reader.get('lifecycle') ?? defaultLifecycle();
-  const l = lifecycle as Partial<Lifecycle> | null;
-  if (typeof l !== 'object' || l === null || typeof l.state !== 'string' || typeof l.inFlight !== 'object') {
-    throw reader.invalid(
-      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(lifecycle)}`,
-      'Pass lifecycle: new Lifecycle() (or leave it out to use defaultLifecycle()).',
-    );
-  }
-  return lifecycle as Lifecycle;
 }
 
 function readRegistry<R extends PromRegistry>(reader: OptionReader<MetricsOptions<R>>): R | undefined {

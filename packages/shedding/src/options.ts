@@ -1,8 +1,8 @@
 // Validates LoadSheddingOptions once, at construction, and fills in every default.
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { defaultLifecycle, type Lifecycle } from '@lbkit/core';
-import { MAX_TIMER_MS, OptionReader, show } from '@lbkit/core/internal';
+import type { Lifecycle } from '@lbkit/core';
+import { lifecycleOption, MAX_TIMER_MS, OptionReader, show } from '@lbkit/core/internal';
 import { QUEUE_DEFAULTS, type QueueSettings } from './admission-queue.js';
 import { type BackstopSettings, DEFAULT_HYSTERESIS, type Edge } from './backstops.js';
 import { ADAPTIVE_DEFAULTS, type AdaptiveLimitSettings } from './concurrency-limit.js';
@@ -83,14 +83,7 @@ const HINT = 'See the options table in the @lbkit/shedding README.';
  */
 export function resolveOptions(options: LoadSheddingOptions | undefined): ResolvedOptions {
   const o = new OptionReader<LoadSheddingOptions>('SHEDDING', 'loadShedding()', options, KNOWN);
-  const lifecycle = o.get('lifecycle') ?? defaultLifecycle();
-  // Shape, not instanceof: two copies of @lbkit/core in one install must still work together.
-  if (typeof lifecycle?.state !== 'string' || typeof lifecycle.inFlight?.track !== 'function') {
-    throw o.invalid(
-      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(lifecycle)}`,
-      'Pass the lifecycle your health and shutdown use, or leave it out.',
-    );
-  }
+  const lifecycle = lifecycleOption(o);
   return {
     lifecycle,
     limit: resolveLimit(o),

@@ -1,8 +1,8 @@
 // Validates gracefulShutdown() options once, at startup, into the form the shutdown sequence reads.
 import { Server as NetServer } from 'node:net';
 import { constants } from 'node:os';
-import { defaultLifecycle, LbkitError, type Lifecycle } from '@lbkit/core';
-import { MAX_TIMER_MS, OptionReader, show } from '@lbkit/core/internal';
+import { LbkitError, type Lifecycle } from '@lbkit/core';
+import { lifecycleOption, MAX_TIMER_MS, OptionReader, show } from '@lbkit/core/internal';
 import type {
   CleanupHook,
   GracefulShutdownOptions,
@@ -187,26 +187,6 @@ export function checkServers(value: unknown): ShutdownServer[] {
 function listOf(value: unknown): unknown[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? [...value] : [value];
-}
-
-function lifecycleOption(options: OptionReader<GracefulShutdownOptions>): Lifecycle {
-  const value: unknown = options.get('lifecycle');
-  if (value === undefined) return defaultLifecycle();
-  // By shape, not instanceof: two copies of @lbkit/core in one install must still work together.
-  const lifecycle = value as Partial<Record<keyof Lifecycle, unknown>> | null;
-  if (
-    typeof lifecycle !== 'object' ||
-    lifecycle === null ||
-    typeof lifecycle.beginDrain !== 'function' ||
-    typeof lifecycle.markStopped !== 'function' ||
-    typeof lifecycle.inFlight !== 'object'
-  ) {
-    throw options.invalid(
-      `lifecycle must be a Lifecycle from @lbkit/core, got ${show(value)}`,
-      'Pass new Lifecycle() (or leave it out to use defaultLifecycle()).',
-    );
-  }
-  return value as Lifecycle;
 }
 
 function webSocketsOption(options: OptionReader<GracefulShutdownOptions>): WebSocketServerLike[] {
