@@ -19,14 +19,14 @@ import { type ResolvedOptions, resolveOptions } from './options.js';
 import { attachRecord, emptyRecord, findRecord, type ReadRecord } from './read-record.js';
 import { asPairs, classifyFailure, RedisCommands } from './redis-commands.js';
 import {
-  DELTA_SET_MAX_ARGS,
-  deltaSetScript,
-  destroyScript,
-  type LuaScript,
-  readScript,
-  touchScript,
-  writeScript,
-} from './scripts.js';
+  destroyCall,
+  readAndTouchCall,
+  type ScriptCall,
+  touchCall,
+  type WriteOutcome,
+  writeCall,
+} from './script-calls.js';
+import { reviveAfterDetectorEnd } from './sentinel-client.js';
 import { type DecodeContext, type Decoded, decodeLegacy, decodeSession } from './session-codec.js';
 import { TouchSchedule, touchDueAt } from './touch-schedule.js';
 import type {
@@ -38,7 +38,7 @@ import type {
   StoredSession,
 } from './types.js';
 import { ValueCodec } from './value-codec.js';
-import { applyPlan, type PlanContext, planWrite, type WritePlan } from './write-plan.js';
+import { applyPlan, type PlanContext, planWrite } from './write-plan.js';
 
 /** Calls `callback` (if any) with the outcome; the promise then never rejects, so nothing goes unhandled. */
 function settle<T>(promise: Promise<T>, callback: SessionCallback<T> | undefined): Promise<T> {
@@ -125,10 +125,12 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     client.on('ready', onReady);
     client.on('close', onClosed);
     client.on('end', onClosed);
+    const stopReviving = reviveAfterDetectorEnd(client);
     this.#detach = () => {
       client.off('ready', onReady);
       client.off('close', onClosed);
       client.off('end', onClosed);
+      stopReviving();
     };
   }
 
@@ -292,7 +294,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     let reply: string[];
     try {
       reply = touching
-        ? ((await this.#commands.script(readScript, [key], ['1', now, options.maxLifetimeMs])) as string[])
+        ? await this.#call(readAndTouchCall(key, now, options.maxLifetimeMs))
         : asPairs(await this.#commands.hashPairs(key));
     } catch (error) {
       return this.#readFailed(error);
@@ -394,90 +396,77 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       // Nothing but the expiry moved (a rolling save of an unmodified session): that is a touch.
       return this.#touchWith(id, record, cookie, expiry, now);
     }
-    let reply: string[];
+    let outcome: WriteOutcome;
     try {
-      reply = await this.#write(id, plan, expiry, now);
+      outcome = await this.#call(
+        writeCall(this.#keys.session(id), this.#keys.tombstone(id), plan, expiry, now, options),
+      );
     } catch (error) {
       return this.#writeFailed(id, error);
     }
-    const status = reply[0];
-    if (status === 'ok') {
-      const wasLegacy = record?.legacy === true;
-      record ??= emptyRecord(id);
-      applyPlan(record, plan, now);
-      attachRecord(session, record);
-      this.#remember(record);
-      if (wasLegacy) await this.#dropLegacy(id);
-      return;
+    switch (outcome.status) {
+      case 'ok': {
+        const wasLegacy = record?.legacy === true;
+        record ??= emptyRecord(id);
+        applyPlan(record, plan, now);
+        attachRecord(session, record);
+        this.#remember(record);
+        if (wasLegacy) await this.#dropLegacy(id);
+        return;
+      }
+      case 'lost':
+        // No tombstone and not due to expire: Redis lost it (a failover before it was replicated).
+        if (record && !expiredBy(record, options.maxLifetimeMs, now)) throw this.#lost();
+        this.emit('dropped', { id, reason: 'expired' });
+        return;
+      case 'gone':
+      case 'expired':
+        this.emit('dropped', { id, reason: outcome.status === 'gone' ? 'destroyed' : 'expired' });
+        return;
+      case 'conflict': {
+        const { keys } = outcome;
+        const conflict = new SessionStoreError(
+          'LBKIT_SESSION_WRITE_CONFLICT',
+          keys.length > 0
+            ? `another request changed ${keys.map((k) => JSON.stringify(k)).join(', ')} of this session since it was read; nothing was saved`
+            : 'the session exists but this request never read it; nothing was saved',
+          {
+            hint: 'Strict mode refuses to overwrite a concurrent change: reload the session and retry, or answer 409.',
+            keys,
+          },
+        );
+        this.#report(conflict);
+        throw conflict;
+      }
     }
-    if (status === 'lost' && record && !expiredBy(record, options.maxLifetimeMs, now)) {
-      // No tombstone and not due to expire: Redis lost it (a failover before it was replicated).
-      const lost = new SessionStoreError(
-        'LBKIT_SESSION_DATA_LOST',
-        'the session this request read is no longer in Redis and was not destroyed; nothing was saved',
-        {
-          hint: 'A Redis failover discarded writes the old master had not replicated; the user starts a new session. Set durability to confirm writes on replicas.',
-        },
-      );
-      this.#report(lost);
-      throw lost;
-    }
-    if (status === 'gone' || status === 'expired' || status === 'lost') {
-      this.emit('dropped', { id, reason: status === 'gone' ? 'destroyed' : 'expired' });
-      return;
-    }
-    const keys = reply.slice(1).map((field) => field.slice(1));
-    const conflict = new SessionStoreError(
-      'LBKIT_SESSION_WRITE_CONFLICT',
-      keys.length > 0
-        ? `another request changed ${keys.map((k) => JSON.stringify(k)).join(', ')} of this session since it was read; nothing was saved`
-        : 'the session exists but this request never read it; nothing was saved',
+  }
+
+  #lost(): SessionStoreError {
+    const lost = new SessionStoreError(
+      'LBKIT_SESSION_DATA_LOST',
+      'the session this request read is no longer in Redis and was not destroyed; nothing was saved',
       {
-        hint: 'Strict mode refuses to overwrite a concurrent change: reload the session and retry, or answer 409.',
-        keys,
+        hint: 'A Redis failover discarded writes the old master had not replicated; the user starts a new session. Set durability to confirm writes on replicas.',
       },
     );
-    this.#report(conflict);
-    throw conflict;
+    this.#report(lost);
+    return lost;
   }
 
   /**
-   * Sends a save: the short delta script when the plan only sets fields and nothing else applies,
-   * else the general write script. Answers in the general script's form.
+   * Runs a script call and decodes its reply. With `durability`, a call that writes is followed
+   * by WAIT, and a result saying it wrote with fewer confirmations than asked fails.
    */
-  async #write(id: string, plan: WritePlan, expiry: Expiry, now: number): Promise<string[]> {
-    const options = this.#options;
-    const keys = [this.#keys.session(id), this.#keys.tombstone(id)];
-    if (simpleDelta(plan, expiry, options)) {
-      const written = await this.#confirmed(deltaSetScript, keys, [expiry.pttl, ...plan.args.slice(3)], 1);
-      return [written === 1 ? 'ok' : written === 0 ? 'gone' : 'lost'];
-    }
-    return (await this.#confirmed(
-      writeScript,
-      keys,
-      [plan.mode, now, expiry.pttl, options.maxLifetimeMs, options.strict ? '1' : '0', ...plan.args],
-      'ok',
-    )) as string[];
-  }
-
-  /**
-   * Runs a script that writes; with `durability`, followed by WAIT, and a reply meaning "written"
-   * (`applied` is its value, or its first element) with fewer confirmations than asked fails.
-   */
-  async #confirmed(
-    script: LuaScript,
-    keys: readonly string[],
-    args: ReadonlyArray<string | number>,
-    applied: unknown,
-  ): Promise<unknown> {
+  async #call<T>(call: ScriptCall<T>): Promise<T> {
     const { durableReplicas: replicas, durableTimeoutMs: timeoutMs } = this.#options;
-    if (replicas === 0) return this.#commands.script(script, keys, args);
-    const { reply, confirmed } = await this.#commands.confirmedScript(script, keys, args, {
+    if (replicas === 0 || call.wrote === undefined)
+      return call.decode(await this.#commands.script(call.script, call.keys, call.args));
+    const { reply, confirmed } = await this.#commands.confirmedScript(call.script, call.keys, call.args, {
       replicas,
       timeoutMs,
     });
-    const wrote = Array.isArray(reply) ? reply[0] === applied : reply === applied;
-    if (wrote && confirmed < replicas) {
+    const result = call.decode(reply);
+    if (confirmed < replicas && call.wrote(result)) {
       throw new SessionStoreError(
         'LBKIT_SESSION_WRITE_UNREPLICATED',
         `${confirmed} of ${replicas} replicas confirmed the write within ${timeoutMs} ms`,
@@ -486,7 +475,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
         },
       );
     }
-    return reply;
+    return result;
   }
 
   async #touch(id: string, session: StoredSession): Promise<void> {
@@ -521,16 +510,15 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     const period = expiry.ttl !== '' ? Number(expiry.ttl) : (cookie.ma ?? expiry.pttl);
     if (record?.refreshedAt !== undefined && now - record.refreshedAt <= freshnessWindowMs(period)) return;
     const exp = cookie.exp === null ? '' : String(cookie.exp);
-    const args: Array<string | number> = [now, expiry.pttl, options.maxLifetimeMs];
-    if (exp !== '') args.push('exp', exp);
-    if (expiry.at !== '') args.push('at', expiry.at);
-    let touched: unknown;
+    let touched: boolean;
     try {
-      touched = await this.#commands.script(touchScript, [this.#keys.session(id)], args);
+      touched = await this.#call(
+        touchCall(this.#keys.session(id), now, expiry.pttl, options.maxLifetimeMs, exp, expiry.at),
+      );
     } catch (error) {
       return this.#writeFailed(id, error);
     }
-    if (record && touched === 1) {
+    if (record && touched) {
       record.refreshedAt = now;
       if (exp !== '') record.exp = exp;
       if (expiry.at !== '') record.at = expiry.at;
@@ -550,11 +538,8 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     this.#touches.forget(id);
     try {
       // Confirmed like a save: a tombstone lost in a failover would let the old session back.
-      await this.#confirmed(
-        destroyScript,
-        [this.#keys.session(id), this.#keys.tombstone(id)],
-        [this.#options.tombstoneTtlMs],
-        1,
+      await this.#call(
+        destroyCall(this.#keys.session(id), this.#keys.tombstone(id), this.#options.tombstoneTtlMs),
       );
     } catch (error) {
       throw classifyFailure(error);
@@ -613,24 +598,6 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     });
     return sessions;
   }
-}
-
-/**
- * True when a save can use deltaSetScript: a delta that only sets fields (plan.args starts with
- * the counts S, D, C), with an expiry, no strict checks and no lifetime cap to apply.
- */
-function simpleDelta(plan: WritePlan, expiry: Expiry, options: ResolvedOptions): boolean {
-  const sets = Number(plan.args[0]);
-  return (
-    plan.mode === 'delta' &&
-    !options.strict &&
-    options.maxLifetimeMs === 0 &&
-    expiry.pttl > 0 &&
-    plan.args[1] === '0' &&
-    plan.args[2] === '0' &&
-    sets > 0 &&
-    sets <= DELTA_SET_MAX_ARGS
-  );
 }
 
 /**

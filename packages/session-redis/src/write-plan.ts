@@ -2,6 +2,7 @@
 import { SessionStoreError } from './errors.js';
 import type { CookieParts, Expiry } from './expiry.js';
 import type { ReadRecord } from './read-record.js';
+import { writeFieldArgs } from './script-calls.js';
 import type { SessionSerializer, StoredSession } from './types.js';
 import type { ValueCodec } from './value-codec.js';
 
@@ -28,10 +29,7 @@ export interface WritePlan {
   readonly meta: { cookie: string; exp: string; ma: string; ttl: string; at: string };
   /** True when nothing but the cookie's expiry differs from the record (a touch would do). */
   readonly onlyExpiry: boolean;
-  /**
-   * The write script's ARGV after its five leading arguments: the counts S, D, C, then S
-   * field/value arguments, D fields to delete and C field/expected pairs (strict mode).
-   */
+  /** The field arguments of the write scripts (see writeFieldArgs in script-calls.ts). */
   readonly args: readonly string[];
 }
 
@@ -117,8 +115,7 @@ export function planWrite(
     ttl: expiry.ttl,
     at: expiry.at,
   };
-  // Built in the order the script hands them to HSET/HDEL: counts first (filled in at the end).
-  const sets: string[] = ['', '', ''];
+  const sets: string[] = [];
   const dels: string[] = [];
   const checks: string[] = [];
   const cookieChanged = metaArg(sets, dels, 'cookie', meta.cookie, base?.cookie);
@@ -136,17 +133,12 @@ export function planWrite(
       checks.push(field, read === undefined ? 'a' : `=${read}`);
     }
   }
-  sets[0] = String(sets.length - 3);
-  sets[1] = String(dels.length);
-  sets[2] = String(checks.length / 2);
-  for (const field of dels) sets.push(field);
-  for (const arg of checks) sets.push(arg);
   return {
     mode: base ? 'delta' : 'full',
     changes,
     meta,
     onlyExpiry: base !== undefined && changes.length === 0 && !cookieChanged && !maChanged && !ttlChanged,
-    args: sets,
+    args: writeFieldArgs(sets, dels, checks),
   };
 }
 
