@@ -5,12 +5,14 @@ import { LbkitError } from '@lbkit/core';
 import { brand, OptionReader } from '@lbkit/core/internal';
 import { agentReply } from './agent-reply.js';
 import { LOAD_OPTIONS, readLoad } from './load-gauge.js';
+import { readSlowStart, SLOW_START_OPTIONS } from './slow-start.js';
 import type { AgentCheck, AgentCheckOptions } from './types.js';
 
 const AGENT_CHECK = brand<AgentCheck>('agentCheck');
 
 const OPTIONS = [
   ...LOAD_OPTIONS,
+  ...SLOW_START_OPTIONS,
   'port',
   'host',
   'minWeightPercent',
@@ -60,8 +62,10 @@ export function createAgentCheck(options: AgentCheckOptions): AgentCheck {
   const socketTimeoutMs = reader.number('socketTimeoutMs', 2000, { min: 1, max: 60_000, integer: true });
   const maxConnections = reader.number('maxConnections', 64, { min: 1, max: 10_000, integer: true });
 
+  const weightFactor = readSlowStart(reader);
+
   const sockets = new Set<Socket>();
-  const reply = (): string => agentReply(read(), minWeight);
+  const reply = (): string => agentReply(read(), minWeight, weightFactor?.());
   const server = createServer({ allowHalfOpen: false }, function answerAgent(socket) {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

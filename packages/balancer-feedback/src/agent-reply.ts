@@ -10,8 +10,10 @@ import type { LoadReading } from './types.js';
  * - `draining` → `drain`: no new connections, persistent ones still routed while in-flight work ends;
  * - `stopped` → `maint #stopped`: nothing at all, and HAProxy stops health-checking a server that
  *   is going away. The next process on this address answers `up ready` and lifts it.
+ *
+ * `weightFactor` (0–1, the slow-start ramp) scales the weight before the minimum applies.
  */
-export function agentReply(load: LoadReading, minWeightPercent: number): string {
+export function agentReply(load: LoadReading, minWeightPercent: number, weightFactor = 1): string {
   switch (load.state) {
     case 'starting':
       return 'down #starting';
@@ -20,12 +22,15 @@ export function agentReply(load: LoadReading, minWeightPercent: number): string 
     case 'stopped':
       return 'maint #stopped';
     default:
-      return `up ready ${weightPercent(load.utilization, minWeightPercent)}%`;
+      return `up ready ${weightPercent(load.utilization, minWeightPercent, weightFactor)}%`;
   }
 }
 
-/** Headroom in whole percent, clamped to [min, 100]; NaN or negative load counts as idle. */
-export function weightPercent(utilization: number, minWeightPercent: number): number {
+/**
+ * Headroom times `weightFactor` in whole percent, clamped to [min, 100]; NaN or negative load counts
+ * as idle.
+ */
+export function weightPercent(utilization: number, minWeightPercent: number, weightFactor = 1): number {
   const headroom = utilization > 0 ? 1 - utilization : 1;
-  return Math.min(100, Math.max(minWeightPercent, Math.round(headroom * 100)));
+  return Math.min(100, Math.max(minWeightPercent, Math.round(headroom * weightFactor * 100)));
 }

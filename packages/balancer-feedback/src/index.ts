@@ -3,6 +3,7 @@ export { createAgentCheck, isAgentCheck } from './agent-check.js';
 export { agentReply, weightPercent } from './agent-reply.js';
 export { createLoadGauge } from './load-gauge.js';
 export { createLoadReport, formatOrcaText, isLoadReport, ORCA_HEADER } from './orca.js';
+export { slowStartFactor } from './slow-start.js';
 export type {
   AgentCheck,
   AgentCheckOptions,
@@ -13,4 +14,5 @@ export type {
   LoadReportOptions,
   OrcaReport,
   ShedderLoad,
+  SlowStartOptions,
 } from './types.js';

@@ -2,6 +2,7 @@
 import { brand, OptionReader } from '@lbkit/core/internal';
 import { LOAD_OPTIONS, readLoad } from './load-gauge.js';
 import { ProcessUsage } from './process-usage.js';
+import { readSlowStart, SLOW_START_OPTIONS } from './slow-start.js';
 import type { LoadReport, LoadReportOptions, OrcaReport } from './types.js';
 
 /** The response header Envoy's ORCA parser reads. */
@@ -12,6 +13,7 @@ const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 const OPTIONS = [
   ...LOAD_OPTIONS,
+  ...SLOW_START_OPTIONS,
   'processUsage',
   'sampleMs',
   'namedMetrics',
@@ -50,8 +52,9 @@ export function isLoadReport(value: unknown): value is LoadReport {
 /**
  * Creates the reporter. Named metrics always carry `in_flight`, `queued` and (when known)
  * `concurrency_limit`; `application_utilization` is load against the limit and appears only when a
- * limit is known. Options are validated here (`LBKIT_FEEDBACK_…` codes, unknown ones refused with
- * the closest known name).
+ * limit is known. With `slowStartMs`, `slow_start_weight` carries the ramp and
+ * `application_utilization` is divided by it. Options are validated here (`LBKIT_FEEDBACK_…` codes,
+ * unknown ones refused with the closest known name).
  */
 export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
   const reader = new OptionReader<LoadReportOptions>('FEEDBACK', 'createLoadReport()', options, OPTIONS);
@@ -60,15 +63,20 @@ export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
   const sampleMs = reader.milliseconds('sampleMs', 1000, 1);
   const extra = reader.function<() => Readonly<Record<string, number>>>('namedMetrics');
   const usage = processUsage ? new ProcessUsage(sampleMs) : undefined;
+  const weightFactor = readSlowStart(reader);
 
   const report = (): OrcaReport => {
     const load = read();
     const [cpu, mem] = usage?.read() ?? [undefined, undefined];
     const named: Record<string, number> = { in_flight: load.inFlight, queued: load.queued };
     if (load.limit !== undefined) named.concurrency_limit = load.limit;
+    // ORCA has no weight: balancers that weigh by rps / utilization (Envoy's client-side weighted
+    // round robin) see the ramp as utilization ÷ factor; others can read slow_start_weight.
+    const factor = weightFactor?.() ?? 1;
+    if (weightFactor) named.slow_start_weight = factor;
     if (extra) Object.assign(named, extra());
     return {
-      applicationUtilization: load.limit === undefined ? undefined : load.utilization,
+      applicationUtilization: load.limit === undefined ? undefined : load.utilization / factor,
       cpuUtilization: cpu,
       memUtilization: mem,
       namedMetrics: named,

@@ -59,8 +59,26 @@ export interface LoadReading {
   readonly utilization: number;
 }
 
+/**
+ * Slow start, app-side: for `slowStartMs` after the instance becomes ready, the weight it reports
+ * ramps from `slowStartFloor` to full, `floor + (1 − floor) × (t / window)^(1 / aggression)`, so a
+ * new instance (cold caches, JIT, pools) gets a growing share of new requests instead of a full
+ * share at once. Taken by `createAgentCheck()` and `createLoadReport()`.
+ */
+export interface SlowStartOptions {
+  /** The ramp's length in milliseconds from the moment the lifecycle becomes ready. Default 0: no ramp. */
+  readonly slowStartMs?: number;
+  /** The share of its weight the instance reports when it becomes ready (0.01–1). Default 0.1. */
+  readonly slowStartFloor?: number;
+  /**
+   * The ramp's shape, as Envoy's `slow_start_config.aggression` (0.1–10): 1 is linear, above 1
+   * climbs early and flattens, below 1 stays low and climbs late. Default 1.
+   */
+  readonly slowStartAggression?: number;
+}
+
 /** Options of `createAgentCheck()`. */
-export interface AgentCheckOptions extends LoadOptions {
+export interface AgentCheckOptions extends LoadOptions, SlowStartOptions {
   /** TCP port HAProxy's `agent-port` points to; 0 picks a free one. */
   readonly port: number;
   /**
@@ -120,7 +138,7 @@ export interface OrcaReport {
 }
 
 /** Options of `createLoadReport()`. */
-export interface LoadReportOptions extends LoadOptions {
+export interface LoadReportOptions extends LoadOptions, SlowStartOptions {
   /**
    * Add `cpu_utilization` and `mem_utilization` (process CPU over the CPUs available, RSS over the
    * memory available), sampled at most every `sampleMs`. Default true.

@@ -27,6 +27,13 @@ describe('agentReply', () => {
     expect(agentReply(reading({ utilization: 1 }), 1)).toBe('up ready 1%');
     expect(agentReply(reading({ utilization: 3.5 }), 5)).toBe('up ready 5%');
   });
+
+  it('scales the weight by the slow-start factor, down to the minimum weight', () => {
+    expect(agentReply(reading({ utilization: 0 }), 1, 0.25)).toBe('up ready 25%');
+    expect(agentReply(reading({ utilization: 0.5 }), 1, 0.5)).toBe('up ready 25%');
+    expect(agentReply(reading({ utilization: 0 }), 20, 0.1)).toBe('up ready 20%');
+    expect(agentReply(reading({ state: 'draining' }), 1, 0.1)).toBe('drain');
+  });
 });
 
 describe('weightPercent', () => {
