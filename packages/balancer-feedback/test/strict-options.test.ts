@@ -6,17 +6,7 @@ import { createAgentCheck, createLoadGauge, createLoadReport } from '@lbkit/bala
 import { isLbkitError, Lifecycle } from '@lbkit/core';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-
-/** The LbkitError `fn` throws (any other outcome fails the test). */
-function refusal(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (isLbkitError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an LbkitError, nothing was thrown');
-}
+import { refusal } from '../../../test/helpers/refusal.js';
 
 const lifecycle = new Lifecycle();
 

@@ -1,8 +1,9 @@
 // Named probe routes with their own checks, custom status codes, the body hook and Retry-After on a failing readiness.
 import { performance } from 'node:perf_hooks';
-import { isLbkitError, Lifecycle } from '@lbkit/core';
+import { type LbkitError, Lifecycle } from '@lbkit/core';
 import { createHealth, type HealthOptions } from '@lbkit/health';
 import { afterEach, describe, expect, it } from 'vitest';
+import { refusal } from '../../../test/helpers/refusal.js';
 import { fetchHealth } from './http-client.js';
 import { type Served, serve } from './serve.js';
 
@@ -19,14 +20,8 @@ async function start(options: HealthOptions = {}): Promise<{ url: string; lifecy
   return { url: served.url, lifecycle };
 }
 
-function refusal(options: Record<string, unknown>): { code: string; message: string } {
-  try {
-    createHealth({ lifecycle: new Lifecycle(), ...options } as HealthOptions);
-  } catch (error) {
-    if (isLbkitError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an LbkitError, nothing was thrown');
+function refused(options: Record<string, unknown>): LbkitError {
+  return refusal(() => createHealth({ lifecycle: new Lifecycle(), ...options } as HealthOptions));
 }
 
 describe('named probes (probes option)', () => {
@@ -72,12 +67,12 @@ describe('named probes (probes option)', () => {
   });
 
   it('refuses a path another probe uses, a bad path, a value that is no check, and a check name used twice', () => {
-    expect(refusal({ probes: { '/health/ready': () => true } }).code).toBe('LBKIT_HEALTH_PATH_INVALID');
-    expect(refusal({ probes: { 'health/db': () => true } }).code).toBe('LBKIT_HEALTH_PATH_INVALID');
-    expect(refusal({ probes: { '/db': 'SELECT 1' } }).code).toBe('LBKIT_HEALTH_CHECK_INVALID');
-    expect(refusal({ probes: [] }).code).toBe('LBKIT_HEALTH_OPTION_INVALID');
+    expect(refused({ probes: { '/health/ready': () => true } }).code).toBe('LBKIT_HEALTH_PATH_INVALID');
+    expect(refused({ probes: { 'health/db': () => true } }).code).toBe('LBKIT_HEALTH_PATH_INVALID');
+    expect(refused({ probes: { '/db': 'SELECT 1' } }).code).toBe('LBKIT_HEALTH_CHECK_INVALID');
+    expect(refused({ probes: [] }).code).toBe('LBKIT_HEALTH_OPTION_INVALID');
     expect(
-      refusal({ checks: { db: () => true }, probes: { '/db': [{ name: 'db', check: () => true }] } }).code,
+      refused({ checks: { db: () => true }, probes: { '/db': [{ name: 'db', check: () => true }] } }).code,
     ).toBe('LBKIT_HEALTH_CHECK_DUPLICATE');
   });
 });
@@ -89,7 +84,7 @@ describe('the new options are strict', () => {
     [{ onCheckChanged: () => {} }, 'onCheckChanged', 'onCheckChange'],
     [{ onFailureDuringShutdwn: () => {} }, 'onFailureDuringShutdwn', 'onFailureDuringShutdown'],
   ])('refuses %o with the option meant', (options, given, meant) => {
-    expect(refusal(options)).toMatchObject({
+    expect(refused(options)).toMatchObject({
       code: 'LBKIT_HEALTH_OPTION_UNKNOWN',
       message: expect.stringContaining(`unknown option "${given}" — did you mean "${meant}"?`),
     });
@@ -102,7 +97,7 @@ describe('the new options are strict', () => {
     [{ statusCodes: { pass: 503 } }],
     [{ statusCodes: { warn: 199.5 } }],
   ])('refuses %o with LBKIT_HEALTH_OPTION_INVALID', (options) => {
-    expect(refusal(options).code).toBe('LBKIT_HEALTH_OPTION_INVALID');
+    expect(refused(options).code).toBe('LBKIT_HEALTH_OPTION_INVALID');
   });
 });
 
@@ -120,11 +115,11 @@ describe('statusCodes', () => {
   });
 
   it('refuses a failing code a balancer would count as up, and an unknown key', () => {
-    expect(refusal({ statusCodes: { fail: 200 } })).toMatchObject({
+    expect(refused({ statusCodes: { fail: 200 } })).toMatchObject({
       code: 'LBKIT_HEALTH_OPTION_INVALID',
       message: expect.stringContaining('statusCodes.fail must be a whole number from 400 to 599'),
     });
-    expect(refusal({ statusCodes: { failed: 500 } })).toMatchObject({
+    expect(refused({ statusCodes: { failed: 500 } })).toMatchObject({
       code: 'LBKIT_HEALTH_OPTION_UNKNOWN',
       message: expect.stringContaining('did you mean "statusCodes.fail"'),
     });

@@ -16,18 +16,8 @@ import {
 } from '@lbkit/health';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { refusal } from '../../../test/helpers/refusal.js';
 import { fetchHealth } from './http-client.js';
-
-/** The LbkitError `fn` throws (any other outcome fails the test). */
-function refusal(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (isLbkitError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an LbkitError, nothing was thrown');
-}
 
 const lifecycle = new Lifecycle();
 const pass = (): boolean => true;

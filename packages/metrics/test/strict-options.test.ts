@@ -8,17 +8,7 @@ import { createMetrics, type MetricsOptions } from '@lbkit/metrics';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-
-/** The LbkitError `fn` throws (any other outcome fails the test). */
-function refusal(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (isLbkitError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an LbkitError, nothing was thrown');
-}
+import { refusal } from '../../../test/helpers/refusal.js';
 
 const lifecycle = new Lifecycle();
 const metrics = (options: Record<string, unknown>) => () =>
