@@ -1,9 +1,11 @@
 // Public entry of @lbkit/shutdown: re-exports only.
+export { checkShutdownBudget } from './budget.js';
 export { clusterPrimary } from './cluster-primary.js';
 export { drainWorker } from './drain-worker.js';
 export { gracefulShutdown, isShutdown } from './graceful-shutdown.js';
 export { READY_MESSAGE, SHUTDOWN_MESSAGE } from './process-manager.js';
 export type {
+  BudgetFinding,
   CleanupContext,
   CleanupHook,
   ClusterPrimary,
@@ -14,6 +16,8 @@ export type {
   ReloadResult,
   RespawnBackoff,
   Shutdown,
+  ShutdownBudget,
+  ShutdownBudgetInput,
   ShutdownErrorCode,
   ShutdownEvents,
   ShutdownLogger,

@@ -3,6 +3,7 @@ import { Server as NetServer } from 'node:net';
 import { constants } from 'node:os';
 import { LbkitError, type Lifecycle } from '@lbkit/core';
 import { lifecycleOption, MAX_TIMER_MS, OptionReader, show } from '@lbkit/core/internal';
+import { checkBudgetOption } from './budget.js';
 import type {
   CleanupHook,
   GracefulShutdownOptions,
@@ -54,6 +55,7 @@ const KNOWN = Object.keys({
   logger: true,
   onPhase: true,
   stopAccepting: true,
+  budget: true,
 } satisfies Record<keyof GracefulShutdownOptions, true>);
 const HOOK_KEYS = Object.keys({ name: true, run: true, timeoutMs: true } satisfies Record<
   keyof CleanupHook,
@@ -237,16 +239,22 @@ function uncaughtOption(options: OptionReader<GracefulShutdownOptions>): number 
 export function resolveOptions(given?: GracefulShutdownOptions): ResolvedOptions {
   const options = new OptionReader<GracefulShutdownOptions>('SHUTDOWN', 'gracefulShutdown()', given, KNOWN);
   const ipc = options.oneOf('ipc', [true, false, 'auto'], 'auto');
+  const drainDelayMs = duration(options, 'drainDelayMs', 0);
+  const drainTimeoutMs = duration(options, 'drainTimeoutMs', 10_000);
+  const hooks = listOf(options.get('hooks')).map((hook, i) =>
+    checkHook(hook, `hooks[${i}]`, 'gracefulShutdown()'),
+  );
+  const hookTimeoutMs = duration(options, 'hookTimeoutMs', 5000);
+  const hookTimeoutsMs = hooks.map((hook) => hook.timeoutMs ?? hookTimeoutMs);
+  checkBudgetOption(options, 'budget', { drainDelayMs, drainTimeoutMs, hookTimeoutsMs });
   return {
     lifecycle: lifecycleOption(options),
     signals: signalList(options, 'signals', ['SIGTERM', 'SIGINT']),
-    drainDelayMs: duration(options, 'drainDelayMs', 0),
-    drainTimeoutMs: duration(options, 'drainTimeoutMs', 10_000),
+    drainDelayMs,
+    drainTimeoutMs,
     keepAliveDuringDelay: options.boolean('keepAliveDuringDelay', false),
-    hooks: listOf(options.get('hooks')).map((hook, i) =>
-      checkHook(hook, `hooks[${i}]`, 'gracefulShutdown()'),
-    ),
-    hookTimeoutMs: duration(options, 'hookTimeoutMs', 5000),
+    hooks,
+    hookTimeoutMs,
     webSockets: webSocketsOption(options),
     closeUpgraded: closeUpgradedOption(options),
     exit: options.boolean('exit', true),

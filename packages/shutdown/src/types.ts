@@ -117,6 +117,53 @@ export interface GracefulShutdownOptions {
    * The Fastify plugin passes `() => fastify.close()` so that Fastify closes its server exactly once.
    */
   readonly stopAccepting?: () => unknown;
+  /**
+   * Checks at startup that `drainDelayMs + drainTimeoutMs +` the hooks' timeouts fit the platform's
+   * grace and that the delay covers what the balancer needs to notice; a misfit is a coded warning
+   * (an error with `strict`) naming the number to change. `@lbkit/profiles` fills it in. Default: no check.
+   */
+  readonly budget?: ShutdownBudget;
+}
+
+/**
+ * What the shutdown must fit: the platform's grace and the balancer's notice time. Every field is
+ * optional; a grace left out is read from `TERMINATION_GRACE_PERIOD_SECONDS` when that is set.
+ */
+export interface ShutdownBudget {
+  /** Time from the stop signal to the kill: terminationGracePeriodSeconds × 1000, PM2's `kill_timeout`, a deregistration delay. */
+  readonly graceMs?: number;
+  /** Where `graceMs` comes from, for the message (`terminationGracePeriodSeconds 30`). */
+  readonly graceSource?: string;
+  /** Time the balancer needs to stop sending new requests once readiness fails (health-check interval × threshold). */
+  readonly noticeMs?: number;
+  /** Where `noticeMs` comes from, for the message (`ALB health check 30 s × 2`). */
+  readonly noticeSource?: string;
+  /** Throw the first finding as an `LbkitError` instead of warning. Default false. */
+  readonly strict?: boolean;
+}
+
+/** What {@link checkShutdownBudget} checks: the shutdown's numbers and the budget they must fit. */
+export interface ShutdownBudgetInput {
+  /** As gracefulShutdown()'s option. Default 0. */
+  readonly drainDelayMs?: number;
+  /** As gracefulShutdown()'s option. Default 10000. */
+  readonly drainTimeoutMs?: number;
+  /** The timeout of each cleanup hook; they run one after the other. Default none. */
+  readonly hookTimeoutsMs?: number | readonly number[];
+  /** The grace and notice to fit. */
+  readonly budget?: ShutdownBudget;
+  /** Where `TERMINATION_GRACE_PERIOD_SECONDS` is read. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** One misfit of the shutdown budget, with the change that fixes it. */
+export interface BudgetFinding {
+  /** `LBKIT_SHUTDOWN_BUDGET_DELAY_SHORT` or `LBKIT_SHUTDOWN_BUDGET_OVER_GRACE`. */
+  readonly code: 'LBKIT_SHUTDOWN_BUDGET_DELAY_SHORT' | 'LBKIT_SHUTDOWN_BUDGET_OVER_GRACE';
+  /** What does not fit, with the numbers. */
+  readonly message: string;
+  /** The number to change (`drainDelayMs`, `drainTimeoutMs`, or the platform's `graceMs`) and its new value. */
+  readonly change: { readonly name: string; readonly from: number; readonly to: number };
 }
 
 /** The steps of a shutdown, in order. `hook` repeats once per cleanup hook. */
@@ -310,4 +357,6 @@ export type ShutdownErrorCode =
   | 'LBKIT_SHUTDOWN_WEBSOCKET_SERVER_INVALID'
   | 'LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY'
   | 'LBKIT_SHUTDOWN_CLUSTER_WORKERS_INVALID'
-  | 'LBKIT_SHUTDOWN_CLUSTER_BACKOFF_INVALID';
+  | 'LBKIT_SHUTDOWN_CLUSTER_BACKOFF_INVALID'
+  | 'LBKIT_SHUTDOWN_BUDGET_DELAY_SHORT'
+  | 'LBKIT_SHUTDOWN_BUDGET_OVER_GRACE';
