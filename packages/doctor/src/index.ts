@@ -1,2 +1,5 @@
 // Public entry of @lbkit/doctor: re-exports only.
-export type { DoctorErrorCode } from './types.js';
+export { BALANCER_IDLE_TIMEOUTS_S } from './balancers.js';
+export { runDoctor } from './doctor.js';
+export { formatFindings } from './report.js';
+export type { DoctorErrorCode, DoctorOptions, Finding, FindingStatus, KnownBalancer } from './types.js';
