@@ -26,8 +26,11 @@ async function whoami(
   path: string,
   headers: Record<string, string>,
 ): Promise<Whoami | undefined> {
-  const answer = await ask(new URL(path, settings.base), { headers, timeoutMs: settings.requestTimeoutMs });
-  if (answer.status !== 200) return undefined;
+  const answer = await ask(new URL(path, settings.base), {
+    headers,
+    timeoutMs: settings.requestTimeoutMs,
+  }).catch(() => undefined);
+  if (answer?.status !== 200) return undefined;
   try {
     const body = JSON.parse(answer.body) as unknown;
     return typeof body === 'object' && body !== null && 'ip' in body ? (body as Whoami) : undefined;

@@ -4,6 +4,7 @@ import { checkExposure } from './check-exposure.js';
 import { checkForwarded } from './check-forwarded.js';
 import { checkKeepAlive } from './check-keep-alive.js';
 import { checkProbes } from './check-probes.js';
+import { ask } from './http-request.js';
 import { readSettings } from './options.js';
 import type { DoctorOptions, Finding } from './types.js';
 
@@ -14,6 +15,21 @@ import type { DoctorOptions, Finding } from './types.js';
  */
 export async function runDoctor(url: string | URL, options?: DoctorOptions): Promise<Finding[]> {
   const settings = readSettings(url, options);
+  const reached = await ask(settings.base, { method: 'HEAD', timeoutMs: settings.requestTimeoutMs }).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  // Every other check would fail the same way; one finding says it.
+  if (reached) {
+    return [
+      {
+        id: 'reachable',
+        status: 'fail',
+        message: `${settings.base.origin} does not answer: ${reached.message}`,
+        fix: 'Check the URL, and that the instance is running and listening on that address.',
+      },
+    ];
+  }
   const findings = await checkProbes(settings);
   const forwarded = await checkForwarded(settings);
   findings.push(...forwarded.findings);

@@ -8,12 +8,13 @@ const MARK: Readonly<Record<FindingStatus, string>> = {
   skip: 'SKIP',
 };
 
-/** One line per finding (`FAIL id: message`), its fix or skip reason on the next, then a count. */
+/** One line per finding (`FAIL id: message`), its fix (or, when skipped, how to run it) on the next, then a count. */
 export function formatFindings(findings: readonly Finding[]): string {
   const lines: string[] = [];
   for (const finding of findings) {
     lines.push(`${MARK[finding.status]} ${finding.id}: ${finding.message}`);
-    if (finding.fix && finding.status !== 'pass') lines.push(`     fix: ${finding.fix}`);
+    if (finding.fix && finding.status !== 'pass')
+      lines.push(`     ${finding.status === 'skip' ? 'note' : 'fix'}: ${finding.fix}`);
   }
   const count = (status: FindingStatus): number => findings.filter((f) => f.status === status).length;
   lines.push(

@@ -6,6 +6,10 @@ import type { AddressInfo } from 'node:net';
 export type Misconfiguration =
   | 'leaks-details'
   | 'trusts-spoofed-xff'
+  | 'trusts-spoofed-forwarded'
+  | 'trusts-forwarded-host'
+  | 'html-probe'
+  | 'redirect-probe'
   | 'short-keep-alive'
   | 'no-retry-after'
   | 'public-metrics'
@@ -27,6 +31,10 @@ function clientIp(req: IncomingMessage, wrong: Misconfiguration | undefined): st
     .map((hop) => hop.trim())
     .filter(Boolean);
   if (wrong === 'trusts-spoofed-xff') return hops[0] ?? peer;
+  // Trusts no proxy for the address, yet takes the host from anyone (below).
+  if (wrong === 'trusts-forwarded-host') return peer;
+  const forwarded = /for=([^,;\s]+)/i.exec(String(req.headers.forwarded ?? ''));
+  if (wrong === 'trusts-spoofed-forwarded' && forwarded) return forwarded[1]!;
   return LOOPBACK.has(peer) && hops.length > 0 ? hops[hops.length - 1]! : peer;
 }
 
@@ -53,7 +61,13 @@ export async function startApp(wrong?: Misconfiguration): Promise<TestApp> {
     const report = details
       ? { status: 'pass', checks: { 'redis:ping': [{ status: 'pass', output: 'redis://10.0.0.5:6379' }] } }
       : { status: 'pass' };
-    if (path === '/health/live' || path === '/health/startup' || path === '/health') probe(res, 200, report);
+    if (path === '/health/live' && wrong === 'html-probe') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><p>ok</p>');
+    } else if (path === '/health/live' && wrong === 'redirect-probe')
+      res.writeHead(302, { location: '/login' }).end();
+    else if (path === '/health/live' || path === '/health/startup' || path === '/health')
+      probe(res, 200, report);
     else if (path === '/health/ready')
       probe(
         res,
@@ -62,7 +76,11 @@ export async function startApp(wrong?: Misconfiguration): Promise<TestApp> {
       );
     else if (path === '/whoami') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ip: clientIp(req, wrong), host: req.headers.host }));
+      const host =
+        wrong === 'trusts-forwarded-host'
+          ? (req.headers['x-forwarded-host'] ?? req.headers.host)
+          : req.headers.host;
+      res.end(JSON.stringify({ ip: clientIp(req, wrong), host }));
     } else if (path === '/metrics' && (wrong === 'public-metrics' || local)) {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end('# HELP up 1 when up\n# TYPE up gauge\nup 1\n');

@@ -38,6 +38,31 @@ describe('runDoctor against misconfigured apps', () => {
     expect(result.get('forwarded.x-forwarded-for')?.message).toContain('203.0.113.7');
   });
 
+  it('fails when a spoofed Forwarded: for= from a direct client is believed', async () => {
+    expect((await findings('trusts-spoofed-forwarded')).get('forwarded.forwarded')?.status).toBe('fail');
+  });
+
+  it('fails when X-Forwarded-Host is believed from an address whose X-Forwarded-For is not', async () => {
+    const finding = (await findings('trusts-forwarded-host')).get('forwarded.x-forwarded-host');
+    expect(finding?.status).toBe('fail');
+    expect(finding?.message).toContain('spoofed.lbkit-doctor.example');
+  });
+
+  it('fails a probe that answers an HTML page, and one that redirects', async () => {
+    expect((await findings('html-probe')).get('probe.live.content-type')?.status).toBe('fail');
+    await app?.close();
+    const redirected = (await findings('redirect-probe')).get('probe.live.status');
+    expect(redirected?.status).toBe('fail');
+    expect(redirected?.fix).toContain('redirects');
+  });
+
+  it('reports an instance that does not answer as one failure', async () => {
+    const closed = await startApp();
+    await closed.close();
+    const list = await runDoctor(closed.url, quick);
+    expect(list.map((f) => `${f.id} ${f.status}`)).toEqual(['reachable fail']);
+  });
+
   it("fails when the server's keep-alive timeout is below the balancer's idle timeout", async () => {
     const finding = (await findings('short-keep-alive', { idleTimeoutS: 2, maxWaitS: 5 })).get(
       'keep-alive.idle-timeout',
