@@ -1,2 +1,18 @@
 // Public entry of @lbkit/profiles: re-exports only.
-export type { ProfilesErrorCode } from './types.js';
+export { profileCheck } from './health-check.js';
+export { resolveProfile } from './resolve.js';
+export { applyServerTimeouts } from './server-timeouts.js';
+export type {
+  BalancerProfile,
+  ClientIpSettings,
+  HealthSettings,
+  PlatformProfile,
+  ProfileHealthCheck,
+  ProfileName,
+  ProfileOverrides,
+  ProfileSettings,
+  ProfilesErrorCode,
+  ServerTimeouts,
+  SettingName,
+  ShutdownSettings,
+} from './types.js';
