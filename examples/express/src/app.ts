@@ -66,7 +66,7 @@ export async function createApp(
   const shedding = sheddingOptions === false ? undefined : loadShedding({ ...sheddingOptions, lifecycle });
   if (shedding) app.use(shedding);
   // ORCA load report (endpoint-load-metrics) on every response, for balancers that read it (Envoy).
-  app.use(orcaLoadReport({ lifecycle, shedder: shedding?.shedder }));
+  app.use(orcaLoadReport({ lifecycle, shedder: shedding?.shedder, slowStartMs: config.slowStartMs }));
   // Its own TCP listener, answering from the same lifecycle and shedder; it says `drain` while the
   // instance drains and closes with the app, after the drain.
   const agentCheck =
@@ -77,6 +77,7 @@ export async function createApp(
           shedder: shedding?.shedder,
           port: config.agentCheckPort,
           host: config.host,
+          slowStartMs: config.slowStartMs,
         });
   await agentCheck?.listen();
 

@@ -64,9 +64,11 @@ export async function createApp({
   // which the shutdown plugin runs after the drain, so the agent says `drain` while the instance drains.
   await app.register(balancerFeedbackPlugin, {
     lifecycle,
-    loadReport: true,
+    loadReport: { slowStartMs: config.slowStartMs },
     agentCheck:
-      config.agentCheckPort === undefined ? undefined : { port: config.agentCheckPort, host: config.host },
+      config.agentCheckPort === undefined
+        ? undefined
+        : { port: config.agentCheckPort, host: config.host, slowStartMs: config.slowStartMs },
   });
 
   const backends = connectBackends(config);

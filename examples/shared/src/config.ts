@@ -28,6 +28,8 @@ export interface DemoConfig {
   readonly drainTimeoutMs: number;
   /** Port of the HAProxy agent-check responder, on `host`; undefined for none. */
   readonly agentCheckPort: number | undefined;
+  /** After ready, ramp the weight reported to the balancer (agent-check, ORCA) over this many ms; 0 for none. */
+  readonly slowStartMs: number;
   readonly sessionSecret: string;
 }
 
@@ -87,6 +89,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     drainDelayMs: integer(env, 'DRAIN_DELAY_MS', 0),
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 10_000),
     agentCheckPort: port(env, 'AGENT_CHECK_PORT'),
+    slowStartMs: integer(env, 'SLOW_START_MS', 0),
     sessionSecret: env.SESSION_SECRET || 'lbkit-demo-session-secret-change-me-in-production',
   };
 }
