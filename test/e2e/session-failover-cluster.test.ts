@@ -30,7 +30,7 @@ describe.runIf(hasRedisCluster())('sessions through a Redis Cluster failover (3 
     const load = new SessionWriteLoad(demos.map((d) => d.url));
     load.start();
     await sleep(3000);
-    expect(load.report().acknowledged, JSON.stringify(load.report().causes)).toBeGreaterThan(100);
+    expect(load.report().acknowledged, JSON.stringify(load.report().causes)).toBeGreaterThan(20);
     const victim = (await started.masterPorts())[0]!;
     const survivor = started.servers.find((s) => s.port !== victim)!;
     const faultAt = Date.now();
