@@ -21,17 +21,19 @@ export function measureIdleClose(
     let idleSince: number | undefined;
     let bound: NodeJS.Timeout | undefined;
     let progress: NodeJS.Timeout | undefined;
+    // Referenced timers on purpose: the caller awaits this wait, and nothing else may hold the process.
+    const answerTimer = setTimeout(
+      () => finish(new Error(`no answer within ${settings.requestTimeoutMs} ms`)),
+      settings.requestTimeoutMs,
+    );
     const finish = (result: { idleMs: number | undefined; closedAtOnce: boolean } | Error): void => {
+      clearTimeout(answerTimer);
       clearTimeout(bound);
       clearInterval(progress);
       socket.destroy();
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
-    const answerTimer = setTimeout(
-      () => finish(new Error(`no answer within ${settings.requestTimeoutMs} ms`)),
-      settings.requestTimeoutMs,
-    );
     socket.setEncoding('latin1');
     socket.on('connect', () => {
       socket.write(`HEAD ${settings.live} HTTP/1.1\r\nHost: ${base.host}\r\nConnection: keep-alive\r\n\r\n`);
@@ -55,16 +57,12 @@ export function measureIdleClose(
       }, PROGRESS_EVERY_MS);
     });
     const closed = (): void => {
-      clearTimeout(answerTimer);
       if (idleSince === undefined) finish(new Error('the connection closed before the answer'));
       else finish({ idleMs: Date.now() - idleSince, closedAtOnce: false });
     };
     socket.on('end', closed);
     socket.on('close', closed);
-    socket.on('error', (error) => {
-      clearTimeout(answerTimer);
-      finish(error);
-    });
+    socket.on('error', finish);
   });
 }
 

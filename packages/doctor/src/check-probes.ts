@@ -8,13 +8,14 @@ const JSON_TYPE = /^application\/(health\+)?json\b/i;
 /** Findings of one 503 answer: a balancer or client backing off needs Retry-After (RFC 9110 §15.6.4). */
 export function retryAfterFinding(id: string, path: string, answer: Answer): Finding {
   const value = header(answer, 'retry-after');
-  if (value !== undefined && /^\d+$/.test(value.trim()))
+  // Seconds or an HTTP-date, both allowed by RFC 9110 §10.2.3.
+  if (value !== undefined && (/^\d+$/.test(value.trim()) || !Number.isNaN(Date.parse(value))))
     return { id, status: 'pass', message: `503 on ${path} carries Retry-After: ${value}` };
   return {
     id,
     status: 'fail',
     message: `503 on ${path} has ${value === undefined ? 'no' : `an unreadable (${JSON.stringify(value)})`} Retry-After`,
-    fix: 'Send Retry-After (seconds) with every 503, so clients and retrying balancers back off (lbkit health and shedding do).',
+    fix: 'Send Retry-After (seconds or an HTTP-date) with every 503, so clients and retrying balancers back off (lbkit health and shedding do).',
   };
 }
 
