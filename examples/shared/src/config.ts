@@ -1,5 +1,6 @@
 // The demo's configuration, read from the environment exactly as shared/CONTRACT.md lists it.
 import { hostname } from 'node:os';
+import { type ProfileSettings, resolveProfile } from '@lbkit/profiles';
 
 /** A `host:port` from a comma list such as REDIS_SENTINELS or REDIS_CLUSTER_NODES. */
 export interface HostPort {
@@ -31,6 +32,8 @@ export interface DemoConfig {
   /** After ready, ramp the weight reported to the balancer (agent-check, ORCA) over this many ms; 0 for none. */
   readonly slowStartMs: number;
   readonly sessionSecret: string;
+  /** The balancer profile(s) of LBKIT_BEHIND, resolved; undefined for none. The variables above win over it. */
+  readonly behind?: ProfileSettings;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -72,6 +75,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     throw new Error(
       `set one of REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES, not ${redisChoices.join(' and ')}`,
     );
+  // Misspelt or contradictory profiles throw here, at startup, with the closest name.
+  const behind = env.LBKIT_BEHIND ? resolveProfile(env.LBKIT_BEHIND, undefined, env) : undefined;
   return {
     port: integer(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
@@ -81,15 +86,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     redisSentinelName: env.REDIS_SENTINEL_NAME || 'mymaster',
     redisClusterNodes: hostPorts(env, 'REDIS_CLUSTER_NODES'),
     databaseUrl: env.DATABASE_URL || undefined,
-    trust: (env.LBKIT_TRUST || 'loopback')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    ipSource: env.LBKIT_IP_SOURCE || 'x-forwarded-for',
-    drainDelayMs: integer(env, 'DRAIN_DELAY_MS', 0),
-    drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 10_000),
+    trust: env.LBKIT_TRUST
+      ? env.LBKIT_TRUST.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [...(behind?.clientIp.trust ?? ['loopback'])],
+    ipSource: env.LBKIT_IP_SOURCE || behind?.clientIp.source || 'x-forwarded-for',
+    drainDelayMs: integer(env, 'DRAIN_DELAY_MS', behind?.shutdown.drainDelayMs ?? 0),
+    drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', behind?.shutdown.drainTimeoutMs ?? 10_000),
     agentCheckPort: port(env, 'AGENT_CHECK_PORT'),
     slowStartMs: integer(env, 'SLOW_START_MS', 0),
     sessionSecret: env.SESSION_SECRET || 'lbkit-demo-session-secret-change-me-in-production',
+    ...(behind ? { behind } : {}),
   };
 }

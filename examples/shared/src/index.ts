@@ -1,5 +1,6 @@
 // Public entry of the demo's shared pieces: re-exports only.
 export { connectBackends, type DemoBackends } from './backends.js';
+export { applyProfileTimeouts, profileChecks } from './behind.js';
 export { type DemoConfig, type HostPort, readConfig } from './config.js';
 export { localCallersOnly } from './health-details.js';
 export type { DemoAppOptions, DemoHealthOptions } from './options.js';

@@ -28,6 +28,8 @@ export function shutdownOptions(options: {
     hooks: close ? [{ name: 'app', run: close }] : [],
     webSockets: webSockets ? [webSockets] : [],
     logger: { info: line, warn: line, error: line },
+    // LBKIT_BEHIND's grace and notice: gracefulShutdown() warns at startup when the numbers do not fit.
+    ...(config.behind ? { budget: config.behind.shutdown.budget } : {}),
   };
 }
 
