@@ -5,7 +5,15 @@ import { createHttpTerminator } from 'http-terminator';
 
 function app(req, res) {
   process.stdout.write(`request ${req.url}\n`);
-  const ms = Number(new URL(req.url ?? '/', 'http://app').searchParams.get('ms') ?? 0);
+  const url = new URL(req.url ?? '/', 'http://app');
+  const ms = Number(url.searchParams.get('ms') ?? 0);
+  if (url.pathname === '/stream') {
+    // Headers and part of the body go out at once: a response too far along to be told Connection: close.
+    res.setHeader('content-length', 5);
+    res.write('do');
+    setTimeout(() => res.end('ne\n'), ms);
+    return;
+  }
   setTimeout(() => res.end('done\n'), ms);
 }
 

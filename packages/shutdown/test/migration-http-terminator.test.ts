@@ -11,8 +11,9 @@ const anchor = migrationFile('http-terminator-app.mjs');
 beforeAll(ensureBuilt, 120_000);
 
 /**
- * One keep-alive socket idle and one with a request in flight when SIGTERM arrives, then a new
- * connection once the idle one was closed (the drain is still waiting for the request in flight).
+ * When SIGTERM arrives: one keep-alive socket idle, one with a request in flight, one whose response
+ * has its headers out; then a new connection once the idle one was closed (the drain is still
+ * waiting for the request in flight).
  */
 async function cleanDrain(file: URL, tls: boolean) {
   const cert = testCertificate();
@@ -22,15 +23,21 @@ async function cleanDrain(file: URL, tls: boolean) {
   await idle.received(1);
   const inFlight = rawConnection(app.port, tls);
   inFlight.get('/slow?ms=800');
-  await app.printed('request /slow?ms=800');
+  const streaming = rawConnection(app.port, tls);
+  streaming.get('/stream?ms=300');
+  await Promise.all([app.printed('request /slow?ms=800'), app.printed('request /stream?ms=300')]);
   app.child.kill('SIGTERM');
   await idle.closed;
   const late = rawConnection(app.port, tls);
   late.get('/late');
-  await Promise.all([late.closed, inFlight.closed]);
+  // The next request on the socket whose response had its headers out, as http-terminator's test sends it.
+  await streaming.received(1);
+  streaming.get('/reuse?ms=100');
+  await Promise.all([late.closed, inFlight.closed, streaming.closed]);
   return {
     idle: idle.responses,
     inFlight: inFlight.responses,
+    streaming: streaming.responses,
     late: { responses: late.responses, served: app.lines.includes('request /late') },
     exit: await app.exited,
   };
@@ -82,6 +89,14 @@ describe.each([
   it('answers the keep-alive request in flight at SIGTERM with Connection: close, then closes its socket', () => {
     expect(clean.terminator.inFlight).toEqual([{ status: 200, connection: 'close' }]);
     expect(clean.lbkit.inFlight).toEqual(clean.terminator.inFlight);
+  });
+
+  it('lets a response whose headers went out stay keep-alive and closes its socket after the next request, answered with Connection: close', () => {
+    expect(clean.terminator.streaming).toEqual([
+      { status: 200, connection: 'keep-alive' },
+      { status: 200, connection: 'close' },
+    ]);
+    expect(clean.lbkit.streaming).toEqual(clean.terminator.streaming);
   });
 
   it('closes the idle keep-alive socket without answering anything more on it', () => {
