@@ -59,6 +59,14 @@ describe('lbkit-doctor', () => {
     expect(stdout).toMatch(/^\d+ failed, \d+ warnings, \d+ passed, \d+ skipped$/m);
   });
 
+  it('prints a skipped check with the reason and how to run it', async () => {
+    const { code, stdout } = await run([await against(), ...quick]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^SKIP drain: drain not checked \(it needs --pid of a local server process\)\n {5}note: Pass --pid/m,
+    );
+  });
+
   it('runs as `lbkit doctor <url>` too', async () => {
     const { code, stdout } = await run(['doctor', await against(), ...quick, '--json']);
     expect(code).toBe(0);
