@@ -1,19 +1,12 @@
 // Unknown, misspelled and mistyped options of RedisSessionStore are refused when it is constructed.
-import { isLbkitError } from '@lbkit/core';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RedisSessionStore, type RedisSessionStoreOptions } from '@lbkit/session-redis';
 import { describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/helpers/redis.js';
+import { refusal as failure } from '../../../test/helpers/refusal.js';
 import { newId, sessionWith, useRedis } from './harness.js';
-
-function failure(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (!isLbkitError(error)) throw error;
-    return { code: error.code, message: error.message };
-  }
-  throw new Error('expected an LbkitError, nothing was thrown');
-}
 
 const KEY = 'a'.repeat(64);
 
@@ -91,5 +84,17 @@ describe.runIf(hasRedis())('RedisSessionStore options', () => {
     await store.set(id, sessionWith({ name: 'ada' }));
     expect((await store.get(id))?.name).toBe('ada');
     store.close();
+  });
+});
+
+describe('RedisSessionStore handed a request', () => {
+  it('refuses a request given as its options with LBKIT_SESSION_FACTORY_NOT_CALLED, not a store that fails later', async () => {
+    const server = createServer((req, res) => {
+      res.end(failure(() => new RedisSessionStore(req as never)).code);
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const answer = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    expect(await answer.text()).toBe('LBKIT_SESSION_FACTORY_NOT_CALLED');
+    server.close();
   });
 });

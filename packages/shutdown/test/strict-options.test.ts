@@ -1,8 +1,11 @@
 // Unknown, misspelled and mistyped options of every @lbkit/shutdown entry point are refused at startup.
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { isLbkitError, Lifecycle } from '@lbkit/core';
+import type { AddressInfo } from 'node:net';
+import { Lifecycle } from '@lbkit/core';
 import { clusterPrimary, gracefulShutdown } from '@lbkit/shutdown';
 import { afterEach, describe, expect, it } from 'vitest';
+import { refusal as failure } from '../../../test/helpers/refusal.js';
 
 /** In-process: no signals, no IPC, never exits. */
 const quiet = { signals: [], ipc: false, exit: false } as const;
@@ -16,16 +19,6 @@ function server(): Server {
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
-
-function failure(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (!isLbkitError(error)) throw error;
-    return { code: error.code, message: error.message };
-  }
-  throw new Error('expected an LbkitError, nothing was thrown');
-}
 
 /** Listener counts of everything gracefulShutdown() could attach to. */
 function attachments(s: Server): Record<string, number> {
@@ -165,5 +158,18 @@ describe('clusterPrimary() refuses unknown and mistyped options before forking',
     ['a logger without methods', { logger: { info() {} } }, 'LBKIT_SHUTDOWN_OPTION_INVALID'],
   ])('%s', (_name, options, expected) => {
     expect(failure(() => clusterPrimary(options as never)).code).toBe(expected);
+  });
+});
+
+describe('gracefulShutdown() handed a request', () => {
+  it('refuses a request given as its options with LBKIT_SHUTDOWN_FACTORY_NOT_CALLED', async () => {
+    const listening = server();
+    listening.on('request', (req, res) => {
+      res.end(failure(() => gracefulShutdown(server(), req as never)).code);
+    });
+    listening.listen(0, '127.0.0.1');
+    await once(listening, 'listening');
+    const answer = await fetch(`http://127.0.0.1:${(listening.address() as AddressInfo).port}/`);
+    expect(await answer.text()).toBe('LBKIT_SHUTDOWN_FACTORY_NOT_CALLED');
   });
 });
