@@ -1,6 +1,6 @@
 // Runs a migration example (TypeScript, against the built packages) or its anchor app in a child process, and talks raw HTTP/1.1 to it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,8 @@ export function migrationFile(name: string): URL {
  * Node 20 cannot run TypeScript: the example is transpiled as it stands into a temporary .mjs whose
  * `@lbkit/*` imports point at the built packages (`ensureBuilt()` / `buildProjects()` first).
  */
-function runnable(file: URL): string {
-  if (file.pathname.endsWith('.mjs')) return fileURLToPath(file);
+function runnable(file: URL): { script: string; remove: () => void } {
+  if (file.pathname.endsWith('.mjs')) return { script: fileURLToPath(file), remove: () => {} };
   const source = readFileSync(file, 'utf8');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -30,9 +30,9 @@ function runnable(file: URL): string {
     /from '@lbkit\/([a-z-]+)'/g,
     (_, pkg: string) => `from '${new URL(`packages/${pkg}/dist/index.js`, root).href}'`,
   );
-  const out = join(mkdtempSync(join(tmpdir(), 'lbkit-migration-')), 'app.mjs');
-  writeFileSync(out, js);
-  return out;
+  const dir = mkdtempSync(join(tmpdir(), 'lbkit-migration-'));
+  writeFileSync(join(dir, 'app.mjs'), js);
+  return { script: join(dir, 'app.mjs'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A running app: the lines it printed, its port and how it exited. */
@@ -47,7 +47,8 @@ export interface RunningApp {
 
 /** Starts `file` with `env`; resolves once it printed `listening <port>`. */
 export async function startApp(file: URL, env: Record<string, string> = {}): Promise<RunningApp> {
-  const child = spawn(process.execPath, [runnable(file)], {
+  const { script, remove } = runnable(file);
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -60,7 +61,10 @@ export async function startApp(file: URL, env: Record<string, string> = {}): Pro
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     // 'close' comes after 'exit' and after stdout has ended, so every line has been read.
-    child.once('close', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => {
+      remove();
+      resolve({ code, signal });
+    });
   });
   const printed = (line: string, timeoutMs = 10_000): Promise<void> =>
     new Promise((resolve, reject) => {
