@@ -3,7 +3,7 @@ import type { StoredSession } from './types.js';
 
 /** The cookie of a session reduced to what the store keeps. */
 export interface CookieParts {
-  /** Cookie JSON without `expires`/`originalExpires`, which change on every touch. */
+  /** Cookie JSON without `expires` (unless null) and `originalExpires`, which change on every touch. */
   readonly json: string;
   /** Cookie expiry in ms since the epoch, or null for a browser-session cookie. */
   readonly exp: number | null;
@@ -100,8 +100,9 @@ export function cookieParts(session: StoredSession, storedMa = ''): CookieParts 
   const keys: string[] = [];
   const values: unknown[] = [];
   for (const key of Object.keys(source)) {
-    if (key === 'expires' || key === 'originalExpires') continue;
     const value = source[key];
+    // A browser-session cookie's `expires: null` stays in the JSON, so a read gives it back.
+    if ((key === 'expires' && value !== null) || key === 'originalExpires') continue;
     keys.push(key);
     values.push(
       key === 'originalMaxAge' && storedMa !== '' && sameStoredMaxAge(value, storedMa)

@@ -31,6 +31,7 @@ export interface ResolvedOptions {
   readonly defaultSerializer: boolean;
   readonly scanCount: number;
   readonly strict: boolean;
+  readonly rejectDestroyedWrites: boolean;
   readonly failMode: FailMode;
   readonly commandTimeoutMs: number;
   readonly tombstoneTtlMs: number;
@@ -56,6 +57,7 @@ const KNOWN = Object.keys({
   serializer: true,
   scanCount: true,
   strict: true,
+  rejectDestroyedWrites: true,
   failMode: true,
   commandTimeoutMs: true,
   tombstoneTtlMs: true,
@@ -267,6 +269,7 @@ export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions
     defaultSerializer: serializer === undefined,
     scanCount: wholeNumber(options, 'scanCount', 100),
     strict: options.boolean('strict', false),
+    rejectDestroyedWrites: options.boolean('rejectDestroyedWrites', false),
     failMode: options.oneOf('failMode', ['closed', 'open'] as const, 'closed'),
     commandTimeoutMs,
     tombstoneTtlMs: wholeNumber(options, 'tombstoneTtlMs', 300_000),

@@ -32,8 +32,9 @@ export interface ReadRecord {
  * their own session object (so a WeakMap keyed by the returned object would lose it):
  * - express-session builds `req.session` with `createSession` (implemented by this store), which
  *   registers it under that object; later saves register it under the session they saved;
- * - @fastify/session spreads the returned `cookie` into its private cookie options, enumerable
- *   symbols included, so it is found on one of the session's own symbol-keyed objects.
+ * - @fastify/session spreads the returned cookie's `toJSON()` into its private cookie options,
+ *   where {@link attachToCookie} makes the record an enumerable symbol, so it is found on one of
+ *   the session's own symbol-keyed objects.
  * Symbols are invisible to JSON, to both frameworks' change hashes and to `for…in` copies.
  */
 /**
@@ -65,6 +66,24 @@ export function emptyRecord(
 export const READ_RECORD: unique symbol = Symbol('lbkit.session-redis.read');
 
 type WithRecord = { [READ_RECORD]?: ReadRecord };
+
+/**
+ * @fastify/session copies the cookie `get` returned with `{ ...cookie.toJSON() }` when it has a
+ * `toJSON` (lib/session.js), so the copy it keeps carries the record as an enumerable symbol,
+ * while the cookie the caller sees has neither: JSON and deep equality read only what was stored.
+ */
+function cookieWithRecord(this: WithRecord): object {
+  return { ...this, [READ_RECORD]: this[READ_RECORD] };
+}
+
+/**
+ * Puts `record` on a cookie the store built, non-enumerable (defined once, at its creation), with
+ * the non-enumerable `toJSON` that hands it to @fastify/session.
+ */
+export function attachToCookie(cookie: object, record: ReadRecord): void {
+  Object.defineProperty(cookie, READ_RECORD, { value: record, writable: true, configurable: true });
+  Object.defineProperty(cookie, 'toJSON', { value: cookieWithRecord, writable: true, configurable: true });
+}
 
 /** Where a session object carries its own record: a non-enumerable symbol, invisible to JSON and copies. */
 const OWN_RECORD: unique symbol = Symbol('lbkit.session-redis.own');

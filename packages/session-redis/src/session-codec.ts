@@ -1,6 +1,6 @@
 // Turns a session hash read from Redis into the session object the frameworks expect, and its read record.
 import { SessionStoreError } from './errors.js';
-import { emptyRecord, READ_RECORD, type ReadRecord } from './read-record.js';
+import { attachToCookie, emptyRecord, type ReadRecord } from './read-record.js';
 import { needsReviver, parseJsonSafely } from './safe-json.js';
 import type { SessionSerializer, StoredSession } from './types.js';
 import { UndecodableValue, type ValueCodec } from './value-codec.js';
@@ -202,11 +202,11 @@ function finish(session: StoredSession, record: ReadRecord, id: string, stripped
   if (cookie === null || typeof cookie !== 'object' || Array.isArray(cookie))
     throw corrupt(id, 'its cookie is not an object');
   const exp = record.exp === '' ? Number.NaN : Number(record.exp);
-  const sessionCookie = cookie as Record<string | symbol, unknown>;
+  const sessionCookie = cookie as Record<string, unknown>;
   // A Date, not an ISO string: both frameworks accept either, and it saves a format and a parse.
-  sessionCookie.expires = Number.isFinite(exp) ? new Date(exp) : null;
-  // Enumerable, so @fastify/session's `{ ...cookie }` carries it into its cookie options.
-  sessionCookie[READ_RECORD] = record;
+  // Without an expiry the cookie stays as stored (an `expires: null` is kept in its JSON).
+  if (Number.isFinite(exp)) sessionCookie.expires = new Date(exp);
+  attachToCookie(sessionCookie, record);
   session.cookie = sessionCookie as StoredSession['cookie'];
   return { session, record, warning: stripped ? unsafeKeys(id) : undefined };
 }
@@ -227,9 +227,9 @@ export async function decodeLegacy(text: string, id: string, ctx: DecodeContext)
     throw corrupt(id, 'the legacy value is not an object');
   const { cookie, ...data } = value as Record<string, unknown>;
   const record = emptyRecord(id, true);
-  const sessionCookie: Record<string | symbol, unknown> =
+  const sessionCookie: Record<string, unknown> =
     cookie !== null && typeof cookie === 'object' ? { ...(cookie as object) } : {};
-  sessionCookie[READ_RECORD] = record;
+  attachToCookie(sessionCookie, record);
   return {
     session: { cookie: sessionCookie, ...data },
     record,

@@ -35,6 +35,7 @@ import type {
   SessionCallback,
   SessionOperation,
   SessionRequest,
+  SessionSerializer,
   StoredSession,
 } from './types.js';
 import { ValueCodec } from './value-codec.js';
@@ -94,11 +95,13 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   readonly #expiry: ExpiryRules;
   readonly #touches = new TouchSchedule();
   readonly #detach: () => void;
+  readonly #client: RedisSessionStoreOptions['client'];
 
   constructor(options: RedisSessionStoreOptions) {
     super();
     const resolved = resolveOptions(options);
     this.#options = resolved;
+    this.#client = options.client;
     this.#keys = new SessionKeys(resolved.prefix);
     this.#availability = new Availability(this, resolved.failMode, resolved.probeIntervalMs);
     this.#commands = new RedisCommands(resolved.client, resolved.commandTimeoutMs, this.#availability);
@@ -132,6 +135,46 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       client.off('end', onClosed);
       stopReviving();
     };
+  }
+
+  /** The client passed in `options.client` (connect-redis's `store.client`). */
+  get client(): RedisSessionStoreOptions['client'] {
+    return this.#client;
+  }
+
+  /** The key prefix in effect (`sess:` by default). */
+  get prefix(): string {
+    return this.#options.prefix;
+  }
+
+  /** The `ttl` in effect: seconds (86400 by default), or the function passed. */
+  get ttl(): number | ((session: StoredSession) => number) {
+    return this.#options.ttlFunction ?? this.#options.ttlSeconds;
+  }
+
+  /** `COUNT` of the SCANs behind `clear`/`all`/`length`/`ids` (100 by default). */
+  get scanCount(): number {
+    return this.#options.scanCount;
+  }
+
+  /** The serializer in effect (the built-in safe JSON one by default). */
+  get serializer(): SessionSerializer {
+    return this.#options.serializer;
+  }
+
+  /** Whether expiry from the cookie or `ttl` is off. */
+  get disableTTL(): boolean {
+    return this.#options.disableTTL;
+  }
+
+  /** Whether reads and `touch` leave the expiry as it is. */
+  get disableTouch(): boolean {
+    return this.#options.disableTouch;
+  }
+
+  /** Whether a save the logout overtook fails (`LBKIT_SESSION_WRITE_DESTROYED`) instead of being dropped. */
+  get rejectDestroyedWrites(): boolean {
+    return this.#options.rejectDestroyedWrites;
   }
 
   /** False from a Redis failure until Redis answers again. */
@@ -420,8 +463,11 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
         this.emit('dropped', { id, reason: 'expired' });
         return;
       case 'gone':
+        this.emit('dropped', { id, reason: 'destroyed' });
+        if (options.rejectDestroyedWrites) throw destroyedMeanwhile();
+        return;
       case 'expired':
-        this.emit('dropped', { id, reason: outcome.status === 'gone' ? 'destroyed' : 'expired' });
+        this.emit('dropped', { id, reason: 'expired' });
         return;
       case 'conflict': {
         const { keys } = outcome;
@@ -598,6 +644,15 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     });
     return sessions;
   }
+}
+
+/** The error of a save that a logout (destroy or regenerate) overtook, with `rejectDestroyedWrites`. */
+function destroyedMeanwhile(): SessionStoreError {
+  return new SessionStoreError(
+    'LBKIT_SESSION_WRITE_DESTROYED',
+    'the session was destroyed or regenerated while this request ran; nothing was saved',
+    { hint: 'The logout wins: answer the request as logged out (or 409) rather than as saved.' },
+  );
 }
 
 /**

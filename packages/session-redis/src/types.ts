@@ -167,6 +167,13 @@ export interface RedisSessionStoreOptions {
    * Default false: changes to different keys merge, and the last write of one key wins.
    */
   readonly strict?: boolean;
+  /**
+   * A save refused because the session was destroyed or regenerated while the request ran (the
+   * logout wins either way): `false` (default) drops it (event `dropped`, reason `destroyed`) and
+   * the save succeeds; `true` fails it with `LBKIT_SESSION_WRITE_DESTROYED` (409), so a request
+   * that saves before answering does not answer 200 for data that was never stored.
+   */
+  readonly rejectDestroyedWrites?: boolean;
   /** Behaviour while Redis is unreachable or too slow. Default `closed`. */
   readonly failMode?: FailMode;
   /** Upper bound of every Redis command of the store, in milliseconds. Default 1000. */
@@ -298,6 +305,7 @@ export type SessionErrorCode =
   | 'LBKIT_SESSION_REDIS_TIMEOUT'
   | 'LBKIT_SESSION_REDIS_FAILED'
   | 'LBKIT_SESSION_WRITE_CONFLICT'
+  | 'LBKIT_SESSION_WRITE_DESTROYED'
   | 'LBKIT_SESSION_DATA_CORRUPT'
   | 'LBKIT_SESSION_DECRYPT_FAILED'
   | 'LBKIT_SESSION_KEY_UNSAFE'
