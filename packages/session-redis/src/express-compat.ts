@@ -61,18 +61,20 @@ function buildCookie(prototype: object, data: Record<string, unknown>): Record<s
 
 /**
  * express-session's `Store#createSession`: turns stored data into `req.session`. The read record
- * the store put on the cookie moves, non-enumerable, onto the session, where `set` finds it.
+ * `get` held for `data` (or put on its cookie) moves, non-enumerable, onto the session, where
+ * `set` finds it.
  */
 export function createExpressSession(
   generate: Generate | undefined,
   req: SessionRequest,
   data: StoredSession,
+  held: ReadRecord | undefined,
 ): object {
   const { Session, cookiePrototype } = expressClasses(generate, req);
   const stored = (data.cookie ?? {}) as Record<string | symbol, unknown>;
   const expires = stored.expires;
   const originalMaxAge = stored.originalMaxAge;
-  const record = stored[READ_RECORD] as ReadRecord | undefined;
+  const record = held ?? (stored[READ_RECORD] as ReadRecord | undefined);
   const cookie = buildCookie(cookiePrototype, stored as Record<string, unknown>);
   if (typeof expires === 'string') cookie.expires = new Date(expires);
   cookie.originalMaxAge = originalMaxAge;

@@ -104,6 +104,37 @@ export function attachRecord(session: object, record: ReadRecord): void {
   } else frozen.set(carrier, record);
 }
 
+/** Sessions `get` returned under express-session held at most; beyond, the oldest were never loaded. */
+const PENDING_MAX = 1024;
+
+/**
+ * Under express-session, the records of sessions `get` returned, until express-session hands the
+ * session to the store's `createSession` (in `get`'s callback). A Map entry instead of two
+ * `defineProperty` on the cookie (about 1 µs per read here), on the path every request takes.
+ * A session read by other code stays findable by `set` until the bound clears it.
+ */
+export class PendingRecords {
+  readonly #bySession = new Map<object, ReadRecord>();
+
+  hold(session: object, record: ReadRecord): void {
+    if (this.#bySession.size >= PENDING_MAX) this.#bySession.clear();
+    this.#bySession.set(session, record);
+  }
+
+  /** The record of `session`, removed: it moves onto express-session's `Session`. */
+  take(session: object): ReadRecord | undefined {
+    const record = this.#bySession.get(session);
+    if (record !== undefined) this.#bySession.delete(session);
+    return record;
+  }
+
+  /** The record of session `id` held for `session`, if any. */
+  find(session: object, id: string): ReadRecord | undefined {
+    const record = this.#bySession.get(session);
+    return record !== undefined && record.id === id ? record : undefined;
+  }
+}
+
 /** Records of session objects that cannot take a property (frozen or sealed by the caller). */
 const frozen = new WeakMap<object, ReadRecord>();
 

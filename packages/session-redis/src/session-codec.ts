@@ -1,6 +1,6 @@
 // Turns a session hash read from Redis into the session object the frameworks expect, and its read record.
 import { SessionStoreError } from './errors.js';
-import { attachToCookie, emptyRecord, type ReadRecord } from './read-record.js';
+import { emptyRecord, type ReadRecord } from './read-record.js';
 import { needsReviver, parseJsonSafely } from './safe-json.js';
 import type { SessionSerializer, StoredSession } from './types.js';
 import { UndecodableValue, type ValueCodec } from './value-codec.js';
@@ -13,7 +13,10 @@ export interface DecodeContext {
   readonly maxSessionBytes: number;
 }
 
-/** A decoded session and the problems worth reporting that did not prevent reading it. */
+/**
+ * A decoded session and the problems worth reporting that did not prevent reading it. The record
+ * is not on the session yet: the store decides how it travels (read-record.ts).
+ */
 export interface Decoded {
   readonly session: StoredSession;
   readonly record: ReadRecord;
@@ -206,7 +209,6 @@ function finish(session: StoredSession, record: ReadRecord, id: string, stripped
   // A Date, not an ISO string: both frameworks accept either, and it saves a format and a parse.
   // Without an expiry the cookie stays as stored (an `expires: null` is kept in its JSON).
   if (Number.isFinite(exp)) sessionCookie.expires = new Date(exp);
-  attachToCookie(sessionCookie, record);
   session.cookie = sessionCookie as StoredSession['cookie'];
   return { session, record, warning: stripped ? unsafeKeys(id) : undefined };
 }
@@ -229,7 +231,6 @@ export async function decodeLegacy(text: string, id: string, ctx: DecodeContext)
   const record = emptyRecord(id, true);
   const sessionCookie: Record<string, unknown> =
     cookie !== null && typeof cookie === 'object' ? { ...(cookie as object) } : {};
-  attachToCookie(sessionCookie, record);
   return {
     session: { cookie: sessionCookie, ...data },
     record,

@@ -16,7 +16,14 @@ import {
 import { createExpressSession, type Generate, notExpress } from './express-compat.js';
 import { SessionKeys } from './keys.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import { attachRecord, emptyRecord, findRecord, type ReadRecord } from './read-record.js';
+import {
+  attachRecord,
+  attachToCookie,
+  emptyRecord,
+  findRecord,
+  PendingRecords,
+  type ReadRecord,
+} from './read-record.js';
 import { asPairs, classifyFailure, RedisCommands } from './redis-commands.js';
 import {
   destroyCall,
@@ -94,6 +101,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   readonly #plan: PlanContext;
   readonly #expiry: ExpiryRules;
   readonly #touches = new TouchSchedule();
+  readonly #pending = new PendingRecords();
   readonly #detach: () => void;
   readonly #client: RedisSessionStoreOptions['client'];
 
@@ -260,7 +268,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
 
   /** express-session: turns stored data into `req.session`. */
   createSession<S = object, D extends object = StoredSession>(req: SessionRequest, data: D): S {
-    return createExpressSession(this.generate, req, data as StoredSession) as S;
+    return createExpressSession(this.generate, req, data as StoredSession, this.#pending.take(data)) as S;
   }
 
   /** Stops the recovery probe and detaches from the client. The client stays open: it is yours. */
@@ -353,6 +361,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       return null;
     }
     const { record, session } = decoded;
+    this.#carry(session, record);
     if (!touching && options.maxLifetimeMs > 0 && record.born !== '') {
       if (Number(record.born) + options.maxLifetimeMs <= now) {
         await this.#expire(key);
@@ -397,6 +406,19 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     );
   }
 
+  /**
+   * Gives a session `get` returns its read record: held until express-session's `createSession`
+   * when express-session uses the store (it assigned `generate`), else on the cookie.
+   */
+  #carry(session: StoredSession, record: ReadRecord): void {
+    if (typeof this.generate === 'function') this.#pending.hold(session, record);
+    else attachToCookie(session.cookie as object, record);
+  }
+
+  #recordOf(session: StoredSession, id: string): ReadRecord | undefined {
+    return findRecord(session, id) ?? this.#pending.find(session, id);
+  }
+
   /** Deletes a session past its absolute lifetime (its expiry would remove it moments later anyway). */
   async #expire(key: string): Promise<void> {
     try {
@@ -417,6 +439,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (text === null) return null;
     try {
       const decoded = await decodeLegacy(text, id, this.#decode);
+      this.#carry(decoded.session, decoded.record);
       if (decoded.warning) this.#report(decoded.warning);
       return decoded.session;
     } catch (error) {
@@ -430,7 +453,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (!options.isValidId(id)) throw this.#invalidId(id);
     if (session === null || typeof session !== 'object') throw new TypeError('session must be an object');
     const now = Date.now();
-    let record = findRecord(session, id);
+    let record = this.#recordOf(session, id);
     const cookie = cookieParts(session, record?.ma);
     const expiry = expiryOf(session, cookie, this.#expiry, now);
     if (!options.disableTTL && expiry.pttl <= 0) return this.#destroy(id);
@@ -530,7 +553,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (!options.isValidId(id)) throw this.#invalidId(id);
     if (session === null || typeof session !== 'object') throw new TypeError('session must be an object');
     const now = Date.now();
-    const record = findRecord(session, id);
+    const record = this.#recordOf(session, id);
     if (record && !sameStoredMaxAge(session.cookie?.originalMaxAge, record.ma)) {
       // The cookie's maxAge changed (a "remember me" switch) without a data change: store it.
       return this.#set(id, session);
@@ -634,7 +657,8 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
         const pairs = asPairs(hashes[i]);
         if (id === undefined || pairs.length === 0) continue;
         try {
-          const { session } = await decodeSession(pairs, 0, id, this.#decode);
+          const { session, record } = await decodeSession(pairs, 0, id, this.#decode);
+          attachToCookie(session.cookie as object, record);
           session.id = id;
           sessions.push(session);
         } catch (error) {
