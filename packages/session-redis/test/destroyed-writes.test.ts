@@ -2,7 +2,7 @@
 import type { SessionDropped } from '@lbkit/session-redis';
 import { describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/helpers/redis.js';
-import { newId, sessionWith, useRedis } from './harness.js';
+import { Browser, frameworks, newId, sessionWith, useRedis } from './harness.js';
 
 describe.runIf(hasRedis())('a save overtaken by a destroy', () => {
   const fixture = useRedis();
@@ -38,4 +38,19 @@ describe.runIf(hasRedis())('a save overtaken by a destroy', () => {
     expect(dropped.map((event) => event.reason)).toEqual(['destroyed']);
     expect(after).toBeNull();
   });
+
+  for (const framework of frameworks) {
+    it(`answers 409, not 200, on ${framework.name} when a route saves before answering and the logout came first`, async () => {
+      const app = fixture.track(await framework.start(store({ rejectDestroyedWrites: true })));
+      const tab = new Browser(app);
+      await tab.post('/write/cart?save=1', []);
+      const slow = tab.post('/write/cart?ms=300&save=1', [1]);
+      const other = tab.clone();
+      await other.post('/destroy');
+      const answer = await slow;
+      // Express's route answers the error itself; Fastify's error handler answers it with the code.
+      expect(answer.status).toBe(409);
+      expect(answer.body).toMatchObject({ code: 'LBKIT_SESSION_WRITE_DESTROYED' });
+    });
+  }
 });
