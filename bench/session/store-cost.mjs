@@ -4,6 +4,8 @@ import { RedisStore } from 'connect-redis';
 import session from 'express-session';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
+// The short save script's hash, so the canned client answers it as Redis does (1), not as the general write script.
+import { deltaSetScript } from '../../packages/session-redis/dist/scripts.js';
 
 const SESSIONS = 50;
 const ids = Array.from({ length: SESSIONS }, (_, i) =>
@@ -64,19 +66,22 @@ async function seed(store) {
 
 /**
  * A client that answers at once with `hash` for every read and success for every script (1 from the
- * one-key save and touch scripts, ['ok'] from the general write script): no socket, no parsing.
+ * short save and the touch scripts, ['ok'] from the general write script): no socket, no parsing.
  */
 function cannedClient(hash) {
-  return {
+  // An ioredis-shaped client: the store recognises drivers by their classes (a Commander base), not by method names.
+  class Commander {}
+  return Object.assign(new Commander(), {
     isCluster: false,
     status: 'ready',
     options: {},
     on() {},
     off() {},
     call: () => Promise.resolve(hash.slice()),
-    evalsha: (_sha, numberOfKeys) => Promise.resolve(numberOfKeys === 1 ? 1 : ['ok']),
+    evalsha: (sha, numberOfKeys) =>
+      Promise.resolve(numberOfKeys === 1 || sha === deltaSetScript.sha ? 1 : ['ok']),
     ping: () => Promise.resolve('PONG'),
-  };
+  });
 }
 
 /**
