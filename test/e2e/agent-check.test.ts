@@ -1,15 +1,19 @@
 // A real HAProxy reading @lbkit/balancer-feedback's agent-check: weights follow headroom, a drain stops new requests.
 import { once } from 'node:events';
 import { createServer, get, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AgentCheck, createAgentCheck } from '@lbkit/balancer-feedback';
 import { Lifecycle } from '@lbkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/express/src/app.js';
 import { readConfig } from '../../examples/shared/src/index.js';
-import { type BalancerProcess, haproxyBinary, startBalancer } from '../helpers/lb-process.js';
+import {
+  type BalancerProcess,
+  haproxyBinary,
+  haproxyServerStats,
+  startBalancer,
+} from '../helpers/lb-process.js';
 import { freePort } from '../helpers/ports.js';
 import { requireService } from '../helpers/services.js';
 
@@ -48,30 +52,15 @@ async function startInstance(id: string): Promise<Instance> {
   };
 }
 
-/** `show stat` on HAProxy's admin socket: status and effective weight of each server of backend `app`. */
+/** Status and effective weight of each server of backend `app`. */
 async function serverStats(dir: string): Promise<Record<string, { status: string; weight: number }>> {
-  const text = await new Promise<string>((resolve, reject) => {
-    const socket = connect(join(dir, 'haproxy.sock'));
-    let data = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk) => (data += chunk));
-    socket.on('end', () => resolve(data));
-    socket.on('error', reject);
-    socket.write('show stat\n');
-  });
-  const [header = '', ...rows] = text.split('\n');
-  const columns = header.replace(/^# /, '').split(',');
-  const out: Record<string, { status: string; weight: number }> = {};
-  for (const row of rows) {
-    const cells = row.split(',');
-    const server = cells[columns.indexOf('svname')];
-    if (cells[0] !== 'app' || !server || server === 'BACKEND') continue;
-    out[server] = {
-      status: cells[columns.indexOf('status')] ?? '',
-      weight: Number(cells[columns.indexOf('weight')]),
-    };
-  }
-  return out;
+  const stats = await haproxyServerStats(dir);
+  return Object.fromEntries(
+    Object.entries(stats).map(([server, row]) => [
+      server,
+      { status: row.status ?? '', weight: Number(row.weight) },
+    ]),
+  );
 }
 
 async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {

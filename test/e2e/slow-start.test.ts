@@ -1,14 +1,18 @@
 // Slow start against a real HAProxy (issue #16): a newly ready instance gets a growing share of new requests over SLOW_START_MS.
 import { once } from 'node:events';
 import { createServer, get, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/express/src/app.js';
 import { readConfig } from '../../examples/shared/src/index.js';
-import { type BalancerProcess, haproxyBinary, startBalancer } from '../helpers/lb-process.js';
+import {
+  type BalancerProcess,
+  haproxyBinary,
+  haproxyServerStats,
+  startBalancer,
+} from '../helpers/lb-process.js';
 import { freePort } from '../helpers/ports.js';
 import { requireService } from '../helpers/services.js';
 
@@ -48,30 +52,15 @@ async function startInstance(id: string, env: Record<string, string> = {}): Prom
   };
 }
 
-/** `show stat` on HAProxy's admin socket: status and last agent-check result of each server of backend `app`. */
+/** Status and last agent-check result of each server of backend `app`. */
 async function serverStatus(dir: string): Promise<Record<string, { status: string; agent: string }>> {
-  const text = await new Promise<string>((resolve, reject) => {
-    const socket = connect(join(dir, 'haproxy.sock'));
-    let data = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk) => (data += chunk));
-    socket.on('end', () => resolve(data));
-    socket.on('error', reject);
-    socket.write('show stat\n');
-  });
-  const [header = '', ...rows] = text.split('\n');
-  const columns = header.replace(/^# /, '').split(',');
-  const out: Record<string, { status: string; agent: string }> = {};
-  for (const row of rows) {
-    const cells = row.split(',');
-    const server = cells[columns.indexOf('svname')];
-    if (cells[0] === 'app' && server && server !== 'BACKEND')
-      out[server] = {
-        status: cells[columns.indexOf('status')] ?? '',
-        agent: cells[columns.indexOf('agent_status')] ?? '',
-      };
-  }
-  return out;
+  const stats = await haproxyServerStats(dir);
+  return Object.fromEntries(
+    Object.entries(stats).map(([server, row]) => [
+      server,
+      { status: row.status ?? '', agent: row.agent_status ?? '' },
+    ]),
+  );
 }
 
 /** One request to /whoami through HAProxy on a fresh connection; the instance that answered. */

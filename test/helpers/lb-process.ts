@@ -1,6 +1,7 @@
 // Private nginx / HAProxy instances for end-to-end tests: a template from examples/lb rendered into a temp dir.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForPort } from './ports.js';
@@ -86,4 +87,33 @@ export async function startBalancer(options: {
     throw error;
   }
   return { dir, logs, stop };
+}
+
+/**
+ * `show stat` on the admin socket (`haproxy.sock` in `dir`) of an HAProxy started by
+ * {@link startBalancer}: each server of `backend` (the BACKEND row left out) with its columns by name.
+ */
+export async function haproxyServerStats(
+  dir: string,
+  backend = 'app',
+): Promise<Record<string, Record<string, string>>> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = connect(join(dir, 'haproxy.sock'));
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => (data += chunk));
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+    socket.write('show stat\n');
+  });
+  const [header = '', ...rows] = text.split('\n');
+  const columns = header.replace(/^# /, '').split(',');
+  const out: Record<string, Record<string, string>> = {};
+  for (const row of rows) {
+    const cells = row.split(',');
+    const server = cells[columns.indexOf('svname')];
+    if (cells[0] !== backend || !server || server === 'BACKEND') continue;
+    out[server] = Object.fromEntries(columns.map((name, i) => [name, cells[i] ?? '']));
+  }
+  return out;
 }
