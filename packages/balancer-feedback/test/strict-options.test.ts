@@ -1,12 +1,9 @@
 // Unknown options are misconfiguration: every factory of @lbkit/balancer-feedback refuses them by name, with the closest known one.
-import { once } from 'node:events';
-import { get, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAgentCheck, createLoadGauge, createLoadReport } from '@lbkit/balancer-feedback';
-import { isLbkitError, Lifecycle } from '@lbkit/core';
-import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Lifecycle } from '@lbkit/core';
+import { describe, expect, it } from 'vitest';
 import { refusal } from '../../../test/helpers/refusal.js';
+import { answerToUncalled } from '../../../test/helpers/uncalled.js';
 
 const lifecycle = new Lifecycle();
 
@@ -102,32 +99,9 @@ describe('options of the wrong type are refused with their codes', () => {
 });
 
 describe('createLoadReport mounted without being called', () => {
-  let server: Server | undefined;
-  afterEach(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    server = undefined;
-  });
-
   it('answers the request with LBKIT_FEEDBACK_FACTORY_NOT_CALLED instead of hanging', async () => {
-    const app = express();
-    app.use(createLoadReport as never); // the mistake: app.use(createLoadReport) instead of a middleware
-    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(500).send(isLbkitError(error) ? error.code : 'not an LbkitError');
-    });
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      }).on('error', reject);
-    });
+    // the mistake: app.use(createLoadReport) instead of a middleware
+    const { status, text } = await answerToUncalled((app) => app.use(createLoadReport as never), '/');
     expect(status).toBe(500);
     expect(text).toBe('LBKIT_FEEDBACK_FACTORY_NOT_CALLED');
   });

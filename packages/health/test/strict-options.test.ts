@@ -1,8 +1,5 @@
 // Unknown options are misconfiguration: every factory of @lbkit/health refuses them by name, with the closest known one.
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { isLbkitError, Lifecycle } from '@lbkit/core';
+import { Lifecycle } from '@lbkit/core';
 import {
   createHealth,
   eventLoopDelayCheck,
@@ -14,10 +11,9 @@ import {
   redisCheck,
   rssCheck,
 } from '@lbkit/health';
-import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refusal } from '../../../test/helpers/refusal.js';
-import { fetchHealth } from './http-client.js';
+import { answerToUncalled } from '../../../test/helpers/uncalled.js';
 
 const lifecycle = new Lifecycle();
 const pass = (): boolean => true;
@@ -121,24 +117,10 @@ describe('options of the wrong type or range are refused with LBKIT_HEALTH_OPTIO
 });
 
 describe('createHealth mounted without being called', () => {
-  let server: Server | undefined;
-  afterEach(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    server = undefined;
-  });
-
   it('answers the request with LBKIT_HEALTH_FACTORY_NOT_CALLED instead of hanging', async () => {
-    const app = express();
-    app.use(createHealth as never); // the mistake: app.use(createHealth) instead of createHealth({ … })
-    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(500).send(isLbkitError(error) ? error.code : 'not an LbkitError');
-    });
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    const response = await fetchHealth(`http://127.0.0.1:${port}/health/ready`);
-    expect(response.status).toBe(500);
-    expect(response.text).toBe('LBKIT_HEALTH_FACTORY_NOT_CALLED');
+    // the mistake: app.use(createHealth) instead of createHealth({ … })
+    const { status, text } = await answerToUncalled((app) => app.use(createHealth as never), '/health/ready');
+    expect(status).toBe(500);
+    expect(text).toBe('LBKIT_HEALTH_FACTORY_NOT_CALLED');
   });
 });

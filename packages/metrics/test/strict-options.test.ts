@@ -1,14 +1,10 @@
 // Unknown options are misconfiguration: createMetrics() and observe() refuse them by name, with the closest known one.
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import { get } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { isLbkitError, Lifecycle } from '@lbkit/core';
+import { Lifecycle } from '@lbkit/core';
 import { createMetrics, type MetricsOptions } from '@lbkit/metrics';
-import express from 'express';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refusal } from '../../../test/helpers/refusal.js';
+import { answerToUncalled } from '../../../test/helpers/uncalled.js';
 
 const lifecycle = new Lifecycle();
 const metrics = (options: Record<string, unknown>) => () =>
@@ -78,32 +74,12 @@ describe('options of the wrong type are refused before anything is registered', 
 });
 
 describe('createMetrics mounted without being called', () => {
-  let server: Server | undefined;
-  afterEach(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    server = undefined;
-  });
-
   it('answers the scrape with LBKIT_METRICS_FACTORY_NOT_CALLED instead of hanging', async () => {
-    const app = express();
-    app.get('/metrics', createMetrics as never); // the mistake: createMetrics instead of createMetrics({ … })
-    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(500).send(isLbkitError(error) ? error.code : 'not an LbkitError');
-    });
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      }).on('error', reject);
-    });
+    // the mistake: createMetrics instead of createMetrics({ … })
+    const { status, text } = await answerToUncalled(
+      (app) => app.get('/metrics', createMetrics as never),
+      '/metrics',
+    );
     expect(status).toBe(500);
     expect(text).toBe('LBKIT_METRICS_FACTORY_NOT_CALLED');
   });
