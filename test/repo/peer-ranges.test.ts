@@ -17,6 +17,7 @@ const TESTED_WITH: Readonly<Record<string, readonly string[]>> = {
   mongodb: ['mongodb'],
   mysql2: ['mysql2'],
   pg: ['pg'],
+  '@opentelemetry/api': ['@opentelemetry/api'],
   'prom-client': ['prom-client'],
   redis: ['redis', 'redis4'],
   ws: ['ws'],
