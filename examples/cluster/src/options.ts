@@ -15,7 +15,8 @@ export interface DemoOptions {
   readonly drainTimeoutMs: number;
 }
 
-const USAGE = `usage: pnpm demo [-- --lb haproxy|nginx] [--instances N] [--port P] [--dashboard-port P]
+const USAGE = `usage: pnpm demo [--lb haproxy|nginx] [--instances N] [--port P] [--dashboard-port P]
+(pnpm demo -- --lb haproxy works too: a leading -- is ignored)
 environment: PORT, HOST, INSTANCES, DASHBOARD_PORT, REDIS_URL, DRAIN_DELAY_MS, DRAIN_TIMEOUT_MS`;
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -29,10 +30,11 @@ function whole(name: string, raw: string | undefined, fallback: number, min: num
   return value;
 }
 
-/** Reads the options; throws with the usage when one is malformed. */
+/** Reads the options; throws with the usage when one is malformed. A leading `--` is ignored. */
 export function readDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DemoOptions {
   const { values } = parseArgs({
-    args: [...argv],
+    // pnpm 10 passes `pnpm demo -- --lb x` on as `-- --lb x`, which parseArgs reads as positionals.
+    args: argv[0] === '--' ? argv.slice(1) : [...argv],
     options: {
       lb: { type: 'string' },
       instances: { type: 'string' },
