@@ -1,7 +1,10 @@
 // Public entry of @lbkit/metrics: re-exports only.
+export { aggregateClusterMetrics } from './cluster-aggregate.js';
 export { createMetrics, isMetrics } from './metrics.js';
 export { SESSION_BUCKETS } from './session-metrics.js';
 export type {
+  ClusterMetricsAggregator,
+  ClusterMetricsOptions,
   HealthSource,
   LbkitMetrics,
   MetricSources,

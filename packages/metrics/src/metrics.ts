@@ -2,10 +2,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LbkitError } from '@lbkit/core';
 import { brand, lifecycleOption, OptionReader, show } from '@lbkit/core/internal';
+import { workerScrape } from './cluster-scrape.js';
 import { healthMetrics } from './health-metrics.js';
 import { lifecycleMetrics } from './lifecycle-metrics.js';
 import { MetricSet } from './metric-set.js';
 import { promClient } from './prom-client.js';
+import { answerScrape } from './scrape-response.js';
 import { SESSION_BUCKETS, sessionMetrics } from './session-metrics.js';
 import { sheddingMetrics } from './shedding-metrics.js';
 import { shutdownMetrics } from './shutdown-metrics.js';
@@ -14,7 +16,7 @@ import type { LbkitMetrics, MetricSources, MetricsOptions, PromRegistry } from '
 const METRICS = brand<LbkitMetrics>('metrics');
 const PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]{0,63}$/;
 const KINDS = ['shedder', 'health', 'sessionStore', 'shutdown'] as const;
-const OPTIONS = [...KINDS, 'registry', 'prefix', 'lifecycle', 'sessionBuckets'] as const;
+const OPTIONS = [...KINDS, 'registry', 'prefix', 'lifecycle', 'sessionBuckets', 'cluster'] as const;
 
 /** What each source must have, checked when it is given rather than at the first scrape. */
 const SOURCE_METHODS: Readonly<Record<(typeof KINDS)[number], readonly [string[], string]>> = {
@@ -50,6 +52,7 @@ export function createMetrics<R extends PromRegistry = PromRegistry>(
   const lifecycle = lifecycleOption(reader);
   const given = readRegistry(reader);
   const initial = readSources(reader);
+  const inCluster = reader.boolean('cluster', true);
   const client = promClient();
   const registry = (given ?? client.register) as R;
   const sets: MetricSet[] = [];
@@ -90,6 +93,7 @@ export function createMetrics<R extends PromRegistry = PromRegistry>(
   add(initial);
 
   const metrics = (): Promise<string> => registry.metrics();
+  const scrape = workerScrape(registry, prefix, inCluster);
   return METRICS.mark({
     registry,
     get contentType() {
@@ -100,32 +104,12 @@ export function createMetrics<R extends PromRegistry = PromRegistry>(
     },
     metrics,
     respond(req: IncomingMessage, res: ServerResponse) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 });
-        res.end();
-        return;
-      }
-      metrics().then(
-        (text) => {
-          if (res.headersSent || res.destroyed) return;
-          res.writeHead(200, {
-            'content-type': registry.contentType,
-            'content-length': Buffer.byteLength(text),
-            'cache-control': 'no-store',
-          });
-          res.end(req.method === 'HEAD' ? undefined : text);
-        },
-        (error: unknown) => {
-          if (res.headersSent || res.destroyed) return;
-          const text = `collecting metrics failed: ${error instanceof Error ? error.message : String(error)}\n`;
-          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-          res.end(text);
-        },
-      );
+      answerScrape(req, res, scrape.collect, registry.contentType);
     },
     close() {
       if (closed) return;
       closed = true;
+      scrape.close();
       for (const set of sets.splice(0)) set.remove();
     },
   });

@@ -15,7 +15,8 @@ export type MetricsErrorCode =
   | 'LBKIT_METRICS_BUCKETS_INVALID'
   | 'LBKIT_METRICS_NAME_DUPLICATE'
   | 'LBKIT_METRICS_SOURCE_ALREADY_OBSERVED'
-  | 'LBKIT_METRICS_SET_CLOSED';
+  | 'LBKIT_METRICS_SET_CLOSED'
+  | 'LBKIT_METRICS_CLUSTER_NOT_PRIMARY';
 
 /**
  * The parts of a prom-client `Registry` that lbkit uses: `new Registry()` and `register` from
@@ -114,6 +115,12 @@ export interface MetricsOptions<R extends PromRegistry = PromRegistry> extends M
   readonly lifecycle?: Lifecycle;
   /** Buckets of the session operation histogram, in seconds. Default 1 ms to 1 s. */
   readonly sessionBuckets?: readonly number[];
+  /**
+   * In a node:cluster worker, answer `respond()` for every worker through the primary's
+   * `aggregateClusterMetrics()` when there is one (and answer its collects). Default true; outside a
+   * worker it changes nothing.
+   */
+  readonly cluster?: boolean;
 }
 
 /** The metrics made by `createMetrics()`; `R` is the type of their registry. */
@@ -126,8 +133,36 @@ export interface LbkitMetrics<R extends PromRegistry = PromRegistry> {
   observe(sources: MetricSources): void;
   /** The registry's exposition text. */
   metrics(): Promise<string>;
-  /** Answers a scrape on `res`: 200 with the text for GET (headers only for HEAD), 405 for other methods, 500 if collecting fails. */
+  /**
+   * Answers a scrape on `res`: 200 with the text for GET (headers only for HEAD), 405 for other
+   * methods, 500 if collecting fails. In a node:cluster worker with an aggregating primary, the text
+   * covers every worker (see `aggregateClusterMetrics()`).
+   */
   respond(req: IncomingMessage, res: ServerResponse): void;
   /** Removes lbkit's metrics from the registry and stops listening to the sources. Idempotent. */
+  close(): void;
+}
+
+/** Options of `aggregateClusterMetrics()`. */
+export interface ClusterMetricsOptions {
+  /** How long a scrape waits for the workers; one that has not answered by then is reported down. Default 1000 ms. */
+  readonly timeoutMs?: number;
+  /** Prefix of the scrape's own series (`lbkit_scrape_worker_up`, `lbkit_scrape_scope`). Default `lbkit_`. */
+  readonly prefix?: string;
+  /** Gauges summed across workers rather than labelled per worker (full names). Default none. */
+  readonly summedGauges?: readonly string[];
+  /** The label that tells workers apart on gauges and summaries; its value is the node:cluster worker id. Default `worker`. */
+  readonly workerLabel?: string;
+}
+
+/** The primary's aggregator made by `aggregateClusterMetrics()`. */
+export interface ClusterMetricsAggregator {
+  /** `Content-Type` of the merged text: Prometheus text format 0.0.4. */
+  readonly contentType: string;
+  /** The merged exposition of every worker, gathered now (at most `timeoutMs`). */
+  metrics(): Promise<string>;
+  /** Answers a scrape on the primary's own server, as `LbkitMetrics.respond()` does. */
+  respond(req: IncomingMessage, res: ServerResponse): void;
+  /** Stops listening to the workers; a scrape in progress answers with what it has. Idempotent. */
   close(): void;
 }
