@@ -45,6 +45,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #generations: number[];
   #stopping = false;
   #rolling: Promise<void> | undefined;
+  #rollingSlot: number | undefined;
 
   constructor(options: {
     count: number;
@@ -62,6 +63,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   get workers(): readonly WorkerView[] {
     const all = [...this.#entries].sort((a, b) => a.slot - b.slot || a.generation - b.generation);
     return all;
+  }
+
+  /** The slot a roll is restarting now (0-based), or undefined when no roll runs. */
+  get rollingSlot(): number | undefined {
+    return this.#rollingSlot;
   }
 
   /** Starts every slot; resolves once all are ready (false if one exited first). */
@@ -92,10 +98,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   roll(): Promise<void> {
     this.#rolling ??= (async () => {
       this.#say('rolling restart of every instance');
-      for (let slot = 0; slot < this.count && !this.#stopping; slot++) await this.restart(slot);
+      for (let slot = 0; slot < this.count && !this.#stopping; slot++) {
+        this.#rollingSlot = slot;
+        await this.restart(slot);
+      }
       this.#say('rolling restart done');
     })().finally(() => {
       this.#rolling = undefined;
+      this.#rollingSlot = undefined;
     });
     return this.#rolling;
   }
