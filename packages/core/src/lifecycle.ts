@@ -24,6 +24,10 @@ export class Lifecycle extends EventEmitter<LifecycleEvents> {
   readonly holds = new DrainHolds();
   #state: LifecycleState = 'starting';
   #since: number = performance.now();
+  /** Open holds on `ready` (warm-up), by name; see {@link Lifecycle.holdReady}. */
+  readonly #readyHolds = new Map<symbol, string>();
+  /** The reason of a `markReady()` the holds deferred; undefined when none is waiting. */
+  #deferredReady: { reason: string | undefined } | undefined;
 
   constructor(options: { inFlight?: InFlight } = {}) {
     super();
@@ -56,7 +60,30 @@ export class Lifecycle extends EventEmitter<LifecycleEvents> {
 
   /** Marks the instance ready for traffic. Throws `LBKIT_CORE_LIFECYCLE_BACKWARDS` once draining has begun. */
   markReady(reason?: string): void {
-    this.#moveTo('ready', reason);
+    if (this.#state === 'starting' && this.#readyHolds.size > 0) this.#deferredReady = { reason };
+    else this.#moveTo('ready', reason);
+  }
+
+  /**
+   * Defers `ready` until the returned function is called, as @lbkit/health's warm-up does: a
+   * `markReady()` made while any hold is open is remembered and takes effect when the last one is
+   * released. A hold taken once the lifecycle has left `starting` has no effect.
+   */
+  holdReady(name: string): () => void {
+    if (this.#state !== 'starting') return () => {};
+    const key = Symbol(name);
+    this.#readyHolds.set(key, name);
+    return () => {
+      if (!this.#readyHolds.delete(key) || this.#readyHolds.size > 0) return;
+      const deferred = this.#deferredReady;
+      this.#deferredReady = undefined;
+      if (deferred && this.#state === 'starting') this.#moveTo('ready', deferred.reason);
+    };
+  }
+
+  /** Names of the holds that keep a `markReady()` waiting (see {@link Lifecycle.holdReady}). */
+  get readyHolds(): readonly string[] {
+    return [...this.#readyHolds.values()];
   }
 
   /** Begins draining: readiness fails from now on. Idempotent. */

@@ -46,6 +46,11 @@ async function lbkitHealth(fastify: FastifyInstance, options: FastifyHealthOptio
       await health.close();
     });
   }
+  // The warm-up's self-requests need the listening server; without a warmUp option this resolves at once.
+  fastify.addHook('onListen', function warmUpOnListen(done) {
+    health.warmUp(fastify.server).catch(() => {});
+    done();
+  });
   for (const [url, probe] of health.routes) {
     fastify.route({
       method: ['GET', 'HEAD'],
@@ -81,6 +86,7 @@ function send(request: FastifyRequest, reply: FastifyReply, answer: HealthRespon
 
 /**
  * `fastify.register(healthPlugin, { checks })`: GET/HEAD routes for the probes (paths as in
- * @lbkit/health), the `fastify.health` decorator, and the checks' timers closed in `onClose`.
+ * @lbkit/health), the `fastify.health` decorator, the checks' timers closed in `onClose`, and the
+ * `warmUp` option's warm-up started once the server listens.
  */
 export const healthPlugin = fp(lbkitHealth, { name: '@lbkit/health', fastify: '5.x' });

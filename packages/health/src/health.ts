@@ -17,7 +17,10 @@ import type {
   HealthResponse,
   HealthStatus,
   ProbeName,
+  WarmUpOutcome,
+  WarmUpTarget,
 } from './types.js';
+import { NO_WARM_UP, WarmUp } from './warm-up.js';
 
 /**
  * Creates the probes of one instance. Options are validated here (misconfiguration throws an
@@ -49,6 +52,7 @@ class HealthProbes implements Health {
   readonly #every: readonly CheckRunner[];
   readonly #poller: NodeJS.Timeout | undefined;
   readonly #answers: ProbeAnswers;
+  readonly #warmUp: WarmUp | undefined;
   /** Startup succeeds once and stays succeeded: the orchestrator stops asking after the first success. */
   #started = false;
   #closed = false;
@@ -67,6 +71,7 @@ class HealthProbes implements Health {
     this.#named = new Map([...resolved.probes].map(([path, checks]) => [path, checks.map(runner)]));
     this.#every = [...this.#all, ...[...this.#named.values()].flat()];
     this.#answers = new ProbeAnswers(resolved);
+    this.#warmUp = resolved.warmUp && new WarmUp(resolved.warmUp, this.lifecycle);
     if (resolved.intervalMs !== undefined && this.#every.length > 0) {
       this.#poll();
       this.#poller = setInterval(() => this.#poll(), resolved.intervalMs);
@@ -138,11 +143,16 @@ class HealthProbes implements Health {
       const reports = await Promise.all(runners.map((runner) => runner.current(now)));
       const lifecycleFails =
         this.#closed || (probe === 'startup' ? !this.#started && state === 'starting' : state !== 'ready');
-      status = lifecycleFails ? 'fail' : combine(runners, reports);
+      const warmUp = probe === 'readiness' || probe === 'startup' ? this.#warmUp : undefined;
+      const warming = warmUp?.status === 'fail' && !(probe === 'startup' && this.#started);
+      const combined = combine(runners, reports);
+      status = lifecycleFails || warming ? 'fail' : warmUp ? this.#withWarmUp(combined) : combined;
       if (probe === 'startup' && this.#started) status = 'pass';
       else if (probe === 'startup' && status !== 'fail' && !this.#closed) this.#started = true;
       if (lifecycleFails) output = this.#closed ? 'health checks closed' : `instance is ${state}`;
+      if (warming && !this.#closed) output = 'instance is warming up';
       checks['lifecycle:state'] = [lifecycleEntry(state, lifecycleFails ? 'fail' : 'pass', output)];
+      if (warmUp) checks['lifecycle:warmUp'] = [warmUp.entry()];
       for (let i = 0; i < runners.length; i++) checks[runners[i]!.name] = [reports[i]!];
     }
     return { status, ...this.#about, ...(output === undefined ? {} : { output }), checks };
@@ -165,9 +175,14 @@ class HealthProbes implements Health {
     return results;
   }
 
+  warmUp(target?: WarmUpTarget): Promise<WarmUpOutcome> {
+    return this.#warmUp ? this.#warmUp.start(target) : Promise.resolve(NO_WARM_UP);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#warmUp?.close();
     if (this.#poller) clearInterval(this.#poller);
     const closed = await Promise.allSettled(this.#every.map((runner) => runner.close()));
     const errors = closed.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
@@ -187,7 +202,8 @@ class HealthProbes implements Health {
     if (probe === 'liveness') return 'pass';
     if (probe === 'startup') {
       if (this.#started) return 'pass';
-      if (this.#closed || this.lifecycle.state === 'starting') return 'fail';
+      if (this.#closed || this.lifecycle.state === 'starting' || this.#warmUp?.status === 'fail')
+        return 'fail';
       const status = statusOf(this.#startup);
       if (typeof status === 'string') return this.#latchStartup(status);
       return status.then((s) => this.#latchStartup(s));
@@ -195,12 +211,21 @@ class HealthProbes implements Health {
     const runners = this.#runners(probe);
     // Not ready means 503 whatever the checks say, so a draining instance does not even run them.
     if (runners === undefined || this.#closed || this.lifecycle.state !== 'ready') return 'fail';
-    return statusOf(runners);
+    if (this.#warmUp === undefined || probe !== 'readiness') return statusOf(runners);
+    if (this.#warmUp.status === 'fail') return 'fail';
+    const status = statusOf(runners);
+    return typeof status === 'string' ? this.#withWarmUp(status) : status.then((s) => this.#withWarmUp(s));
   }
 
   #latchStartup(status: HealthStatus): HealthStatus {
-    if (status !== 'fail' && !this.#closed) this.#started = true;
-    return status;
+    const latched = this.#withWarmUp(status);
+    if (latched !== 'fail' && !this.#closed) this.#started = true;
+    return latched;
+  }
+
+  /** `status` degraded to `warn` by a warm-up that ended over budget or with a failure. */
+  #withWarmUp(status: HealthStatus): HealthStatus {
+    return status === 'pass' && this.#warmUp?.status === 'warn' ? 'warn' : status;
   }
 
   #poll(): void {

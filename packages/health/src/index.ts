@@ -36,4 +36,8 @@ export type {
   RedisCheckOptions,
   RssCheckOptions,
   ShutdownFailureEvent,
+  WarmUpOptions,
+  WarmUpOutcome,
+  WarmUpTarget,
+  WarmUpTask,
 } from './types.js';

@@ -6,6 +6,7 @@ import type { ResolvedCheck } from './check-runner.js';
 import { compileDetailAccess, type DetailAccess } from './detail-access.js';
 import { resolveChecks } from './resolve-checks.js';
 import { checkPath, resolveProbes } from './resolve-probes.js';
+import { type ResolvedWarmUp, resolveWarmUp } from './resolve-warm-up.js';
 import type {
   CheckChange,
   HealthBodyContext,
@@ -54,6 +55,7 @@ export const HEALTH_OPTIONS = [
   'body',
   'onCheckChange',
   'onFailureDuringShutdown',
+  'warmUp',
 ] as const satisfies ReadonlyArray<keyof HealthOptions>;
 
 const STATUS_KEYS = ['pass', 'warn', 'fail'] as const satisfies ReadonlyArray<keyof HealthStatusCodes>;
@@ -79,6 +81,8 @@ export interface ResolvedHealthOptions {
   readonly allowsDetails: DetailAccess;
   /** `serviceId`, `description`, `version`, `releaseId` for detailed reports. */
   readonly about: Readonly<Record<string, string>>;
+  /** The warm-up before ready, when configured. */
+  readonly warmUp: ResolvedWarmUp | undefined;
 }
 
 const PATH_PROBES: Readonly<Record<keyof HealthPaths, ProbeName>> = {
@@ -127,6 +131,7 @@ export function resolveHealthOptions(options: unknown): ResolvedHealthOptions {
       allowDetails: reader.function<(req: IncomingMessage) => boolean>('allowDetails'),
     }),
     about,
+    warmUp: resolveWarmUp(reader),
   };
 }
 

@@ -6,7 +6,7 @@ import { CHECK_OBJECT_KEYS, checkName, readCheckSettings } from './check-setting
 import type { CheckFunction, HealthCheck, HealthOptions } from './types.js';
 
 /** Keys lbkit writes itself into detailed reports. */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set(['lifecycle:state', 'uptime']);
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['lifecycle:state', 'lifecycle:warmUp', 'uptime']);
 
 /** Defaults a check inherits from the health options. */
 export interface CheckDefaults {

@@ -5,7 +5,10 @@ import type { Lifecycle } from '@lbkit/core';
 /**
  * Every `code` of the `LbkitError`s @lbkit/health raises (see the README's error codes table).
  * All are raised at startup, by `createHealth()` or a built-in check factory, except
- * `LBKIT_HEALTH_PROBE_UNKNOWN`, which `Health.report()` rejects with for a probe it does not have.
+ * `LBKIT_HEALTH_PROBE_UNKNOWN`, which `Health.report()` rejects with for a probe it does not have,
+ * `LBKIT_HEALTH_WARMUP_TARGET_MISSING`, which `Health.warmUp()` throws when routes have no server, and
+ * the two warm-up warnings (`LBKIT_HEALTH_WARMUP_OVER_BUDGET`, `LBKIT_HEALTH_WARMUP_TASK_FAILED`),
+ * emitted as process warnings with their code, never thrown.
  */
 export type HealthErrorCode =
   | 'LBKIT_HEALTH_OPTION_UNKNOWN'
@@ -18,7 +21,10 @@ export type HealthErrorCode =
   | 'LBKIT_HEALTH_CHECK_NAME_INVALID'
   | 'LBKIT_HEALTH_CHECK_DUPLICATE'
   | 'LBKIT_HEALTH_CLIENT_UNRECOGNIZED'
-  | 'LBKIT_HEALTH_PROBE_UNKNOWN';
+  | 'LBKIT_HEALTH_PROBE_UNKNOWN'
+  | 'LBKIT_HEALTH_WARMUP_TARGET_MISSING'
+  | 'LBKIT_HEALTH_WARMUP_OVER_BUDGET'
+  | 'LBKIT_HEALTH_WARMUP_TASK_FAILED';
 
 /** Status of a check or of a whole probe, as draft-inadarei-api-health-check-06 names them. */
 export type HealthStatus = 'pass' | 'warn' | 'fail';
@@ -178,6 +184,58 @@ export interface HealthOptions {
    * `onSendFailureDuringShutdown`). Not awaited; errors thrown (or rejected) by it are ignored.
    */
   readonly onFailureDuringShutdown?: (event: ShutdownFailureEvent) => void;
+  /**
+   * Work done before the instance takes traffic (prime pools, request the app's own routes): from
+   * `createHealth()` on, the lifecycle's `markReady()` is deferred (`lifecycle.holdReady`) and the
+   * startup and readiness probes fail until `Health.warmUp()` has finished or its budget is spent.
+   * Default: none.
+   */
+  readonly warmUp?: WarmUpOptions;
+}
+
+/**
+ * One warm-up task. `signal` aborts when the budget is spent or the health object closes; the
+ * value is ignored, a throw (or rejection) is reported as a `warn` and never fails the instance.
+ */
+export type WarmUpTask = (signal: AbortSignal) => unknown;
+
+/** The `warmUp` option of {@link HealthOptions}. */
+export interface WarmUpOptions {
+  /** Functions run in parallel once `warmUp()` is called; a record's keys name them, else the function's name. */
+  readonly tasks?: readonly WarmUpTask[] | Readonly<Record<string, WarmUpTask>>;
+  /**
+   * Paths (with a query if needed) the instance requests of itself over loopback once its server
+   * listens, for example `['/hello', '/products?page=1']`: every route in parallel, each `repeat`
+   * times one after the other. An answer of 500 or more, or no answer, is reported as a `warn`.
+   */
+  readonly routes?: readonly string[];
+  /** Requests per route. Default 1. */
+  readonly repeat?: number;
+  /** Headers sent with every self-request (an API key, `accept`). `user-agent` is `lbkit-warm-up` unless given. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Time allowed for the whole warm-up, from `warmUp()`; over it the instance becomes ready with a `warn`. Default 10000. */
+  readonly budgetMs?: number;
+}
+
+/**
+ * Where `Health.warmUp()` sends the self-requests of `routes`: the app's node:http or node:https
+ * server (waited for until it listens; `0.0.0.0` and `::` are reached on loopback), or its origin
+ * as a URL (`http://127.0.0.1:3000`).
+ */
+export type WarmUpTarget = import('node:net').Server | string | URL;
+
+/** How a warm-up ended, as `Health.warmUp()` resolves. */
+export interface WarmUpOutcome {
+  /** `pass`, or `warn` when over budget or a task or route failed; readiness carries it. */
+  readonly status: 'pass' | 'warn';
+  /** Milliseconds from `warmUp()` to the end (the budget when over it). */
+  readonly durationMs: number;
+  /** Whether the budget ran out first. */
+  readonly overBudget: boolean;
+  /** Tasks and routes (`GET /hello`) that failed, with their error: for logs, never shown to public callers. */
+  readonly failures: readonly { readonly name: string; readonly error: string }[];
+  /** Tasks and routes still running when the budget ran out (their signal was aborted). */
+  readonly unfinished: readonly string[];
 }
 
 /** The `statusCodes` option: `pass` and `warn` from 200 to 399, `fail` from 400 to 599. */
@@ -307,6 +365,14 @@ export interface Health {
    * metrics. Order is the order of `checks`, then the named probes' checks.
    */
   latestResults(): readonly CheckRunResult[];
+  /**
+   * Runs the `warmUp` option's tasks and self-requests (once: later calls return the same promise),
+   * then lets the lifecycle become ready, with a `warn` in readiness when over budget or something
+   * failed. `target` is needed when `routes` are given (the Fastify plugin passes its server on
+   * listen). Resolves at once with `pass` when no warm-up is configured; rejects only with
+   * `LBKIT_HEALTH_WARMUP_TARGET_MISSING` (routes and no target), a failing task is a `warn`.
+   */
+  warmUp(target?: WarmUpTarget): Promise<WarmUpOutcome>;
   /** Stops background polling, aborts running checks and closes the checks' resources. Readiness (and a startup that has not succeeded yet) fails afterwards. */
   close(): Promise<void>;
 }
