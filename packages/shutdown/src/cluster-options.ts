@@ -1,9 +1,10 @@
 // Validates clusterPrimary() options once, before the first fork, into the values the primary reads.
 import { availableParallelism } from 'node:os';
-import { OptionReader, show } from '@lbkit/core/internal';
+import { closestName, OptionReader, show } from '@lbkit/core/internal';
+import { BALANCES } from './cluster-balance.js';
 import { duration, loggerOption, signalList } from './options.js';
 import { BACKOFF_KEYS, type ResolvedBackoff, resolveBackoff } from './respawn-backoff.js';
-import type { ClusterPrimaryOptions, RespawnBackoff, ShutdownLogger } from './types.js';
+import type { ClusterBalance, ClusterPrimaryOptions, RespawnBackoff, ShutdownLogger } from './types.js';
 
 /** clusterPrimary() options with every default applied. */
 export interface ResolvedPrimaryOptions {
@@ -16,6 +17,9 @@ export interface ResolvedPrimaryOptions {
   readonly exit: boolean;
   readonly backoff: ResolvedBackoff;
   readonly logger: ShutdownLogger | undefined;
+  readonly balance: ClusterBalance;
+  /** Where the primary listens, for every policy but `round-robin`. */
+  readonly listen: { readonly port: number; readonly host: string | undefined } | undefined;
 }
 
 // `satisfies` makes the compiler check this list against ClusterPrimaryOptions, both ways.
@@ -29,6 +33,9 @@ const KNOWN = Object.keys({
   exit: true,
   respawn: true,
   logger: true,
+  balance: true,
+  port: true,
+  host: true,
 } satisfies Record<keyof ClusterPrimaryOptions, true>);
 
 /** Throws an `LbkitError` with a stable code on the first problem (unknown keys included). */
@@ -50,7 +57,25 @@ export function resolvePrimaryOptions(given?: ClusterPrimaryOptions): ResolvedPr
       'LBKIT_SHUTDOWN_SIGNAL_INVALID',
     );
   }
+  const balance = balanceOption(options);
+  const port = options.number('port', undefined, {
+    min: 0,
+    max: 65_535,
+    integer: true,
+    code: 'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID',
+    hint: 'Pass the port clients connect to, for example port: 3000.',
+  });
+  const host = options.string('host', undefined);
+  if (balance !== 'round-robin' && port === undefined) {
+    throw options.invalid(
+      `balance ${JSON.stringify(balance)} needs the port: the primary listens and hands each connection to a worker`,
+      `Pass port (and host) to clusterPrimary(), for example { balance: ${JSON.stringify(balance)}, port: 3000 }.`,
+      'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID',
+    );
+  }
   return {
+    balance,
+    listen: balance === 'round-robin' || port === undefined ? undefined : { port, host },
     workers,
     env: options.function<(slot: number) => Record<string, string>>('env') ?? (() => ({})),
     readyTimeoutMs: duration(options, 'readyTimeoutMs', 30_000),
@@ -62,4 +87,17 @@ export function resolvePrimaryOptions(given?: ClusterPrimaryOptions): ResolvedPr
     backoff: resolveBackoff(options.nested<RespawnBackoff>('respawn', BACKOFF_KEYS)),
     logger: loggerOption(options, 'logger'),
   };
+}
+
+/** One of {@link BALANCES}; anything else is refused with the closest name. */
+function balanceOption(options: OptionReader<ClusterPrimaryOptions>): ClusterBalance {
+  const value: unknown = options.get('balance');
+  if (value === undefined) return 'round-robin';
+  if ((BALANCES as readonly unknown[]).includes(value)) return value as ClusterBalance;
+  const near = typeof value === 'string' ? closestName(value, BALANCES) : undefined;
+  throw options.invalid(
+    `balance must be ${BALANCES.map((b) => JSON.stringify(b)).join(', ')}; got ${show(value)}${near ? ` — did you mean ${JSON.stringify(near)}?` : ''}`,
+    "Leave it out for node:cluster's round robin; see the README for what each policy is for.",
+    'LBKIT_SHUTDOWN_CLUSTER_BALANCE_INVALID',
+  );
 }

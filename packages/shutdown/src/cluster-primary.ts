@@ -4,6 +4,9 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { LbkitError } from '@lbkit/core';
 import { withTimeout } from '@lbkit/core/internal';
+import { WorkerLoad } from './cluster-balance.js';
+import { ConnectionHandoff, type HandoffTarget } from './cluster-handoff.js';
+import { BALANCE_ENV, isLoadReport } from './cluster-messages.js';
 import { type ResolvedPrimaryOptions, resolvePrimaryOptions } from './cluster-options.js';
 import { drainWorker } from './drain-worker.js';
 import { READY_MESSAGE } from './process-manager.js';
@@ -17,7 +20,7 @@ import type {
   ShutdownLogger,
 } from './types.js';
 
-interface Entry {
+interface Entry extends HandoffTarget {
   readonly slot: number;
   readonly worker: Worker;
   state: 'starting' | 'ready' | 'draining';
@@ -32,8 +35,10 @@ interface Entry {
  * Forks `workers` workers and keeps them: a worker that dies unexpectedly is replaced after an
  * exponential backoff; `reload()` (or SIGHUP) replaces them one by one without dropping capacity;
  * SIGTERM/SIGINT drain them all. Workers use `gracefulShutdown()`, which sends `ready` when
- * listening and drains on the primary's `shutdown` message. Throws `LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY`
- * in a worker.
+ * listening and drains on the primary's `shutdown` message. With a `balance` other than
+ * `round-robin` the primary listens on `port` itself and hands each connection to the ready worker
+ * the policy picks; workers then serve with `clusterWorker()`. Throws
+ * `LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY` in a worker.
  */
 export function clusterPrimary(options: ClusterPrimaryOptions = {}): ClusterPrimary {
   if (!cluster.isPrimary) {
@@ -61,6 +66,9 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
   readonly #failures: number[];
   readonly #respawnTimers = new Set<NodeJS.Timeout>();
   readonly #removeSignals: Array<() => void> = [];
+  readonly #balance: ResolvedPrimaryOptions['balance'];
+  readonly #handoff: ConnectionHandoff | undefined;
+  #generation = 0;
   #resolveReady!: () => void;
   #reloading: Promise<ReloadResult> | undefined;
   #stopping: Promise<0 | 1> | undefined;
@@ -79,10 +87,40 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
     const { reloadSignal } = options;
     if (reloadSignal !== false) this.#onProcess(reloadSignal, () => void this.reload());
     for (const signal of options.signals) this.#onProcess(signal, () => this.#onStopSignal(signal));
-    this.ready = new Promise((resolve) => {
+    this.#balance = options.balance;
+    const slotsReady = new Promise<void>((resolve) => {
       this.#resolveReady = resolve;
     });
+    if (options.listen) {
+      const handoff = new ConnectionHandoff({
+        policy: options.balance,
+        targets: () => this.#targets(),
+        // A connection waits for a ready worker as long as a replacement may take to get ready.
+        pendingTimeoutMs: options.readyTimeoutMs,
+        logger: options.logger,
+      });
+      this.#handoff = handoff;
+      const listening = handoff.listen(options.listen.port, options.listen.host).catch((error: unknown) => {
+        this.#log('error', 'cluster: the primary cannot listen', { error: String(error) });
+        throw error;
+      });
+      this.ready = Promise.all([slotsReady, listening]).then(() => undefined);
+    } else this.ready = slotsReady;
     for (let slot = 0; slot < count; slot++) this.#fork(slot);
+  }
+
+  /** The port the primary listens on, when it owns the listening socket (`balance` other than round-robin). */
+  get port(): number | undefined {
+    return this.#handoff?.port;
+  }
+
+  /** The workers that may take a new connection now: ready, connected, and taking them from the primary. */
+  #targets(): Entry[] {
+    const targets: Entry[] = [];
+    for (const entry of this.#live) {
+      if (entry.state === 'ready' && entry.load.report && entry.worker.isConnected()) targets.push(entry);
+    }
+    return targets;
   }
 
   get workers(): readonly ClusterWorkerInfo[] {
@@ -100,6 +138,8 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
     this.#stopping ??= (async () => {
       for (const timer of this.#respawnTimers) clearTimeout(timer);
       this.#respawnTimers.clear();
+      // No new connections: a primary that stops takes none it could not hand to a ready worker.
+      this.#handoff?.close();
       const entries = [...this.#live];
       await Promise.all(entries.map((entry) => this.#drain(entry)));
       for (const remove of this.#removeSignals.splice(0)) remove();
@@ -139,11 +179,13 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
   }
 
   #fork(slot: number): Entry {
-    const worker = cluster.fork(this.#env(slot));
+    const worker = cluster.fork({ ...this.#env(slot), [BALANCE_ENV]: this.#balance });
     let settleReady!: (ok: boolean) => void;
     let settleExit!: () => void;
     const entry: Entry = {
       slot,
+      generation: ++this.#generation,
+      load: new WorkerLoad(),
       worker,
       state: 'starting',
       planned: false,
@@ -158,11 +200,23 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
     };
     this.#live.add(entry);
     worker.on('message', (message: unknown) => {
+      if (this.#handoff && isLoadReport(message)) {
+        const first = entry.load.report === undefined;
+        entry.load.report = message;
+        entry.load.reportedAt = performance.now();
+        if (first && entry.state === 'ready') this.#handoff.flush();
+        return;
+      }
+      // Messages that are not ours (an app's own, @lbkit/metrics') are left to their listeners.
       if (message !== READY_MESSAGE || entry.state !== 'starting') return;
       entry.state = 'ready';
       entry.readyAt = performance.now();
       settleReady(true);
       this.#log('info', 'cluster: worker ready', { slot, pid: worker.process.pid });
+      if (this.#handoff) {
+        if (entry.load.report) this.#handoff.flush();
+        else this.#warnIfSilent(entry);
+      }
       this.emit('ready', info(entry));
       if (this.#allSlotsReady()) this.#resolveReady();
     });
@@ -175,6 +229,22 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
       if (!entry.planned && !this.#stopping) this.#respawn(entry, code, signal);
     });
     return entry;
+  }
+
+  /** A ready worker that never reports gets no connection: say why, once. */
+  #warnIfSilent(entry: Entry): void {
+    setTimeout(() => {
+      if (entry.load.report || entry.exitCode !== undefined) return;
+      this.#log(
+        'warn',
+        'cluster: a ready worker takes no connections from the primary; serve with clusterWorker()',
+        {
+          slot: entry.slot,
+          pid: entry.worker.process.pid,
+          balance: this.#balance,
+        },
+      );
+    }, 1000).unref();
   }
 
   #respawn(entry: Entry, code: number | null, signal: string | null): void {

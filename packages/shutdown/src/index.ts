@@ -1,6 +1,7 @@
 // Public entry of @lbkit/shutdown: re-exports only.
 export { checkShutdownBudget } from './budget.js';
 export { clusterPrimary } from './cluster-primary.js';
+export { clusterWorker } from './cluster-worker.js';
 export { drainWorker } from './drain-worker.js';
 export { gracefulShutdown, isShutdown } from './graceful-shutdown.js';
 export { READY_MESSAGE, SHUTDOWN_MESSAGE } from './process-manager.js';
@@ -8,10 +9,13 @@ export type {
   BudgetFinding,
   CleanupContext,
   CleanupHook,
+  ClusterBalance,
   ClusterPrimary,
   ClusterPrimaryEvents,
   ClusterPrimaryOptions,
+  ClusterWorker,
   ClusterWorkerInfo,
+  ClusterWorkerOptions,
   GracefulShutdownOptions,
   ReloadResult,
   RespawnBackoff,

@@ -287,6 +287,45 @@ export interface ClusterPrimaryOptions {
   readonly respawn?: RespawnBackoff;
   /** Where lines about workers go; none by default. */
   readonly logger?: ShutdownLogger;
+  /**
+   * How connections reach the workers. `round-robin` (default) is node:cluster's own: the workers
+   * listen on the shared port. The others make the primary own the listening socket (`port`, `host`)
+   * and hand each connection to the worker it picks; the workers take them with `clusterWorker()`.
+   */
+  readonly balance?: ClusterBalance;
+  /** Port the primary listens on when `balance` is not `round-robin` (required then; 0 for any free one). */
+  readonly port?: number;
+  /** Address the primary listens on when `balance` is not `round-robin`. Default: every address, as `server.listen(port)`. */
+  readonly host?: string;
+}
+
+/**
+ * How `clusterPrimary()` spreads connections over the ready workers:
+ * - `round-robin`: node:cluster's own scheduling (SCHED_RR), blind to load;
+ * - `least-connections`: the worker holding the fewest open connections handed to it;
+ * - `least-loaded`: the lowest load the workers report (requests in flight, queued, event-loop utilisation);
+ * - `ip-hash`: the same client address to the same worker slot (WebSocket / socket.io without sticky balancers).
+ */
+export type ClusterBalance = 'round-robin' | 'least-connections' | 'least-loaded' | 'ip-hash';
+
+/** Options of `clusterWorker()`. */
+export interface ClusterWorkerOptions {
+  /** The worker's server (node:http, https, http2, `fastify.server`), not listening yet. */
+  readonly server: ShutdownServer;
+  /** The shared port: listened on when the primary balances round robin (or outside a cluster). */
+  readonly port: number;
+  /** Address to listen on in that case. Default: every address, as `server.listen(port)`. */
+  readonly host?: string;
+  /** Requests waiting in the app's own queue (for example a load shedder's), reported for `least-loaded`. */
+  readonly queued?: () => number;
+}
+
+/** What `clusterWorker()` returns. */
+export interface ClusterWorker {
+  /** `shared`: the server listens on the shared port itself; `primary`: the primary hands it connections. */
+  readonly mode: 'shared' | 'primary';
+  /** Stops reporting and taking connections from the primary. Idempotent. */
+  dispose(): void;
 }
 
 /** A worker as the primary sees it. */
@@ -333,8 +372,13 @@ export interface ClusterPrimaryEvents {
 export interface ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
   /** The live workers. */
   readonly workers: readonly ClusterWorkerInfo[];
-  /** Resolves when every slot has a ready worker. */
+  /**
+   * Resolves when every slot has a ready worker (and the primary listens, when it owns the port);
+   * rejects with `LBKIT_SHUTDOWN_CLUSTER_LISTEN_FAILED` when it cannot listen.
+   */
   readonly ready: Promise<void>;
+  /** The port the primary listens on when `balance` is not `round-robin` (the real one with `port: 0`); undefined otherwise. */
+  readonly port: number | undefined;
   /** Replaces every worker one by one: fork, wait for `ready`, then drain the old one. Joins a reload in progress. */
   reload(): Promise<ReloadResult>;
   /** Drains every worker and stops replacing them; resolves with 0, or 1 if a worker exited non-zero. */
@@ -358,5 +402,8 @@ export type ShutdownErrorCode =
   | 'LBKIT_SHUTDOWN_CLUSTER_NOT_PRIMARY'
   | 'LBKIT_SHUTDOWN_CLUSTER_WORKERS_INVALID'
   | 'LBKIT_SHUTDOWN_CLUSTER_BACKOFF_INVALID'
+  | 'LBKIT_SHUTDOWN_CLUSTER_BALANCE_INVALID'
+  | 'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID'
+  | 'LBKIT_SHUTDOWN_CLUSTER_LISTEN_FAILED'
   | 'LBKIT_SHUTDOWN_BUDGET_DELAY_SHORT'
   | 'LBKIT_SHUTDOWN_BUDGET_OVER_GRACE';
