@@ -14,6 +14,9 @@ export const BALANCES = [
 /** A report older than this counts as a worker too busy to report: event-loop utilisation 1. */
 export const STALE_REPORT_MS = 1000;
 
+/** The weight of a worker whose report is stale. */
+const STALE_WEIGHT = 10;
+
 /** What the primary knows of one worker's connections and load. */
 export class WorkerLoad {
   /** Sockets handed to the worker. */
@@ -34,14 +37,15 @@ export class WorkerLoad {
   }
 
   /**
-   * Expected wait of a new connection: the work there (in flight, queued, not yet received, plus the
-   * new one) over the idle share of the event loop, as a queue's waiting time grows with 1 / (1 − ρ).
+   * The work waiting there (in flight, queued, handed but not yet taken, plus the new connection),
+   * weighted by how busy its event loop was: × (1 + utilisation), so × 1 idle to × 2 saturated, a
+   * gentle weight that stale figures cannot turn into a stampede on one worker. A worker that has
+   * not reported for {@link STALE_REPORT_MS} (its loop is stuck, or it stopped reporting) weighs × 10.
    */
   score(now: number): number {
     const report = this.report;
-    const elu = !report || now - this.reportedAt > STALE_REPORT_MS ? 1 : report.elu;
-    const work = 1 + (report?.inFlight ?? 0) + (report?.queued ?? 0) + this.unreceived;
-    return work / Math.max(0.05, 1 - elu);
+    const weight = !report || now - this.reportedAt > STALE_REPORT_MS ? STALE_WEIGHT : 1 + report.elu;
+    return (1 + (report?.inFlight ?? 0) + (report?.queued ?? 0) + this.unreceived) * weight;
   }
 }
 

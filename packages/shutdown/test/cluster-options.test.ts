@@ -120,9 +120,12 @@ describe('pickWorker()', () => {
   });
 
   it('least-loaded: avoids a busy event loop and a worker that stopped reporting', () => {
-    const idle = candidate(0, 1, (l) => report(l, { inFlight: 2, elu: 0.1 }));
-    const busy = candidate(1, 2, (l) => report(l, { inFlight: 0, elu: 0.95 }));
+    const idle = candidate(0, 1, (l) => report(l, { inFlight: 1, elu: 0.1 }));
+    const busy = candidate(1, 2, (l) => report(l, { inFlight: 1, elu: 0.95 }));
     expect(pickWorker('least-loaded', [busy, idle], undefined, 0, 1000)).toBe(idle);
+    // Work counts before utilisation: three requests in flight weigh more than a busy loop with one.
+    const crowded = candidate(4, 5, (l) => report(l, { inFlight: 3, elu: 0.1 }));
+    expect(pickWorker('least-loaded', [busy, crowded], undefined, 0, 1000)).toBe(busy);
     const silent = candidate(2, 3, (l) => {
       l.reportedAt = 0;
     });
