@@ -32,6 +32,7 @@ describe('the un-called factory guard', () => {
       'loadShedding',
       'metricsHandler',
       'orcaLoadReport',
+      'otelMetrics',
     ]);
   });
 

@@ -1,6 +1,16 @@
-// Fastify plugin of @lbkit/metrics: GET /metrics for a Prometheus scrape, metrics closed with the instance.
+// Fastify plugins of @lbkit/metrics: GET /metrics for a Prometheus scrape, and OpenTelemetry request metrics; closed with the instance.
 import { isHealth } from '@lbkit/health';
-import { createMetrics, isMetrics, type LbkitMetrics, type MetricsOptions } from '@lbkit/metrics';
+import {
+  createMetrics,
+  createOtelMetrics,
+  isMetrics,
+  isOtelMetrics,
+  type LbkitMetrics,
+  type LbkitOtelMetrics,
+  type MetricSources,
+  type MetricsOptions,
+  type OtelMetricsOptions,
+} from '@lbkit/metrics';
 import { isLoadShedder } from '@lbkit/shedding';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -10,6 +20,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The metrics of `metricsPlugin`: `lbkitMetrics.observe({ shutdown })` adds sources made later. */
     lbkitMetrics: LbkitMetrics;
+    /** The instruments of `otelMetricsPlugin`: `lbkitOtel.observe({ shutdown })` adds sources made later. */
+    lbkitOtel: LbkitOtelMetrics;
   }
 }
 
@@ -83,7 +95,7 @@ async function metricsRoutes(fastify: FastifyInstance, options: MetricsPluginOpt
 /** Observes the shedder and the probes lbkit's plugins decorated `fastify` with, once each. */
 function observeDecorated(
   fastify: FastifyInstance,
-  metrics: LbkitMetrics,
+  metrics: { observe(sources: MetricSources): void },
   wanted: { shedder: boolean; health: boolean },
 ): void {
   const shedder =
@@ -102,3 +114,55 @@ function observeDecorated(
  * with `lbkitMetrics`. The route is flagged `config.lbkit.probe`, so lbkit's hooks leave it alone.
  */
 export const metricsPlugin = fp(metricsRoutes, { name: '@lbkit/metrics', fastify: '5.x' });
+
+/** Options of {@link otelMetricsPlugin}: `createOtelMetrics()`'s options, or `{ otel }` made with it. */
+export type OtelMetricsPluginOptions = OtelMetricsOptions | { readonly otel: LbkitOtelMetrics };
+
+async function otelHooks(fastify: FastifyInstance, options: OtelMetricsPluginOptions): Promise<void> {
+  const { own, rest } = readPluginOptions<{ otel?: LbkitOtelMetrics }>(
+    'otelMetricsPlugin',
+    options,
+    ['otel'],
+    true,
+  );
+  const given = own.get('otel');
+  if (given !== undefined && !isOtelMetrics(given)) {
+    throw own.invalid(
+      'otel must be instruments made by createOtelMetrics()',
+      'Pass otel: createOtelMetrics({ ... }), or the options directly.',
+    );
+  }
+  if (given !== undefined && Object.keys(rest).length > 0) {
+    throw own.invalid(
+      `${Object.keys(rest).join(', ')} would be ignored next to otel`,
+      'Pass them to the createOtelMetrics() that made them, or leave otel out.',
+    );
+  }
+  const otel = given ?? createOtelMetrics(rest as OtelMetricsOptions);
+  if (!given) {
+    const r = rest as OtelMetricsOptions;
+    const wanted = { shedder: r.shedder === undefined, health: r.health === undefined };
+    observeDecorated(fastify, otel, wanted);
+    fastify.addHook('onReady', function observeLaterPlugins(done) {
+      observeDecorated(fastify, otel, wanted);
+      done();
+    });
+  }
+  fastify.decorate('lbkitOtel', otel);
+  fastify.addHook('onRequest', function trackRequest(request: FastifyRequest, reply: FastifyReply, done) {
+    // routeOptions.url is the template Fastify matched (/users/:id), undefined for a 404.
+    otel.track(request.raw, reply.raw, () => request.routeOptions.url);
+    done();
+  });
+  fastify.addHook('onClose', function closeOtel(_instance, done) {
+    if (!given) otel.close();
+    done();
+  });
+}
+
+/**
+ * OpenTelemetry metrics for Fastify: every request of the instance in
+ * `http.server.request.duration` and `http.server.active_requests`, `http.route` from Fastify's
+ * router, and lbkit's `lbkit.*` instruments; decorates the instance with `lbkitOtel`.
+ */
+export const otelMetricsPlugin = fp(otelHooks, { name: '@lbkit/otel-metrics', fastify: '5.x' });

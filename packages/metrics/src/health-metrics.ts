@@ -2,7 +2,8 @@
 import type { MetricSet } from './metric-set.js';
 import type { HealthSource } from './types.js';
 
-const STATUSES = ['pass', 'warn', 'fail'] as const;
+/** Every status a check reports, each 1 or 0. */
+export const STATUSES = ['pass', 'warn', 'fail'] as const;
 
 /** `lbkit_health_check_status{check,status}` and `lbkit_health_check_duration_seconds{check}`. */
 export function healthMetrics(set: MetricSet, health: HealthSource): void {

@@ -2,7 +2,8 @@
 import type { Lifecycle, LifecycleState } from '@lbkit/core';
 import type { MetricSet } from './metric-set.js';
 
-const STATES: readonly LifecycleState[] = ['starting', 'ready', 'draining', 'stopped'];
+/** Every lifecycle state, in order: each is reported, 1 for the current one. */
+export const STATES: readonly LifecycleState[] = ['starting', 'ready', 'draining', 'stopped'];
 
 /** `lbkit_lifecycle_state`, `lbkit_requests_in_flight`, `lbkit_connections_open`, `lbkit_oldest_request_age_seconds`. */
 export function lifecycleMetrics(set: MetricSet, lifecycle: Lifecycle): void {

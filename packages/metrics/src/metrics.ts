@@ -15,7 +15,8 @@ import type { LbkitMetrics, MetricSources, MetricsOptions, PromRegistry } from '
 
 const METRICS = brand<LbkitMetrics>('metrics');
 const PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]{0,63}$/;
-const KINDS = ['shedder', 'health', 'sessionStore', 'shutdown'] as const;
+/** The kinds of source, each observed once. */
+export const KINDS = ['shedder', 'health', 'sessionStore', 'shutdown'] as const;
 const OPTIONS = [...KINDS, 'registry', 'prefix', 'lifecycle', 'sessionBuckets', 'cluster'] as const;
 
 /** What each source must have, checked when it is given rather than at the first scrape. */
@@ -127,7 +128,8 @@ function readPrefix(reader: OptionReader<MetricsOptions<PromRegistry>>): string 
   return prefix;
 }
 
-function readBuckets(reader: OptionReader<MetricsOptions<PromRegistry>>): readonly number[] {
+/** `sessionBuckets`, checked; the default when left out. */
+export function readBuckets(reader: OptionReader<{ sessionBuckets?: readonly number[] }>): readonly number[] {
   const buckets: unknown = reader.get('sessionBuckets') ?? SESSION_BUCKETS;
   if (
     !Array.isArray(buckets) ||
@@ -160,7 +162,7 @@ function readRegistry<R extends PromRegistry>(reader: OptionReader<MetricsOption
 }
 
 /** The sources given, each checked for the methods that are read. */
-function readSources(reader: OptionReader<MetricSources>): MetricSources {
+export function readSources(reader: OptionReader<MetricSources>): MetricSources {
   const sources: { -readonly [K in keyof MetricSources]: MetricSources[K] } = {};
   for (const kind of KINDS) {
     const source: unknown = reader.get(kind);

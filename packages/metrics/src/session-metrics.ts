@@ -36,27 +36,42 @@ export function sessionMetrics(set: MetricSet, store: SessionStoreSource, bucket
       this.set(store.available ? 1 : 0);
     },
   });
+  set.onRemove(
+    watchSessionStore(
+      store,
+      (operation, outcome, seconds) => duration.observe({ operation, outcome }, seconds),
+      (code) => errors.inc({ code }),
+    ),
+  );
+}
+
+/**
+ * Calls `onOperation` for each store operation and `onError` once per error (an error the store
+ * both reports and throws is one); returns the function that stops listening.
+ */
+export function watchSessionStore(
+  store: SessionStoreSource,
+  onOperation: (operation: string, outcome: 'ok' | 'error', seconds: number) => void,
+  onError: (code: string) => void,
+): () => void {
   const counted = new WeakSet<object>();
   const count = (error: unknown): void => {
     if (typeof error === 'object' && error !== null) {
       if (counted.has(error)) return;
       counted.add(error);
     }
-    errors.inc({ code: codeOf(error) });
+    onError(codeOf(error));
   };
-  const onOperation = (event: SessionOperationEvent): void => {
-    duration.observe(
-      { operation: event.operation, outcome: event.error === undefined ? 'ok' : 'error' },
-      event.durationMs / 1000,
-    );
+  const operation = (event: SessionOperationEvent): void => {
+    onOperation(event.operation, event.error === undefined ? 'ok' : 'error', event.durationMs / 1000);
     if (event.error !== undefined) count(event.error);
   };
-  store.on('operation', onOperation);
+  store.on('operation', operation);
   store.on('error', count);
-  set.onRemove(() => {
-    store.off('operation', onOperation);
+  return () => {
+    store.off('operation', operation);
     store.off('error', count);
-  });
+  };
 }
 
 /** A stable code for a label: the error's `code` when it is a short token, else `unknown`. */

@@ -2,6 +2,16 @@
 import { CountDelta, type MetricSet } from './metric-set.js';
 import type { ShedderSource } from './types.js';
 
+/** Cumulative shed counts as `[priority, reason, total]`; `unknown` priority when the shedder gives none. */
+export function shedCounts(
+  s: ReturnType<ShedderSource['snapshot']>,
+): Array<readonly [priority: string, reason: string, total: number]> {
+  const byPriority = s.rejectedByPriority ?? { unknown: s.rejected };
+  return Object.entries(byPriority).flatMap(([priority, reasons]) =>
+    Object.entries(reasons).map(([reason, total]) => [priority, reason, total] as const),
+  );
+}
+
 /**
  * `lbkit_concurrency_limit`, `lbkit_shedding_queue_length`, `lbkit_shedding_admitted_total` and
  * `lbkit_shedding_shed_total{reason,priority}`. One snapshot serves every metric of a scrape:
@@ -52,12 +62,8 @@ export function sheddingMetrics(set: MetricSet, shedder: ShedderSource): void {
     labelNames: ['reason', 'priority'],
     registers,
     collect() {
-      const s = snapshot();
-      const byPriority = s.rejectedByPriority ?? { unknown: s.rejected };
-      for (const [priority, reasons] of Object.entries(byPriority)) {
-        for (const [reason, total] of Object.entries(reasons)) {
-          this.inc({ reason, priority }, shed.delta(`${priority}/${reason}`, total));
-        }
+      for (const [priority, reason, total] of shedCounts(snapshot())) {
+        this.inc({ reason, priority }, shed.delta(`${priority}/${reason}`, total));
       }
     },
   });

@@ -16,7 +16,9 @@ export type MetricsErrorCode =
   | 'LBKIT_METRICS_NAME_DUPLICATE'
   | 'LBKIT_METRICS_SOURCE_ALREADY_OBSERVED'
   | 'LBKIT_METRICS_SET_CLOSED'
-  | 'LBKIT_METRICS_CLUSTER_NOT_PRIMARY';
+  | 'LBKIT_METRICS_CLUSTER_NOT_PRIMARY'
+  | 'LBKIT_METRICS_OTEL_API_MISSING'
+  | 'LBKIT_METRICS_METER_INVALID';
 
 /**
  * The parts of a prom-client `Registry` that lbkit uses: `new Registry()` and `register` from
@@ -164,5 +166,81 @@ export interface ClusterMetricsAggregator {
   /** Answers a scrape on the primary's own server, as `LbkitMetrics.respond()` does. */
   respond(req: IncomingMessage, res: ServerResponse): void;
   /** Stops listening to the workers; a scrape in progress answers with what it has. Idempotent. */
+  close(): void;
+}
+
+/** Attributes of one OpenTelemetry measurement. */
+export interface OtelAttributes {
+  readonly [key: string]: string | number | boolean | undefined;
+}
+
+/** What an OpenTelemetry instrument is created with (unit, description, advice). */
+export interface OtelInstrumentOptions {
+  readonly description?: string;
+  readonly unit?: string;
+  readonly advice?: { readonly explicitBucketBoundaries?: number[] };
+}
+
+/** The result an observable instrument's callback reports into. */
+export interface OtelObservableResult {
+  observe(value: number, attributes?: OtelAttributes): void;
+}
+
+/** An observable instrument (gauge, counter, up-down counter), read at collection time. */
+export interface OtelObservable {
+  addCallback(callback: (result: OtelObservableResult) => void): void;
+  removeCallback(callback: (result: OtelObservableResult) => void): void;
+}
+
+/**
+ * The parts of an OpenTelemetry `Meter` (`@opentelemetry/api`) that lbkit uses: the meter of
+ * `metrics.getMeter(name)` fits. Declared by shape so that this package's declarations never need
+ * `@opentelemetry/api`, an optional peer dependency, installed.
+ */
+export interface OtelMeter {
+  createHistogram(
+    name: string,
+    options?: OtelInstrumentOptions,
+  ): { record(value: number, attributes?: OtelAttributes): void };
+  createCounter(
+    name: string,
+    options?: OtelInstrumentOptions,
+  ): { add(value: number, attributes?: OtelAttributes): void };
+  createUpDownCounter(
+    name: string,
+    options?: OtelInstrumentOptions,
+  ): { add(value: number, attributes?: OtelAttributes): void };
+  createObservableGauge(name: string, options?: OtelInstrumentOptions): OtelObservable;
+  createObservableCounter(name: string, options?: OtelInstrumentOptions): OtelObservable;
+  createObservableUpDownCounter(name: string, options?: OtelInstrumentOptions): OtelObservable;
+}
+
+/** Options of `createOtelMetrics()`: the sources of `createMetrics()`, a meter and the route bound. */
+export interface OtelMetricsOptions extends MetricSources {
+  /** The meter instruments are created on. Default: `metrics.getMeter('@lbkit/metrics')` of `@opentelemetry/api`. */
+  readonly meter?: OtelMeter;
+  /** The lifecycle whose state and in-flight tracker are reported. Default `defaultLifecycle()`. */
+  readonly lifecycle?: Lifecycle;
+  /**
+   * Distinct `http.route` values kept; a route template first seen after that many is reported as
+   * `_OTHER`. Default 100.
+   */
+  readonly maxRoutes?: number;
+  /** Buckets of `lbkit.session.operation.duration`, in seconds. Default as `createMetrics()`. */
+  readonly sessionBuckets?: readonly number[];
+}
+
+/** The instruments made by `createOtelMetrics()`. */
+export interface LbkitOtelMetrics {
+  /**
+   * Measures one request: `http.server.active_requests` now, `http.server.request.duration` when
+   * the response finishes (or the connection closes first). `route` is asked then, for the route
+   * template the framework matched (`/users/:id`), never the raw path; undefined leaves
+   * `http.route` out. A request tracked twice is measured once.
+   */
+  track(req: IncomingMessage, res: ServerResponse, route?: () => string | undefined): void;
+  /** Adds sources not known at creation, as `LbkitMetrics.observe()`. */
+  observe(sources: MetricSources): void;
+  /** Stops reporting: observable callbacks removed, listeners detached, later requests not measured. Idempotent. */
   close(): void;
 }

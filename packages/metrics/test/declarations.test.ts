@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PromRegistry } from '@lbkit/metrics';
+import type { OtelMeter, PromRegistry } from '@lbkit/metrics';
+import { type Meter, metrics as otelApi } from '@opentelemetry/api';
 import * as promClientModule from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
@@ -70,8 +71,27 @@ describe.each(CHECKED)('@lbkit/%s declarations', (name) => {
 });
 
 describe('@lbkit/metrics declarations', () => {
-  it('prom-client is an optional peer, so the check above covers it', () => {
-    expect(optionalPeers('metrics')).toContain('prom-client');
+  it('prom-client and @opentelemetry/api are optional peers, so the check above covers them', () => {
+    expect(optionalPeers('metrics')).toEqual(expect.arrayContaining(['prom-client', '@opentelemetry/api']));
+  });
+
+  it("@opentelemetry/api's Meter fits the OtelMeter declared in its place", () => {
+    // This function is the check: tsc -p tsconfig.test.json fails when the API's Meter stops fitting.
+    const fits = (meter: Meter): OtelMeter => meter;
+    const meter = fits(otelApi.getMeter('declarations'));
+    for (const method of [
+      'createHistogram',
+      'createCounter',
+      'createUpDownCounter',
+      'createObservableGauge',
+      'createObservableCounter',
+      'createObservableUpDownCounter',
+    ] as const) {
+      expect(typeof meter[method]).toBe('function');
+    }
+    const observable = meter.createObservableGauge('declarations.check');
+    expect(typeof observable.addCallback).toBe('function');
+    expect(typeof observable.removeCallback).toBe('function');
   });
 
   it('the import finder sees every form it guards against', () => {
