@@ -53,7 +53,11 @@ async function scrapeCluster(port: number): Promise<Sample[]> {
 
 describe('aggregateClusterMetrics: one scrape of the shared port answers for every worker', () => {
   it('sums counters and histograms of all three workers and labels gauges per worker', async () => {
-    const { port } = await start({});
+    const { pool, port } = await start({});
+    // In a worker the aggregator refuses to start: it belongs in the primary.
+    expect(await pool.waitFor((e) => e.event === 'refused')).toMatchObject({
+      code: 'LBKIT_METRICS_CLUSTER_NOT_PRIMARY',
+    });
     const perWorker = await load(port, 30);
     expect(perWorker.size).toBe(3);
     const { samples, type } = await scrape(`http://127.0.0.1:${port}/metrics`);
