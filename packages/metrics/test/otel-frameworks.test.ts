@@ -5,6 +5,7 @@ import { Lifecycle } from '@lbkit/core';
 import { healthcheck, loadShedding, otelMetrics } from '@lbkit/express';
 import { healthPlugin, otelMetricsPlugin, sheddingPlugin } from '@lbkit/fastify';
 import express from 'express';
+import express4 from 'express4';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { points, pointValue, testMeter } from './otel-reader.js';
@@ -47,6 +48,11 @@ describe('Express: otelMetrics()', () => {
       res.json({ ok: true });
     });
     app.use('/api', api);
+    const tenant = express.Router();
+    tenant.get('/items/:item', (_req, res) => {
+      res.end();
+    });
+    app.use('/t/:tenant', tenant);
     app.all('/dav', (_req, res) => {
       res.end();
     });
@@ -65,6 +71,26 @@ describe('Express: otelMetrics()', () => {
     expect(pointValue(metrics, 'lbkit.shedding.limit')).toBe(10);
     expect(pointValue(metrics, 'lbkit.lifecycle.state', { 'lbkit.lifecycle.state': 'ready' })).toBe(1);
     expect(points(metrics, 'lbkit.shedding.admitted')).toHaveLength(1);
+  });
+});
+
+describe('Express 4: otelMetrics()', () => {
+  it('reports the mount path and the route template of a router mounted on a fixed path', async () => {
+    const m = testMeter();
+    cleanup.push(() => m.close());
+    const app = express4();
+    app.use(otelMetrics({ meter: m.meter, lifecycle: new Lifecycle() }));
+    const api = express4.Router();
+    api.get('/users/:id', (_req, res) => {
+      res.end();
+    });
+    app.use('/api', api);
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanup.push(() => server.close());
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect(await send(base, 'GET', '/api/users/42')).toBe(200);
+    expect(await routes(m)).toEqual(['GET 200 /api/users/:id ×1']);
   });
 });
 
