@@ -75,7 +75,7 @@ export async function checkKeepAlive(settings: Settings): Promise<Finding[]> {
   // No need to wait past the balancer's own timeout: the balancer closes first from then on.
   const boundMs = idle ? Math.min(settings.maxWaitMs, idle.seconds * 1000 + 1000) : settings.maxWaitMs;
   const fix = idle
-    ? `Set server.keepAliveTimeout above the balancer's ${idle.seconds} s (for example ${(idle.seconds + 5) * 1000} ms) and headersTimeout above that.`
+    ? `Set server.keepAliveTimeout above the balancer's ${idle.seconds} s (for example ${idle.keepAliveTimeoutMs} ms, as @lbkit/profiles' applyServerTimeouts() does) and headersTimeout above that.`
     : '';
   settings.progress(`keep-alive: measuring the server's idle timeout (at most ${seconds(boundMs)})`);
   let result: Awaited<ReturnType<typeof measureIdleClose>>;

@@ -2,10 +2,10 @@
 // The lbkit-doctor command (also `lbkit doctor`): parses the arguments, runs the checks, prints, sets the exit code.
 import { parseArgs } from 'node:util';
 import { isLbkitError } from '@lbkit/core';
-import { BALANCER_IDLE_TIMEOUTS_S } from './balancers.js';
+import { PROFILE_NAMES } from '@lbkit/profiles';
 import { runDoctor } from './doctor.js';
 import { formatFindings } from './report.js';
-import type { DoctorOptions, KnownBalancer } from './types.js';
+import type { DoctorOptions } from './types.js';
 
 const USAGE = `usage: lbkit-doctor <url> [options]     (or: lbkit doctor <url> [options])
   --live <path>            liveness probe (default /health/live)
@@ -15,7 +15,8 @@ const USAGE = `usage: lbkit-doctor <url> [options]     (or: lbkit doctor <url> [
   --whoami <path|none>     route answering the resolved client as JSON { ip, host } (default /whoami)
   --metrics <path|none>    metrics path (default /metrics)
   --idle-timeout <s>       the balancer's idle timeout, in seconds
-  --behind <balancer>      a known balancer's idle timeout: ${Object.keys(BALANCER_IDLE_TIMEOUTS_S).join(', ')}
+  --behind <profiles>      the balancer's idle timeout and probe interval from @lbkit/profiles, as
+                           LBKIT_BEHIND names them (kubernetes,aws-alb): ${PROFILE_NAMES.join(', ')}
   --max-wait <s>           longest idle wait for the keep-alive measurement (default 120)
   --timeout <ms>           per-request timeout (default 5000)
   --pid <pid>              SIGTERM this local process and check its drain
@@ -55,11 +56,6 @@ function parseCommandLine(
     throw new UsageError(
       positionals.length === 0 ? 'the instance URL is missing' : `one URL, got ${positionals.join(' ')}`,
     );
-  const behind = values.behind;
-  if (behind !== undefined && !(behind in BALANCER_IDLE_TIMEOUTS_S))
-    throw new UsageError(
-      `--behind must be one of ${Object.keys(BALANCER_IDLE_TIMEOUTS_S).join(', ')}; got ${JSON.stringify(behind)}`,
-    );
   const options: DoctorOptions = {
     live: values.live,
     ready: values.ready,
@@ -68,7 +64,8 @@ function parseCommandLine(
     whoami: optionalPath(values.whoami),
     metrics: optionalPath(values.metrics),
     idleTimeoutS: number('idle-timeout', values['idle-timeout']),
-    behind: behind as KnownBalancer | undefined,
+    // runDoctor() resolves it with @lbkit/profiles; an unknown name is a coded error, exit 2.
+    behind: values.behind,
     maxWaitS: number('max-wait', values['max-wait']),
     requestTimeoutMs: number('timeout', values.timeout),
     pid: number('pid', values.pid),

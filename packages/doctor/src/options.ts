@@ -1,8 +1,9 @@
 // Reads runDoctor's options once, with the option kit: unknown names, types and ranges refused.
 import { LbkitError } from '@lbkit/core';
 import { OptionReader } from '@lbkit/core/internal';
-import { BALANCER_IDLE_TIMEOUTS_S } from './balancers.js';
-import type { DoctorOptions, KnownBalancer } from './types.js';
+import { KEEP_ALIVE_MARGIN_MS } from '@lbkit/profiles';
+import { numbersBehind } from './balancers.js';
+import type { DoctorOptions } from './types.js';
 
 /** The options with every default filled in. */
 export interface Settings {
@@ -13,8 +14,13 @@ export interface Settings {
   readonly health: string | false;
   readonly whoami: string | false;
   readonly metrics: string | false;
-  /** The balancer's idle timeout and where it came from, or undefined when not told. */
-  readonly idle: { readonly seconds: number; readonly source: string } | undefined;
+  /**
+   * The balancer's idle timeout, where it came from and the keepAliveTimeout to suggest, or
+   * undefined when not told.
+   */
+  readonly idle:
+    | { readonly seconds: number; readonly source: string; readonly keepAliveTimeoutMs: number }
+    | undefined;
   readonly maxWaitMs: number;
   readonly requestTimeoutMs: number;
   readonly pid: number | undefined;
@@ -91,7 +97,7 @@ export function parseBase(url: unknown): URL {
 export function readSettings(url: unknown, options: DoctorOptions | undefined): Settings {
   const base = parseBase(url);
   const reader = new OptionReader<DoctorOptions>('DOCTOR', 'runDoctor()', options, KNOWN);
-  const behind = reader.oneOf('behind', Object.keys(BALANCER_IDLE_TIMEOUTS_S) as KnownBalancer[], undefined);
+  const behind = reader.get('behind') === undefined ? undefined : numbersBehind(reader.get('behind'));
   const idleTimeoutS = reader.number('idleTimeoutS', undefined, { min: 0.1, max: DAY_S });
   const seconds = (key: 'maxWaitS' | 'probeIntervalS' | 'drainTimeoutS', fallback: number): number =>
     reader.number(key, fallback, { min: 0.1, max: DAY_S }) * 1000;
@@ -106,14 +112,19 @@ export function readSettings(url: unknown, options: DoctorOptions | undefined): 
     metrics: path(reader, 'metrics', '/metrics', true),
     idle:
       idleTimeoutS !== undefined
-        ? { seconds: idleTimeoutS, source: 'idleTimeoutS' }
-        : behind
-          ? { seconds: BALANCER_IDLE_TIMEOUTS_S[behind], source: behind }
-          : undefined,
+        ? {
+            seconds: idleTimeoutS,
+            source: 'idleTimeoutS',
+            keepAliveTimeoutMs: Math.ceil(idleTimeoutS * 1000) + KEEP_ALIVE_MARGIN_MS,
+          }
+        : behind?.idle,
     maxWaitMs: seconds('maxWaitS', 120),
     requestTimeoutMs: reader.milliseconds('requestTimeoutMs', 5000, 1),
     pid,
-    probeIntervalMs: seconds('probeIntervalS', 5),
+    probeIntervalMs:
+      reader.get('probeIntervalS') === undefined && behind?.probeIntervalMs !== undefined
+        ? behind.probeIntervalMs
+        : seconds('probeIntervalS', 5),
     drainTimeoutMs: seconds('drainTimeoutS', 60),
     progress: reader.function<(line: string) => void>('onProgress') ?? (() => {}),
   };

@@ -1,4 +1,5 @@
 // Public types of @lbkit/doctor.
+import type { BalancerProfile } from '@lbkit/profiles';
 
 /** Stable error codes of @lbkit/doctor (see the README for meaning and fix). */
 export type DoctorErrorCode =
@@ -21,8 +22,8 @@ export interface Finding {
   readonly fix?: string;
 }
 
-/** Balancers whose idle timeout the doctor knows (see the README for the sources). */
-export type KnownBalancer = 'aws-alb' | 'aws-nlb' | 'gcp-lb' | 'azure-lb' | 'cloudflare' | 'nginx';
+/** Balancers whose numbers the doctor knows: the balancer profiles of @lbkit/profiles. */
+export type KnownBalancer = BalancerProfile;
 
 /** Options of {@link runDoctor}; every one is optional. */
 export interface DoctorOptions {
@@ -40,8 +41,12 @@ export interface DoctorOptions {
   readonly metrics?: string | false;
   /** The balancer's idle timeout in seconds, compared with the server's keep-alive timeout. */
   readonly idleTimeoutS?: number;
-  /** A known balancer, for its idle timeout (ignored when `idleTimeoutS` is given). */
-  readonly behind?: KnownBalancer;
+  /**
+   * Profile words of @lbkit/profiles, as `LBKIT_BEHIND` takes them (`aws-alb`, `kubernetes,aws-alb`):
+   * the balancer's idle timeout (unless `idleTimeoutS` is given) and its health-check interval
+   * (unless `probeIntervalS` is given) come from `resolveProfile()`.
+   */
+  readonly behind?: KnownBalancer | (string & {});
   /** Longest wait, in seconds, for the server to close an idle connection (default 120). */
   readonly maxWaitS?: number;
   /** Per-request timeout in milliseconds (default 5000). */

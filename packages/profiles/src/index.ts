@@ -1,8 +1,9 @@
 // Public entry of @lbkit/profiles: re-exports only.
 export { profileCheck } from './health-check.js';
-export { resolveProfile } from './resolve.js';
+export { KEEP_ALIVE_MARGIN_MS, PROFILE_NAMES, resolveProfile } from './resolve.js';
 export { applyServerTimeouts } from './server-timeouts.js';
 export type {
+  BalancerNumbers,
   BalancerProfile,
   ClientIpSettings,
   HealthSettings,

@@ -3,6 +3,7 @@ import { LbkitError } from '@lbkit/core';
 import { closestName, MAX_TIMER_MS, OptionReader, show } from '@lbkit/core/internal';
 import { FACTS, type Fact, type ProfileFacts, REMOTE_PROXIES } from './facts.js';
 import type {
+  BalancerProfile,
   PlatformProfile,
   ProfileName,
   ProfileOverrides,
@@ -11,6 +12,12 @@ import type {
 } from './types.js';
 
 const NAMES = Object.keys(FACTS) as ProfileName[];
+
+/** Every profile word `resolveProfile()` knows, balancers first, then platforms. */
+export const PROFILE_NAMES: readonly ProfileName[] = Object.freeze([
+  ...NAMES.filter((name) => FACTS[name].kind === 'balancer'),
+  ...NAMES.filter((name) => FACTS[name].kind === 'platform'),
+]);
 
 const OVERRIDE_KEYS = Object.keys({
   idleTimeoutMs: true,
@@ -89,6 +96,7 @@ export function resolveProfile(
 
   return deepFreeze({
     profiles,
+    balancer: balancerNumbers(options, profiles, idle),
     server,
     shutdown: {
       drainDelayMs,
@@ -196,6 +204,26 @@ function serverTimeouts(
     );
   }
   return { keepAliveTimeout, headersTimeout, requestTimeout };
+}
+
+function balancerNumbers(
+  options: OptionReader<ProfileOverrides>,
+  profiles: readonly ProfileName[],
+  idle: Fact<number> | undefined,
+): ProfileSettings['balancer'] {
+  const name = profiles.find((p): p is BalancerProfile => FACTS[p].kind === 'balancer');
+  const check = name ? FACTS[name].healthCheck?.value : undefined;
+  // Read again rather than passed: noticeOf() has validated them already.
+  const interval = options.milliseconds('healthCheckIntervalMs', undefined, 1) ?? check?.intervalMs;
+  const threshold =
+    options.number('unhealthyThreshold', undefined, { min: 1, max: 100, integer: true }) ??
+    check?.unhealthyThreshold;
+  return {
+    ...(name ? { name } : {}),
+    ...(idle ? { idleTimeoutMs: idle.value, idleTimeoutSource: idle.source } : {}),
+    ...(name && interval !== undefined ? { healthCheckIntervalMs: interval } : {}),
+    ...(name && threshold !== undefined ? { unhealthyThreshold: threshold } : {}),
+  };
 }
 
 function noticeOf(options: OptionReader<ProfileOverrides>, facts: readonly ProfileFacts[]): Fact<number> {

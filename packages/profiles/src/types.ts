@@ -104,10 +104,30 @@ export interface HealthSettings {
   readonly paths: { readonly liveness: string; readonly readiness: string; readonly startup: string };
 }
 
+/**
+ * The balancer's own numbers the settings derive from, after overrides: for tools that compare an
+ * instance with the balancer (`lbkit doctor --behind`), so they never keep a table of their own.
+ * A number the balancer does not have (or no balancer named) is left out.
+ */
+export interface BalancerNumbers {
+  /** The balancer named, if any. */
+  readonly name?: BalancerProfile;
+  /** Its idle timeout for pooled connections to the instance, in ms. */
+  readonly idleTimeoutMs?: number;
+  /** Where `idleTimeoutMs` comes from. */
+  readonly idleTimeoutSource?: string;
+  /** How often its health check asks, in ms. */
+  readonly healthCheckIntervalMs?: number;
+  /** Failed checks before it takes the instance out. */
+  readonly unhealthyThreshold?: number;
+}
+
 /** Everything a profile resolves to, frozen, with where each value comes from. */
 export interface ProfileSettings {
   /** The profile words, in the order given, without repeats. */
   readonly profiles: readonly ProfileName[];
+  /** The balancer's own numbers (idle timeout, health check) everything else derives from. */
+  readonly balancer: BalancerNumbers;
   /** For `applyServerTimeouts()`. */
   readonly server: ServerTimeouts;
   /** For gracefulShutdown(). */
