@@ -170,5 +170,6 @@ ${series.join('\n')}
 
 Load average at start: ${loadAtStart}. ${machine()}.
 `;
-writeSection('soak', markdown);
+// WRITE=0: an exploratory run (another duration, one framework) that must not replace the section.
+if (process.env.WRITE !== '0') writeSection('soak', markdown);
 console.log(markdown);
