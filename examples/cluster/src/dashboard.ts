@@ -48,7 +48,10 @@ const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));
 
 function tallyText(run: LoadRun): string {
   const t = run.tally;
-  return `${t.ok} answered, ${t.failed} failed, ${t.shed} shed, ${t.retried} retried`;
+  const reasons = Object.entries(t.shedReasons)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  return `${t.ok} answered, ${t.failed} failed, ${t.shed} shed${reasons ? ` (${reasons})` : ''}, ${t.retried} retried`;
 }
 
 /** Starts the page's server on `port`. */
@@ -87,7 +90,9 @@ export async function startDashboard(options: {
   let latest: Snapshot = snapshot(true);
   const tick = setInterval(() => {
     const now = Date.now();
-    const views = supervisor.workers.map((w) => instanceView(w, rates.read(w, now)));
+    const workers = supervisor.workers;
+    rates.keep(new Set(workers.map((w) => w.pid ?? -1)));
+    const views = workers.map((w) => instanceView(w, rates.read(w)));
     const newest = sample(now, supervisor.count, views, load.takeLatencies());
     history.push(newest);
     latest = snapshot(false, newest, views);

@@ -12,6 +12,8 @@ export interface LoadTally {
   retried: number;
   /** The last failure, for the page. */
   lastError: string | undefined;
+  /** Shed requests by the reason the shedder gave (`overloaded`, `queue-timeout`, `stopped`, …). */
+  shedReasons: Record<string, number>;
 }
 
 /** What the load generator has done since the demo started. */
@@ -56,7 +58,14 @@ interface MutableRun extends LoadRun {
   tally: LoadTally;
 }
 
-const emptyTally = (): LoadTally => ({ ok: 0, failed: 0, shed: 0, retried: 0, lastError: undefined });
+const emptyTally = (): LoadTally => ({
+  ok: 0,
+  failed: 0,
+  shed: 0,
+  retried: 0,
+  lastError: undefined,
+  shedReasons: {},
+});
 
 /**
  * Sends load to `baseUrl`: each run is `users` loops, each with its own session cookie, over
@@ -202,6 +211,10 @@ export class LoadGenerator {
             const status = res.statusCode ?? 0;
             if (status === 503 && res.headers['retry-after'] !== undefined) {
               this.#count(run, 'shed');
+              const reason = field(body, 'reason') ?? 'unknown';
+              for (const tally of [this.counts, run.tally]) {
+                tally.shedReasons[reason] = (tally.shedReasons[reason] ?? 0) + 1;
+              }
               resolve({});
               return;
             }
@@ -211,7 +224,7 @@ export class LoadGenerator {
               return;
             }
             this.#count(run, 'ok');
-            const instance = instanceOf(body);
+            const instance = field(body, 'instance');
             if (instance) this.#answered(instance, performance.now() - sentAt);
             const setCookie = res.headers['set-cookie']?.[0]?.split(';')[0];
             resolve(setCookie ? { setCookie } : {});
@@ -225,10 +238,11 @@ export class LoadGenerator {
   }
 }
 
-function instanceOf(body: string): string | undefined {
+/** A string field of a JSON body (`instance` of the demo's answers, `reason` of a shed 503). */
+function field(body: string, name: string): string | undefined {
   try {
-    const parsed = JSON.parse(body) as { instance?: unknown };
-    return typeof parsed.instance === 'string' ? parsed.instance : undefined;
+    const value = (JSON.parse(body) as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;
   }

@@ -111,7 +111,7 @@ function card(slot, workers) {
   const exited = current.status === 'exited';
   const drainRunning = busy && kind === 'drain';
   const restartRunning = busy && kind === 'restart';
-  const restartLabel = restartRunning ? (exited ? 'Starting… running' : 'Restarting… running') : exited ? 'Start' : 'Restart';
+  const restartLabel = restartRunning ? (exited ? 'Start: running…' : 'Restart: running…') : exited ? 'Start' : 'Restart';
   const result = busy ? (action && action.running ? action.label : 'starting…') : (action && action.result) || '';
   const charts = [
     chart('requests', 'requests / s', '/s', [
@@ -130,20 +130,52 @@ function card(slot, workers) {
       { key: 'queued', label: 'queued', color: '#d65a00', values: slotSeries(slot, 'queued') },
     ]),
   ].join('');
-  return '<div class="card ' + esc(current.state) + '" data-slot="' + (slot + 1) + '" data-testid="instance">' +
+  const body =
     '<h2><span>' + swatch(COLORS[slot % COLORS.length]) + esc(name) + '</span><span class="state" data-field="state">' + esc(current.state) + '</span></h2>' +
     '<div class="meta">pid ' + esc(current.pid) + ' · generation ' + current.generation +
     (exited ? ' · exit code ' + esc(current.exitCode) : '') + '</div>' +
     older.map((w) => '<div class="old">previous pid ' + esc(w.pid) + ' ' + esc(w.state) + ' (' + w.inFlight + ' in flight)</div>').join('') +
     '<dl>' + rows.map(([k, v]) => '<dt>' + k + '</dt><dd data-field="' + k + '">' + esc(v) + '</dd>').join('') + '</dl>' +
     (current.limitNote ? '<div class="note" data-field="limit-note">limit: ' + esc(current.limitNote) + '</div>' : '') +
-    '<div class="charts">' + charts + '</div>' +
+    '<div class="charts">' + charts + '</div>';
+  const controls =
     '<div class="actions"><button data-action="drain" data-slot="' + (slot + 1) + '"' +
     (busy || exited || current.status === 'draining' ? ' disabled' : '') + (drainRunning ? ' class="running"' : '') + '>' +
-    (drainRunning ? 'Draining… running' : 'Drain') + '</button>' +
+    (drainRunning ? 'Drain: running…' : 'Drain') + '</button>' +
     '<button data-action="restart" data-slot="' + (slot + 1) + '"' + (busy ? ' disabled' : '') +
     (restartRunning ? ' class="running"' : '') + '>' + restartLabel + '</button></div>' +
-    '<div class="result' + (!busy && action && action.failed ? ' bad' : '') + '" data-field="result">' + esc(result) + '</div></div>';
+    '<div class="result' + (!busy && action && action.failed ? ' bad' : '') + '" data-field="result">' + esc(result) + '</div>';
+  return { state: current.state, body, controls };
+}
+
+// Parts are replaced only when their markup changed, so a button under the pointer is never swapped mid-click.
+function setHtml(el, html) {
+  if (el.lbkitHtml !== html) {
+    el.innerHTML = html;
+    el.lbkitHtml = html;
+  }
+}
+function renderCards() {
+  const bySlot = new Map();
+  for (const w of snap.instances) {
+    if (!bySlot.has(w.slot)) bySlot.set(w.slot, []);
+    bySlot.get(w.slot).push(w);
+  }
+  const container = $('instances');
+  for (const [slot, workers] of [...bySlot.entries()].sort((a, b) => a[0] - b[0])) {
+    let el = container.querySelector('[data-testid="instance"][data-slot="' + (slot + 1) + '"]');
+    if (!el) {
+      el = document.createElement('div');
+      el.setAttribute('data-testid', 'instance');
+      el.setAttribute('data-slot', String(slot + 1));
+      el.innerHTML = '<div class="body"></div><div class="controls"></div>';
+      container.appendChild(el);
+    }
+    const parts = card(slot, workers);
+    el.className = 'card ' + parts.state;
+    setHtml(el.children[0], parts.body);
+    setHtml(el.children[1], parts.controls);
+  }
 }
 
 function control(key, idle, running) {
@@ -207,19 +239,13 @@ function render() {
   control('roll', 'Roll all instances', 'Roll: running…');
   for (const key of ['ok', 'failed', 'shed', 'retried']) $(key).textContent = snap.load[key];
   $('failed-box').classList.toggle('bad', snap.load.failed > 0);
+  const reasons = Object.entries(snap.load.shedReasons).map(([reason, n]) => reason + ' ' + n).join(', ');
+  $('shed-reasons').textContent = reasons ? '(' + reasons + ')' : '';
   $('running').textContent = snap.load.running
     ? 'load running: ' + snap.load.users + ' users'
     : snap.load.lastError ? 'last failure: ' + snap.load.lastError : '';
   renderPool();
-  const bySlot = new Map();
-  for (const w of snap.instances) {
-    if (!bySlot.has(w.slot)) bySlot.set(w.slot, []);
-    bySlot.get(w.slot).push(w);
-  }
-  $('instances').innerHTML = [...bySlot.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([slot, workers]) => card(slot, workers))
-    .join('');
+  renderCards();
   $('log').textContent = snap.log.join('\n');
 }
 

@@ -9,7 +9,7 @@ h2 { font-size: 15px; margin: 0; }
 .sub { color: #5b6475; font-size: 13px; margin-bottom: 16px; }
 .panel { background: #fff; border-radius: 10px; padding: 12px 16px; box-shadow: 0 1px 3px #0001; margin-bottom: 16px; }
 .bar { display: flex; gap: 18px; align-items: flex-start; flex-wrap: wrap; }
-.control { display: flex; flex-direction: column; gap: 4px; max-width: 330px; }
+.control { display: flex; flex-direction: column; align-items: flex-start; gap: 4px; max-width: 340px; }
 .status { font-size: 12px; color: #5b6475; min-height: 15px; }
 .status.bad { color: #c62828; }
 button { font: inherit; font-size: 13px; border: 1px solid #c5ccd8; background: #fff; border-radius: 6px;
@@ -146,7 +146,7 @@ export const PAGE = `<!doctype html>
   <div class="counters">
     <span class="counter" title="${esc(LEGEND[0]![1])}"><b id="ok" data-testid="ok">0</b>ok</span>
     <span class="counter failed" id="failed-box" title="${esc(LEGEND[1]![1])}"><b id="failed" data-testid="failed">0</b>failed</span>
-    <span class="counter" title="${esc(LEGEND[2]![1])}"><b id="shed">0</b>shed (503)</span>
+    <span class="counter" title="${esc(LEGEND[2]![1])}"><b id="shed">0</b>shed (503) <small id="shed-reasons" data-testid="shed-reasons"></small></span>
     <span class="counter" title="${esc(LEGEND[3]![1])}"><b id="retried">0</b>retried</span>
     <span class="counter" id="running"></span>
   </div>

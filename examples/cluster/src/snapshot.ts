@@ -27,23 +27,41 @@ export interface InstanceView {
   readonly exitCode: number | null | undefined;
 }
 
-/** Per-second rates from cumulative counters, per worker. */
+/**
+ * Per-second rates from cumulative counters, per worker, between two of its reports (every 300 ms):
+ * a page tick that saw no new report keeps the last rate instead of reading 0.
+ */
 export class Rates {
-  readonly #last = new Map<number, { at: number; shed: number; admitted: number }>();
+  readonly #last = new Map<number, { at: number; shed: number; admitted: number; rate: Rate }>();
 
-  read(worker: WorkerView, now: number): { shed: number; served: number } {
+  read(worker: WorkerView): Rate {
     const stats = worker.stats;
     const pid = worker.pid ?? -1;
     if (!stats) return { shed: 0, served: 0 };
     const last = this.#last.get(pid);
-    this.#last.set(pid, { at: now, shed: stats.shed, admitted: stats.admitted });
-    if (!last || now <= last.at) return { shed: 0, served: 0 };
-    const seconds = (now - last.at) / 1000;
-    return {
-      shed: Math.max(0, stats.shed - last.shed) / seconds,
-      served: Math.max(0, stats.admitted - last.admitted) / seconds,
-    };
+    if (last && stats.at === last.at) return worker.status === 'exited' ? { shed: 0, served: 0 } : last.rate;
+    const seconds = last ? (stats.at - last.at) / 1000 : 0;
+    const rate =
+      last && seconds > 0
+        ? {
+            shed: Math.max(0, stats.shed - last.shed) / seconds,
+            served: Math.max(0, stats.admitted - last.admitted) / seconds,
+          }
+        : { shed: 0, served: 0 };
+    this.#last.set(pid, { at: stats.at, shed: stats.shed, admitted: stats.admitted, rate });
+    return rate;
   }
+
+  /** Forgets workers that are gone. */
+  keep(pids: ReadonlySet<number>): void {
+    for (const pid of this.#last.keys()) if (!pids.has(pid)) this.#last.delete(pid);
+  }
+}
+
+/** Requests per second of one worker. */
+export interface Rate {
+  readonly shed: number;
+  readonly served: number;
 }
 
 /**
@@ -71,7 +89,7 @@ function limitNote(worker: WorkerView, s: InstanceStats | undefined): string {
 const tenth = (n: number): number => Math.round(n * 10) / 10;
 
 /** One worker as the page shows it. */
-export function instanceView(worker: WorkerView, rate: { shed: number; served: number }): InstanceView {
+export function instanceView(worker: WorkerView, rate: Rate): InstanceView {
   const s = worker.stats;
   const exited = worker.status === 'exited';
   return {

@@ -11,6 +11,8 @@ export interface InstanceStats {
   readonly type: typeof STATS_MESSAGE;
   readonly instance: string;
   readonly pid: number;
+  /** When the figures were read (epoch ms): rates are computed between two reports, not between two page ticks. */
+  readonly at: number;
   /** Lifecycle state. */
   readonly state: string;
   readonly inFlight: number;
@@ -65,6 +67,7 @@ export async function readStats(options: {
     type: STATS_MESSAGE,
     instance: options.instance,
     pid: process.pid,
+    at: Date.now(),
     state: lifecycle.state,
     inFlight: sum(metrics, 'lbkit_requests_in_flight'),
     connections: sum(metrics, 'lbkit_connections_open'),
