@@ -58,13 +58,7 @@ export function resolvePrimaryOptions(given?: ClusterPrimaryOptions): ResolvedPr
     );
   }
   const balance = balanceOption(options);
-  const port = options.number('port', undefined, {
-    min: 0,
-    max: 65_535,
-    integer: true,
-    code: 'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID',
-    hint: 'Pass the port clients connect to, for example port: 3000.',
-  });
+  const port = portOption(options, false);
   const host = options.string('host', undefined);
   if (balance !== 'round-robin' && port === undefined) {
     throw options.invalid(
@@ -89,8 +83,8 @@ export function resolvePrimaryOptions(given?: ClusterPrimaryOptions): ResolvedPr
   };
 }
 
-/** One of {@link BALANCES}; anything else is refused with the closest name. */
-function balanceOption(options: OptionReader<ClusterPrimaryOptions>): ClusterBalance {
+/** One of {@link BALANCES} (default `round-robin`); anything else is refused with the closest name. */
+export function balanceOption(options: OptionReader<{ balance?: ClusterBalance }>): ClusterBalance {
   const value: unknown = options.get('balance');
   if (value === undefined) return 'round-robin';
   if ((BALANCES as readonly unknown[]).includes(value)) return value as ClusterBalance;
@@ -100,4 +94,26 @@ function balanceOption(options: OptionReader<ClusterPrimaryOptions>): ClusterBal
     "Leave it out for node:cluster's round robin; see the README for what each policy is for.",
     'LBKIT_SHUTDOWN_CLUSTER_BALANCE_INVALID',
   );
+}
+
+/** A TCP port from 0 to 65535 (`LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID`), required or not. */
+export function portOption<R extends boolean>(
+  options: OptionReader<{ port?: number }>,
+  required: R,
+): R extends true ? number : number | undefined {
+  const port = options.number('port', undefined, {
+    min: 0,
+    max: 65_535,
+    integer: true,
+    code: 'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID',
+    hint: 'Pass the port clients connect to, for example port: 3000.',
+  });
+  if (required && port === undefined) {
+    throw options.invalid(
+      'port is required',
+      'Pass the port clients connect to, for example port: 3000.',
+      'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID',
+    );
+  }
+  return port as R extends true ? number : number | undefined;
 }

@@ -4,9 +4,8 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { LbkitError } from '@lbkit/core';
 import { withTimeout } from '@lbkit/core/internal';
-import { WorkerLoad } from './cluster-balance.js';
-import { ConnectionHandoff, type HandoffTarget } from './cluster-handoff.js';
-import { BALANCE_ENV, isLoadReport } from './cluster-messages.js';
+import { connectionBalancer } from './cluster-handoff.js';
+import { BALANCE_ENV } from './cluster-messages.js';
 import { type ResolvedPrimaryOptions, resolvePrimaryOptions } from './cluster-options.js';
 import { drainWorker } from './drain-worker.js';
 import { READY_MESSAGE } from './process-manager.js';
@@ -16,11 +15,12 @@ import type {
   ClusterPrimaryEvents,
   ClusterPrimaryOptions,
   ClusterWorkerInfo,
+  ConnectionBalancer,
   ReloadResult,
   ShutdownLogger,
 } from './types.js';
 
-interface Entry extends HandoffTarget {
+interface Entry {
   readonly slot: number;
   readonly worker: Worker;
   state: 'starting' | 'ready' | 'draining';
@@ -67,8 +67,7 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
   readonly #respawnTimers = new Set<NodeJS.Timeout>();
   readonly #removeSignals: Array<() => void> = [];
   readonly #balance: ResolvedPrimaryOptions['balance'];
-  readonly #handoff: ConnectionHandoff | undefined;
-  #generation = 0;
+  readonly #handoff: ConnectionBalancer | undefined;
   #resolveReady!: () => void;
   #reloading: Promise<ReloadResult> | undefined;
   #stopping: Promise<0 | 1> | undefined;
@@ -92,15 +91,17 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
       this.#resolveReady = resolve;
     });
     if (options.listen) {
-      const handoff = new ConnectionHandoff({
-        policy: options.balance,
-        targets: () => this.#targets(),
+      const handoff = connectionBalancer({
+        balance: options.balance,
+        port: options.listen.port,
+        ...(options.listen.host === undefined ? {} : { host: options.listen.host }),
+        workers: () => this.#targets(),
         // A connection waits for a ready worker as long as a replacement may take to get ready.
         pendingTimeoutMs: options.readyTimeoutMs,
-        logger: options.logger,
+        ...(options.logger ? { logger: options.logger } : {}),
       });
       this.#handoff = handoff;
-      const listening = handoff.listen(options.listen.port, options.listen.host).catch((error: unknown) => {
+      const listening = handoff.ready.catch((error: unknown) => {
         this.#log('error', 'cluster: the primary cannot listen', { error: String(error) });
         throw error;
       });
@@ -114,13 +115,9 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
     return this.#handoff?.port;
   }
 
-  /** The workers that may take a new connection now: ready, connected, and taking them from the primary. */
+  /** The workers that may take a new connection now: ready (not starting, not draining). */
   #targets(): Entry[] {
-    const targets: Entry[] = [];
-    for (const entry of this.#live) {
-      if (entry.state === 'ready' && entry.load.report && entry.worker.isConnected()) targets.push(entry);
-    }
-    return targets;
+    return [...this.#live].filter((entry) => entry.state === 'ready');
   }
 
   get workers(): readonly ClusterWorkerInfo[] {
@@ -184,8 +181,6 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
     let settleExit!: () => void;
     const entry: Entry = {
       slot,
-      generation: ++this.#generation,
-      load: new WorkerLoad(),
       worker,
       state: 'starting',
       planned: false,
@@ -200,22 +195,15 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
     };
     this.#live.add(entry);
     worker.on('message', (message: unknown) => {
-      if (this.#handoff && isLoadReport(message)) {
-        const first = entry.load.report === undefined;
-        entry.load.report = message;
-        entry.load.reportedAt = performance.now();
-        if (first && entry.state === 'ready') this.#handoff.flush();
-        return;
-      }
-      // Messages that are not ours (an app's own, @lbkit/metrics') are left to their listeners.
+      // Load reports go to the balancer; messages that are not ours (an app's, @lbkit/metrics') to their listeners.
       if (message !== READY_MESSAGE || entry.state !== 'starting') return;
       entry.state = 'ready';
       entry.readyAt = performance.now();
       settleReady(true);
       this.#log('info', 'cluster: worker ready', { slot, pid: worker.process.pid });
       if (this.#handoff) {
-        if (entry.load.report) this.#handoff.flush();
-        else this.#warnIfSilent(entry);
+        this.#handoff.flush();
+        this.#warnIfSilent(entry, this.#handoff);
       }
       this.emit('ready', info(entry));
       if (this.#allSlotsReady()) this.#resolveReady();
@@ -232,9 +220,9 @@ class Primary extends EventEmitter<ClusterPrimaryEvents> implements ClusterPrima
   }
 
   /** A ready worker that never reports gets no connection: say why, once. */
-  #warnIfSilent(entry: Entry): void {
+  #warnIfSilent(entry: Entry, handoff: ConnectionBalancer): void {
     setTimeout(() => {
-      if (entry.load.report || entry.exitCode !== undefined) return;
+      if (handoff.reporting(entry.worker) || entry.exitCode !== undefined) return;
       this.#log(
         'warn',
         'cluster: a ready worker takes no connections from the primary; serve with clusterWorker()',

@@ -11,6 +11,7 @@ import {
   type LoadReport,
   REPORT_INTERVAL_MS,
 } from './cluster-messages.js';
+import { portOption } from './cluster-options.js';
 import type { ClusterWorker, ClusterWorkerOptions, ShutdownServer } from './types.js';
 
 const KNOWN = Object.keys({
@@ -36,20 +37,7 @@ export function clusterWorker(options: ClusterWorkerOptions): ClusterWorker {
       hint: 'Pass http.createServer(app) (not listening yet), or fastify.server after fastify.ready().',
     });
   }
-  const port = reader.number('port', undefined, {
-    min: 0,
-    max: 65_535,
-    integer: true,
-    code: 'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID',
-    hint: 'Pass the shared port, for example clusterWorker({ server, port: 3000 }).',
-  });
-  if (port === undefined) {
-    throw reader.invalid(
-      'port is required',
-      'Pass the shared port, for example clusterWorker({ server, port: 3000 }): it is listened on under round-robin.',
-      'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID',
-    );
-  }
+  const port = portOption(reader, true);
   const host = reader.string('host', undefined);
   const queued = reader.function<() => number>('queued');
   const balance = process.env[BALANCE_ENV];

@@ -1,11 +1,13 @@
 // Public entry of @lbkit/shutdown: re-exports only.
 export { checkShutdownBudget } from './budget.js';
+export { connectionBalancer } from './cluster-handoff.js';
 export { clusterPrimary } from './cluster-primary.js';
 export { clusterWorker } from './cluster-worker.js';
 export { drainWorker } from './drain-worker.js';
 export { gracefulShutdown, isShutdown } from './graceful-shutdown.js';
 export { READY_MESSAGE, SHUTDOWN_MESSAGE } from './process-manager.js';
 export type {
+  BalancedWorker,
   BudgetFinding,
   CleanupContext,
   CleanupHook,
@@ -16,6 +18,8 @@ export type {
   ClusterWorker,
   ClusterWorkerInfo,
   ClusterWorkerOptions,
+  ConnectionBalancer,
+  ConnectionBalancerOptions,
   GracefulShutdownOptions,
   ReloadResult,
   RespawnBackoff,

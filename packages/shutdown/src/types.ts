@@ -1,4 +1,5 @@
 // Public types of @lbkit/shutdown.
+import type { Worker } from 'node:cluster';
 import type { EventEmitter } from 'node:events';
 import type { AnyServer, InFlightSnapshot, Lifecycle } from '@lbkit/core';
 
@@ -307,6 +308,44 @@ export interface ClusterPrimaryOptions {
  * - `ip-hash`: the same client address to the same worker slot (WebSocket / socket.io without sticky balancers).
  */
 export type ClusterBalance = 'round-robin' | 'least-connections' | 'least-loaded' | 'ip-hash';
+
+/** A worker that may take a connection now, as a primary of your own passes it to `connectionBalancer()`. */
+export interface BalancedWorker {
+  /** The node:cluster worker. */
+  readonly worker: Worker;
+  /** Its slot (0-based position; a replacement takes its predecessor's), for `ip-hash`. */
+  readonly slot: number;
+}
+
+/** Options of `connectionBalancer()`. */
+export interface ConnectionBalancerOptions {
+  /** Any policy but `round-robin` (which is node:cluster's own). */
+  readonly balance: ClusterBalance;
+  /** Port to listen on (0 for any free one). */
+  readonly port: number;
+  /** Address to listen on. Default: every address. */
+  readonly host?: string;
+  /** The workers that may take a new connection now: ready, not draining. Called per connection. */
+  readonly workers: () => Iterable<BalancedWorker>;
+  /** How long a connection waits in the primary for a ready worker before it is closed. Default 30000. */
+  readonly pendingTimeoutMs?: number;
+  /** Where warnings go; none by default. */
+  readonly logger?: ShutdownLogger;
+}
+
+/** What `connectionBalancer()` returns. */
+export interface ConnectionBalancer {
+  /** Resolves once listening; rejects with `LBKIT_SHUTDOWN_CLUSTER_LISTEN_FAILED`. */
+  readonly ready: Promise<void>;
+  /** The port listened on. */
+  readonly port: number | undefined;
+  /** Whether `worker` has reported its load, that is, takes connections (it serves with `clusterWorker()`). */
+  reporting(worker: Worker): boolean;
+  /** Hands out connections that waited for a ready worker: call it when a worker becomes ready. */
+  flush(): void;
+  /** Stops listening and closes the connections still waiting. Idempotent. */
+  close(): void;
+}
 
 /** Options of `clusterWorker()`. */
 export interface ClusterWorkerOptions {

@@ -1,7 +1,7 @@
 // clusterPrimary({ balance, port, host }) and clusterWorker() options, and the choice of a worker per policy.
 import * as http from 'node:http';
 import { isLbkitError } from '@lbkit/core';
-import { clusterPrimary, clusterWorker } from '@lbkit/shutdown';
+import { clusterPrimary, clusterWorker, connectionBalancer } from '@lbkit/shutdown';
 import { describe, expect, it } from 'vitest';
 import { type Candidate, pickWorker, WorkerLoad } from '../src/cluster-balance.js';
 import { LOAD_MESSAGE } from '../src/cluster-messages.js';
@@ -45,6 +45,47 @@ describe('clusterPrimary() balance options, refused before forking', () => {
     expect(failure(() => clusterPrimary({ balanse: 'ip-hash' } as never)).message).toContain(
       'did you mean "balance"?',
     );
+  });
+});
+
+describe('connectionBalancer() for a primary of your own', () => {
+  it.each([
+    [
+      'round-robin (node:cluster does that itself)',
+      { balance: 'round-robin', port: 0, workers: () => [] },
+      'LBKIT_SHUTDOWN_CLUSTER_BALANCE_INVALID',
+    ],
+    [
+      'a misspelled balance',
+      { balance: 'least-load', port: 0, workers: () => [] },
+      'LBKIT_SHUTDOWN_CLUSTER_BALANCE_INVALID',
+    ],
+    ['no port', { balance: 'ip-hash', workers: () => [] }, 'LBKIT_SHUTDOWN_CLUSTER_PORT_INVALID'],
+    ['no workers function', { balance: 'ip-hash', port: 0 }, 'LBKIT_SHUTDOWN_OPTION_INVALID'],
+    [
+      'a pendingTimeoutMs that is not a duration',
+      { balance: 'ip-hash', port: 0, workers: () => [], pendingTimeoutMs: -1 },
+      'LBKIT_SHUTDOWN_DURATION_INVALID',
+    ],
+    [
+      'a misspelled option',
+      { balance: 'ip-hash', port: 0, worker: () => [] },
+      'LBKIT_SHUTDOWN_OPTION_UNKNOWN',
+    ],
+  ])('refuses %s', (_name, options, expected) => {
+    expect(failure(() => connectionBalancer(options as never)).code).toBe(expected);
+  });
+
+  it('listens, reports its port, and closes', async () => {
+    const balancer = connectionBalancer({
+      balance: 'least-connections',
+      port: 0,
+      host: '127.0.0.1',
+      workers: () => [],
+    });
+    await balancer.ready;
+    expect(balancer.port).toBeGreaterThan(0);
+    balancer.close();
   });
 });
 
