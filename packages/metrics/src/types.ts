@@ -133,7 +133,7 @@ export interface LbkitMetrics<R extends PromRegistry = PromRegistry> {
   readonly contentType: string;
   /** Adds sources not known at creation (for example the shutdown controller, made after the app). */
   observe(sources: MetricSources): void;
-  /** The registry's exposition text. */
+  /** The registry's exposition text (this process only, in a cluster worker too; `respond()` aggregates). */
   metrics(): Promise<string>;
   /**
    * Answers a scrape on `res`: 200 with the text for GET (headers only for HEAD), 405 for other
