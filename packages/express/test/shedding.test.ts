@@ -187,4 +187,106 @@ describe.each(expressVersions)('Express loadShedding() on %s', (_version, expres
     const middleware = loadShedding(shedder);
     expect(middleware.shedder).toBe(shedder);
   });
+
+  describe('the decision on the server request event', () => {
+    /** An app with loadShedding() first, a counting middleware after it, and a route held until released. */
+    function gatedApp(shedding: ReturnType<typeof loadShedding>) {
+      const reached: string[] = [];
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const app = express();
+      app.use(shedding);
+      app.use((req, _res, next) => {
+        reached.push(req.url);
+        next();
+      });
+      app.get('/slow', async (_req, res) => {
+        await held;
+        res.send('slow');
+      });
+      app.get('/fast', (_req, res) => {
+        res.send('fast');
+      });
+      return { app, reached, release: () => release() };
+    }
+
+    it('answers 503 with Retry-After before Express runs, once it has seen the server, and the request reaches no later middleware', async () => {
+      const shedding = loadShedding({ lifecycle: new Lifecycle(), concurrencyLimit: 1, queue: false });
+      shedders.push(shedding.shedder);
+      const { app, reached, release } = gatedApp(shedding);
+      const url = await listen(app);
+      // The first request is decided by the middleware, which then puts the shedder in front of the app.
+      expect((await fetch(`${url}/fast`)).headers.get('x-powered-by')).toBe('Express');
+      expect(server!.listeners('request').map((l) => l.name)).toEqual(['loadSheddingGate']);
+      const busy = fetch(`${url}/slow`);
+      await until(() => shedding.shedder.inFlight === 1);
+      const shed = await fetch(`${url}/fast?shed`);
+      expect(shed.status).toBe(503);
+      expect(shed.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+      expect(await shed.json()).toEqual({ error: 'Service Unavailable', reason: 'overloaded' });
+      // Express never saw it: its X-Powered-By header is set by app.handle, before the router.
+      expect(shed.headers.get('x-powered-by')).toBeNull();
+      release();
+      expect((await busy).status).toBe(200);
+      expect(reached).toEqual(['/fast', '/slow']);
+      expect(shedding.shedder.snapshot().admitted).toBe(2);
+    });
+
+    it('admits the same requests as the middleware alone, each counted once, queued ones entering Express when their turn comes', async () => {
+      const statuses = async (
+        gated: boolean,
+      ): Promise<{ codes: number[]; admitted: number; reached: number }> => {
+        const shedding = loadShedding({
+          lifecycle: new Lifecycle(),
+          concurrencyLimit: 1,
+          queue: { maxLength: 1, intervalMs: 5000 },
+        });
+        shedders.push(shedding.shedder);
+        const { app, reached, release } = gatedApp(shedding);
+        // Mounted behind another middleware, the decision stays in the middleware.
+        const outer = gated ? app : express().use((_req, _res, next) => next(), app);
+        const url = await listen(outer as express.Express);
+        expect(server!.listeners('request').map((l) => l.name)).not.toContain('loadSheddingGate');
+        await fetch(`${url}/fast`);
+        expect(
+          server!
+            .listeners('request')
+            .map((l) => l.name)
+            .includes('loadSheddingGate'),
+        ).toBe(gated);
+        const busy = fetch(`${url}/slow`);
+        await until(() => shedding.shedder.inFlight === 1);
+        const queued = fetch(`${url}/fast?queued`);
+        await until(() => shedding.shedder.queued === 1);
+        const evicting = fetch(`${url}/fast?evicting`);
+        const first = await Promise.race([queued, evicting]);
+        release();
+        const codes = [first.status, ...(await Promise.all([busy, queued, evicting])).map((r) => r.status)];
+        const admitted = shedding.shedder.snapshot().admitted;
+        server?.closeAllConnections();
+        await new Promise((resolve) => server?.close(resolve));
+        server = undefined;
+        return { codes, admitted, reached: reached.length };
+      };
+      const alone = await statuses(false);
+      const gated = await statuses(true);
+      // The queue holds one: the newest arrival evicts the oldest waiting (503), then is served.
+      expect(alone).toEqual({ codes: [503, 200, 503, 200], admitted: 3, reached: 3 });
+      expect(gated).toEqual(alone);
+    });
+
+    it('stays in the middleware when a decision needs the Express request (classify) or Express itself (rejectWith: error)', async () => {
+      for (const options of [{ classify: () => 'default' as const }, { rejectWith: 'error' as const }]) {
+        const shedding = loadShedding({ lifecycle: new Lifecycle(), ...options });
+        shedders.push(shedding.shedder);
+        const { app } = gatedApp(shedding);
+        const url = await listen(app);
+        await fetch(`${url}/fast`);
+        expect(server!.listeners('request')).toEqual([app]);
+        server?.closeAllConnections();
+        await new Promise((resolve) => server?.close(resolve));
+        server = undefined;
+      }
+    });
+  });
 });

@@ -24,6 +24,9 @@ export interface QueueSettings {
 /** Defaults of the queue, shared with option validation and the README. */
 export const QUEUE_DEFAULTS: QueueSettings = { targetMs: 5, intervalMs: 100, maxLength: 1000 };
 
+// Weight of the latest gap between two entries served in its moving average.
+const GAP_WEIGHT = 0.25;
+
 /** A doubly linked list in queue order (oldest first): O(1) at both ends and for removal. */
 class EntryList<T extends QueueEntry> {
   head: T | undefined;
@@ -62,7 +65,11 @@ class EntryList<T extends QueueEntry> {
  *   serves the newest request first (the one most likely to still have a client waiting) and sheds
  *   whatever waited longer than `targetMs`;
  * - it leaves that state after staying empty for half an interval, so one lucky empty moment
- *   in the middle of an overload does not flip it back to FIFO.
+ *   in the middle of an overload does not flip it back to FIFO;
+ * - before that, a backlog that cannot be served within `intervalMs` at the pace the queue has
+ *   been served at (a retry storm's onset: every client queued at once) is served newest first
+ *   already: FIFO would serve each of them late, and drop the rest at `intervalMs` anyway; newest
+ *   first serves the clients still arriving at once, and only the order changes, not the bound.
  * `default` requests are always served before `sheddable` ones. Generic over what waits: it hands
  * back the caller's own entries, so the caller never casts what it takes out.
  */
@@ -76,6 +83,12 @@ export class AdmissionQueue<T extends QueueEntry = QueueEntry> {
   #aboveSince: number | undefined;
   #emptySince = Number.NEGATIVE_INFINITY;
   #overloaded = false;
+  /** Since when the queue has held entries. */
+  #busySince = Number.NEGATIVE_INFINITY;
+  /** When an entry was last served. */
+  #servedAt = Number.NEGATIVE_INFINITY;
+  /** Moving average of the time between two entries served (undefined until one was). */
+  #gapMs: number | undefined;
 
   constructor(settings: QueueSettings) {
     this.#settings = settings;
@@ -111,6 +124,11 @@ export class AdmissionQueue<T extends QueueEntry = QueueEntry> {
     return a === undefined ? b : b === undefined ? a : Math.min(a, b);
   }
 
+  /** True when serving what waits at the queue's recent pace would take longer than `intervalMs`. */
+  backlogged(): boolean {
+    return this.#gapMs !== undefined && this.size * this.#gapMs > this.#settings.intervalMs;
+  }
+
   /** Longest wait allowed at `now`. */
   bound(now: number): number {
     return this.overloaded(now) ? this.#settings.targetMs : this.#settings.intervalMs;
@@ -130,6 +148,7 @@ export class AdmissionQueue<T extends QueueEntry = QueueEntry> {
       evicted = this.#lists.sheddable.head ?? this.#lists.default.head;
       if (evicted) this.remove(evicted, now);
     }
+    if (this.size === 0) this.#busySince = now;
     entry.queued = true;
     this.#lists[entry.priority].push(entry);
     return evicted;
@@ -164,13 +183,22 @@ export class AdmissionQueue<T extends QueueEntry = QueueEntry> {
 
   /** Removes and returns the entry to admit next: `default` before `sheddable`; newest first while overloaded. */
   shift(now: number): T | undefined {
-    const lifo = this.overloaded(now);
+    const lifo = this.overloaded(now) || this.backlogged();
     const list = this.#lists.default.size > 0 ? this.#lists.default : this.#lists.sheddable;
     const entry = lifo ? list.tail : list.head;
-    if (entry) this.remove(entry, now);
+    if (entry) {
+      this.#noteServed(now);
+      this.remove(entry, now);
+    }
     // A dequeue can leave a younger oldest entry: the queue may no longer be above target.
     if (!this.#overloaded) this.#observe(now);
     return entry;
+  }
+
+  #noteServed(now: number): void {
+    const gap = now - Math.max(this.#servedAt, this.#busySince);
+    this.#gapMs = this.#gapMs === undefined ? gap : this.#gapMs + (gap - this.#gapMs) * GAP_WEIGHT;
+    this.#servedAt = now;
   }
 
   #noteEmpty(now: number): void {

@@ -16,9 +16,10 @@ export interface ConcurrencyLimit {
    * A request finished. `serviceMs` runs from its start to the end of its response; `waitMs` is how
    * long the event loop had been busy with other work in the turn in which it started, before it
    * got to it (the queueing delay lbkit can see; time waiting in the admission queue is excluded,
-   * because that wait is caused by the limit itself).
+   * because that wait is caused by the limit itself). `now`, when given, is the clock time of the
+   * sample (saves a clock read per request).
    */
-  onSample(serviceMs: number, waitMs: number): void;
+  onSample(serviceMs: number, waitMs: number, now?: number): void;
   /** One sampling interval's standing event-loop delay. */
   onEventLoopDelay(delayMs: number): void;
 }
@@ -116,12 +117,12 @@ export class AdaptiveConcurrencyLimit implements ConcurrencyLimit {
     if (inFlight > this.#peakInFlight) this.#peakInFlight = inFlight;
   }
 
-  onSample(serviceMs: number, waitMs: number): void {
+  onSample(serviceMs: number, waitMs: number, now?: number): void {
     const slot = this.#count % WINDOW_CAPACITY;
     this.#service[slot] = serviceMs;
     this.#wait[slot] = waitMs;
     this.#count++;
-    this.update();
+    this.update(now);
   }
 
   onEventLoopDelay(delayMs: number): void {
@@ -130,8 +131,7 @@ export class AdaptiveConcurrencyLimit implements ConcurrencyLimit {
   }
 
   /** Closes the window if it is due and adapts the limit; returns true when a window was evaluated. */
-  update(): boolean {
-    const now = this.#clock();
+  update(now: number = this.#clock()): boolean {
     const { windowMs, minSamples, saturatedDelayMs } = this.#settings;
     const elapsed = now - this.#windowStart;
     if (elapsed < windowMs) return false;
@@ -224,7 +224,7 @@ export class FixedConcurrencyLimit implements ConcurrencyLimit {
   }
 
   onStart(_inFlight: number): void {}
-  onSample(_serviceMs: number, _waitMs: number): void {}
+  onSample(_serviceMs: number, _waitMs: number, _now?: number): void {}
   onEventLoopDelay(_delayMs: number): void {}
 }
 

@@ -4,7 +4,7 @@ export {
   type ConcurrencyLimit,
   FixedConcurrencyLimit,
 } from './concurrency-limit.js';
-export { isLoadShedder, LoadShedder } from './load-shedder.js';
+export { type ChannelFactory, isLoadShedder, LoadShedder } from './load-shedder.js';
 export { overloadCheck } from './readiness.js';
 export { ShedError } from './shed-error.js';
 export type {

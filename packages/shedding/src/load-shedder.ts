@@ -34,7 +34,10 @@ interface Ticket extends QueueEntry {
   readonly res: ServerResponse;
   /** Hands the request on (the framework's `next`/`done`). */
   readonly proceed: () => void;
-  readonly channel: RejectionChannel | undefined;
+  /** How the framework sends a rejection, or what builds it (only a rejected request needs one). */
+  readonly channel: RejectionChannel | ChannelFactory | undefined;
+  /** What `channel`, when it is a factory, builds the channel from (Fastify: the reply). */
+  readonly context: unknown;
   /** Clock time it was handed on. */
   startedAt: number;
   /** How long the loop had been busy in the turn it started in, before it got to it. */
@@ -42,7 +45,15 @@ interface Ticket extends QueueEntry {
   state: 'queued' | 'running' | 'done';
 }
 
+/**
+ * Builds the channel of one request from the adapter's `context` and the request's `next`, only
+ * when that request is rejected: an admitted request allocates nothing for a rejection it never gets.
+ */
+export type ChannelFactory = (context: unknown, next: () => void) => RejectionChannel;
+
 const PRIORITIES: ReadonlySet<string> = new Set(['critical', 'default', 'sheddable']);
+/** A response as the shedder tags it. */
+type Tagged = ServerResponse & Record<symbol, Ticket | undefined>;
 const LOAD_SHEDDER = brand<LoadShedder>('loadShedder');
 
 /**
@@ -78,6 +89,9 @@ export class LoadShedder {
   readonly #stats: SheddingStats;
   readonly #turn: LoopTurn;
   readonly #onStopped: () => void;
+  /** Where this shedder keeps a request's ticket on its response: a request is decided once. */
+  readonly #key = Symbol('lbkit.shedding.ticket');
+  readonly #onResponseClose: (this: ServerResponse) => void;
   #active = 0;
   /** True while a chain of admissions from the queue is under way (see `#admitNext`). */
   #admitting = false;
@@ -116,7 +130,27 @@ export class LoadShedder {
       this.#backstops.update(this.#signals.latest, this.#pressure.under);
     }
     this.#onStopped = () => this.#flushStopped();
+    const key = this.#key;
+    const shedder = this;
+    this.#onResponseClose = function onResponseClose(this: ServerResponse) {
+      shedder.#onClose((this as Tagged)[key] as Ticket);
+    };
     this.lifecycle.on('stopped', this.#onStopped);
+  }
+
+  /**
+   * True when every decision reads only the raw node:http request and answers with the default
+   * 503 (no `classify`, no `exempt` function, no `onReject`, `rejectWith: 'response'`): an adapter
+   * may then decide before its framework has touched the request (the Express adapter does).
+   */
+  get rawDecision(): boolean {
+    const o = this.#options;
+    return (
+      o.classify === undefined &&
+      typeof o.exempt !== 'function' &&
+      o.onReject === undefined &&
+      o.rejectWith === 'response'
+    );
   }
 
   /** The concurrency limit in force. */
@@ -161,25 +195,46 @@ export class LoadShedder {
     next: () => void,
     channel?: RejectionChannel | ((rejection: Rejection) => void),
   ): void {
+    this.admitVia(req, res, next, typeof channel === 'function' ? { send: channel } : channel, undefined);
+  }
+
+  /**
+   * {@link admit} for adapters: `channel` may be a {@link ChannelFactory}, called with `context`
+   * and `next` only for a request that is rejected, so an admitted request costs no allocation
+   * for its rejection. A request this shedder has already seen (the Express adapter decides at
+   * the server's `request` event, then meets the request again as middleware) is handed on at
+   * once, without being counted twice.
+   */
+  admitVia(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: () => void,
+    channel: RejectionChannel | ChannelFactory | undefined,
+    context: unknown,
+  ): void {
     const lifecycle = this.lifecycle;
     lifecycle.inFlight.track(req, res);
-    if (this.#closed || this.#isExempt(req) || this.#probes.has(req)) {
+    if (
+      this.#closed ||
+      (res as Tagged)[this.#key] !== undefined ||
+      this.#isExempt(req) ||
+      this.#probes.has(req)
+    ) {
       next();
       return;
     }
-    const via = typeof channel === 'function' ? { send: channel } : channel;
     const now = this.#options.clock();
     this.#turn.touch(now);
     const priority = this.#classify(req);
     if (lifecycle.state === 'stopped') {
-      this.#reject(req, res, via, 'stopped', priority, now);
+      this.#reject(req, res, channel, context, next, 'stopped', priority, now);
       return;
     }
     const queue = this.#queue;
     let startNow = false;
     if (priority === 'critical') startNow = true;
     else if (this.#backstops.any) {
-      this.#reject(req, res, via, 'backstop', priority, now);
+      this.#reject(req, res, channel, context, next, 'backstop', priority, now);
       return;
     } else {
       startNow =
@@ -187,7 +242,7 @@ export class LoadShedder {
         this.inFlight < this.#limit.limit &&
         (queue === undefined || this.#turn.hasBudget(this.#options.turnBudgetMs));
       if (!startNow && (queue === undefined || (priority === 'sheddable' && queue.overloaded(now)))) {
-        this.#reject(req, res, via, 'overloaded', priority, now);
+        this.#reject(req, res, channel, context, next, 'overloaded', priority, now);
         return;
       }
     }
@@ -195,7 +250,8 @@ export class LoadShedder {
       req,
       res,
       proceed: next,
-      channel: via,
+      channel,
+      context,
       // Critical requests never wait, so they never need a queue of their own.
       priority: priority === 'sheddable' ? 'sheddable' : 'default',
       startedAt: now,
@@ -206,9 +262,11 @@ export class LoadShedder {
       queued: false,
       state: 'queued',
     };
-    res.once('close', () => this.#onClose(ticket));
+    // One listener function per shedder, the ticket on the response: no closure per request.
+    (res as Tagged)[this.#key] = ticket;
+    res.on('close', this.#onResponseClose);
     if (startNow) {
-      this.#start(ticket);
+      this.#start(ticket, now);
       return;
     }
     const evicted = queue!.push(ticket, now);
@@ -305,10 +363,9 @@ export class LoadShedder {
     }
   }
 
-  /** Hands `ticket` on; returns the milliseconds its handler ran synchronously. */
-  #start(ticket: Ticket): number {
+  /** Hands `ticket` on at `now`; returns the milliseconds its handler ran synchronously. */
+  #start(ticket: Ticket, now: number = this.#options.clock()): number {
     const clock = this.#options.clock;
-    const now = clock();
     this.#turn.touch(now);
     ticket.startedAt = now;
     ticket.waitMs = this.#turn.busy(now);
@@ -316,13 +373,15 @@ export class LoadShedder {
     this.#active++;
     this.#stats.onAdmitted();
     this.#limit.onStart(this.inFlight);
+    let ran = 0;
     try {
       ticket.proceed();
     } finally {
       // Synchronous handler work (the whole of a CPU-bound handler) counts against the turn budget.
-      this.#turn.work += clock() - now;
+      ran = clock() - now;
+      this.#turn.work += ran;
     }
-    return clock() - now;
+    return ran;
   }
 
   #onClose(ticket: Ticket): void {
@@ -341,7 +400,7 @@ export class LoadShedder {
     this.#turn.held++;
     this.#turn.touch(now);
     this.#stats.onCompleted();
-    this.#limit.onSample(now - ticket.startedAt, ticket.waitMs);
+    this.#limit.onSample(now - ticket.startedAt, ticket.waitMs, now);
     this.#pump(now);
   }
 
@@ -446,13 +505,24 @@ export class LoadShedder {
 
   #drop(ticket: Ticket, reason: RejectionReason, now: number): void {
     ticket.state = 'done';
-    this.#reject(ticket.req, ticket.res, ticket.channel, reason, ticket.priority, now);
+    this.#reject(
+      ticket.req,
+      ticket.res,
+      ticket.channel,
+      ticket.context,
+      ticket.proceed,
+      reason,
+      ticket.priority,
+      now,
+    );
   }
 
   #reject(
     req: IncomingMessage,
     res: ServerResponse,
-    channel: RejectionChannel | undefined,
+    channel: RejectionChannel | ChannelFactory | undefined,
+    context: unknown,
+    next: () => void,
     reason: RejectionReason,
     priority: Priority,
     now: number,
@@ -465,7 +535,12 @@ export class LoadShedder {
       retryAfterSeconds(drainMs, this.#options.retryAfter, Math.random()),
       this.#bodies,
     );
-    this.#decision.answer(rejection, req, res, channel);
+    this.#decision.answer(
+      rejection,
+      req,
+      res,
+      typeof channel === 'function' ? channel(context, next) : channel,
+    );
   }
 
   #onSignals(readings: SignalReadings): void {
