@@ -1,5 +1,5 @@
 // Runs the warm-up of one instance: tasks and self-requests within a budget, holding the lifecycle's ready until done.
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo, Server } from 'node:net';
@@ -44,7 +44,12 @@ export class WarmUp {
 
   constructor(spec: ResolvedWarmUp, lifecycle: Lifecycle) {
     this.#spec = spec;
-    this.#release = lifecycle.holdReady('warm-up');
+    // One abort listener per task, self-request and waiting pool query: bounded by the options, not a leak.
+    setMaxListeners(0, this.#controller.signal);
+    // A Lifecycle from an older copy of @lbkit/core cannot hold ready: the probes still fail until the end.
+    const holdable = lifecycle as Partial<Pick<Lifecycle, 'holdReady'>>;
+    this.#release =
+      typeof holdable.holdReady === 'function' ? holdable.holdReady.call(lifecycle, 'warm-up') : () => {};
   }
 
   /** `fail` while the warm-up has not ended (probes answer 503), then its outcome's status. */
