@@ -1,26 +1,32 @@
 // Session store cost: lbkit's RedisSessionStore (on ioredis and on node-redis) beside connect-redis 9 and a compare-and-set
 // reference (cas-floor.mjs) behind express-session, on one private redis-server.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import { machine, writeSection } from '../lib/results.mjs';
-import { storeCost } from './store-cost.mjs';
+import { baselineDir } from './baseline.mjs';
+import { startRedis } from './redis-server.mjs';
 
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION_S = Number(process.env.DURATION_S ?? 4);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
-/** Requests per second each store gets in the side-by-side rounds: all four together stay below saturation. */
-const SIDE_BY_SIDE_RATE = Number(process.env.SIDE_BY_SIDE_RATE ?? 1000);
-const stores = ['lbkit', 'lbkit-node-redis', 'cas-floor', 'connect-redis'];
+/** Requests per second each store gets in the side-by-side rounds: all six together stay below saturation. */
+const SIDE_BY_SIDE_RATE = Number(process.env.SIDE_BY_SIDE_RATE ?? 600);
+const stores = [
+  'lbkit',
+  'lbkit-node-redis',
+  'before-lbkit',
+  'before-lbkit-node-redis',
+  'cas-floor',
+  'connect-redis',
+];
 const labels = {
   lbkit: 'lbkit (ioredis)',
   'lbkit-node-redis': 'lbkit (node-redis)',
+  'before-lbkit': 'before: lbkit (ioredis)',
+  'before-lbkit-node-redis': 'before: lbkit (node-redis)',
   'connect-redis': 'connect-redis',
   'cas-floor': 'reference: connect-redis + compare-and-set',
 };
@@ -34,50 +40,6 @@ const workloads = [
   },
   { key: 'write-heavy', name: 'write-heavy (every request changes the session)', requests: [write] },
 ];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port) {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'lbkit-bench-redis-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; !(await accepts(port)); i++) {
-    if (i > 100) throw new Error('redis-server did not start');
-    await sleep(50);
-  }
-  return {
-    port,
-    admin: new Redis(port, '127.0.0.1'),
-    stop: () => {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function startServer(kind, redisPort) {
   // The server runs in its own process so that autocannon and the server do not share a core.
@@ -204,12 +166,13 @@ function fewer(ours, theirs) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const loadAtStart = loadavg()[0].toFixed(2);
+// Built once here, so the server processes do not race to build it.
+baselineDir();
 const redis = await startRedis();
 const servers = {};
 const cookies = {};
 const samples = {};
 const sideSamples = {};
-let cost;
 try {
   for (const kind of stores) {
     servers[kind] = await startServer(kind, redis.port);
@@ -244,9 +207,6 @@ try {
       );
     }
   }
-  // Without HTTP: what a read and a save cost the server process, store and client only.
-  cost = await storeCost(redis.port);
-  console.log('store + client CPU per read-change-save (µs):', cost);
 } finally {
   for (const { child } of Object.values(servers)) child.disconnect();
   redis.admin.disconnect();
@@ -318,9 +278,7 @@ for (const workload of workloads) {
   }
 }
 
-const readMostly = summary['read-mostly'];
 const writeHeavy = summary['write-heavy'];
-const x = (a, b) => `${(a / b).toFixed(2)}×`;
 /** The reference's per-round throughput ratios to connect-redis, as a range. */
 const floorRange = (key) => {
   const ratios = samples[`cas-floor ${key}`].map((s, i) => s.rps / samples[`connect-redis ${key}`][i].rps);
@@ -329,6 +287,39 @@ const floorRange = (key) => {
 /** Median side-by-side server CPU ratio of a store to connect-redis. */
 const sideRatio = (key, kind) =>
   `${median(sideSamples[key].map((cpu) => cpu[kind] / cpu['connect-redis'])).toFixed(2)}×`;
+/** Per-round ratios of a store's figure to connect-redis's (throughput, server or Redis CPU per request). */
+const roundRatios = (key, kind, field) =>
+  samples[`${kind} ${key}`].map((s, i) => s[field] / samples[`connect-redis ${key}`][i][field]);
+const sideRatios = (key, kind) => sideSamples[key].map((cpu) => cpu[kind] / cpu['connect-redis']);
+const ratioText = (ratios) =>
+  `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+const targetRows = [];
+for (const kind of ['lbkit-node-redis', 'lbkit', 'before-lbkit-node-redis', 'before-lbkit']) {
+  const checks = [
+    ['write-heavy throughput ≥ 1.0×', roundRatios('write-heavy', kind, 'rps'), (r) => r >= 1],
+    ['read-mostly throughput ≥ 1.05×', roundRatios('read-mostly', kind, 'rps'), (r) => r >= 1.05],
+    [
+      'write-heavy side-by-side server CPU per request ≤ 1.0×',
+      sideRatios('write-heavy', kind),
+      (r) => r <= 1,
+    ],
+    [
+      'read-mostly side-by-side server CPU per request ≤ 1.0×',
+      sideRatios('read-mostly', kind),
+      (r) => r <= 1,
+    ],
+    [
+      'write-heavy Redis CPU per request ≤ 1.3×',
+      roundRatios('write-heavy', kind, 'redisUs'),
+      (r) => r <= 1.3,
+    ],
+  ];
+  for (const [target, ratios, ok] of checks) {
+    targetRows.push(
+      `| ${labels[kind]}: ${target} | ${ratioText(ratios)} | ${ok(median(ratios)) ? 'met' : 'not met'} |`,
+    );
+  }
+}
 const markdown = `## session: RedisSessionStore vs connect-redis 9 behind express-session
 
 Reproduce: \`npx tsc -b && node bench/session/run.mjs\` (env \`ROUNDS\`, \`DURATION_S\`, \`CONNECTIONS\`, \`SIDE_BY_SIDE_RATE\`).
@@ -346,7 +337,7 @@ version the request read is still stored (GETRANGE, then SET). It has none of lb
 tombstones, id validation, command deadlines, fail modes), so what it costs beside connect-redis is the price of the
 conditional write alone.
 ${CONNECTIONS} connections on loopback, each with its own session (seeded with two top-level keys), ${ROUNDS} rounds of
-${DURATION_S} s per workload after a 1 s warm-up, each round running the four stores back to back (each round
+${DURATION_S} s per workload after a 1 s warm-up, each round running the six stores back to back (each round
 starting with the next store); figures are medians of the rounds, the ratio is the median of the per-round
 ratios with their range. CPU per request is the server process's \`process.cpuUsage()\` and redis-server's
 \`INFO cpu\` over each run divided by the requests completed. Redis commands per request come from
@@ -361,7 +352,7 @@ ${rows.join('\n')}
 
 ${verdicts.join('; ')}.
 
-**Side by side**: the four servers loaded at once, ${SIDE_BY_SIDE_RATE} req/s each (below saturation), ${ROUNDS} rounds of
+**Side by side**: the six servers loaded at once, ${SIDE_BY_SIDE_RATE} req/s each (below saturation), ${ROUNDS} rounds of
 ${DURATION_S} s per workload; server CPU per request, median, and its ratio to connect-redis's in the same round
 (median, range). The machine's other load weighs on all of them alike, so this ratio is steadier than req/s.
 
@@ -369,35 +360,20 @@ ${DURATION_S} s per workload; server CPU per request, median, and its ratio to c
 |---|---|---:|---:|---|
 ${sideRows.join('\n')}
 
-Why: an unmodified read costs lbkit one plain HGETALL (no script). The rolling touch is decided in the store from
-the hash it read and skipped while Redis extended the session less than 1% of its lifetime ago; when it is due,
-one EVALSHA extends the key, so touches cost a command about once per session per window, where connect-redis
-sends GET then EXPIRE on every read. A modified session costs every store two commands sent (read, then write),
-the minimum for a read at the start of the request and a write at its end, so "fewer" cannot be met there.
-lbkit's save of changed keys is one EVALSHA running PEXPIRE (its answer is the check that the session still
-exists, so a logged-out session is never written back) and HSET of the changed fields only:
-${writeHeavy.lbkit.executed.toFixed(0)} commands executed per request against connect-redis's ${writeHeavy.base.executed.toFixed(0)} (GET, SET), and ${writeHeavy.lbkit.redisUs.toFixed(0)} µs of Redis CPU per request
-against ${writeHeavy.base.redisUs.toFixed(0)}: the price, in Redis, of never losing a concurrent write and never resurrecting a session.
+Why: an unmodified read costs lbkit one plain HGETALL (no script); the rolling touch is decided in the store from
+the hash it read and sent (one EVALSHA) about once per session per freshness window, where connect-redis sends GET
+then EXPIRE on every read. A modified session costs every store two commands sent (read, then write). lbkit's save
+of changed keys is one EVALSHA running PEXPIRE (its answer is the check that the session still exists, so a
+logged-out session is never written back) and HSET of the changed fields only: ${writeHeavy.lbkit.executed.toFixed(0)} commands executed per request
+against connect-redis's ${writeHeavy.base.executed.toFixed(0)} (GET, SET). The reference (connect-redis's design with only the compare-and-set added) shows
+what the condition alone costs: ${writeHeavy['cas-floor'].ratio.toFixed(2)}× connect-redis's write-heavy throughput (per round ${floorRange('write-heavy')}),
+${writeHeavy['cas-floor'].redisUs.toFixed(0)} µs of Redis CPU per request, ${sideRatio('write-heavy', 'cas-floor')} its server CPU side by side. \`before:\` is the store as it was before
+issue #18 (\`bench/session/baseline.mjs\` builds it from git); the in-process cost of a read and a save, store by store, is the
+\`session-cost\` section (\`bench/session/cost.mjs\`).
 
-The reference measures that price on its own. Write-heavy, connect-redis's design with only the compare-and-set
-added runs at ${writeHeavy['cas-floor'].ratio.toFixed(2)}× connect-redis's throughput (per round ${floorRange('write-heavy')}), with ${writeHeavy['cas-floor'].redisUs.toFixed(0)} µs of Redis CPU per request (its
-script copies the whole session into Lua and back) and ${x(writeHeavy['cas-floor'].nodeUs, writeHeavy.base.nodeUs)} connect-redis's server CPU per request (side by side
-${sideRatio('write-heavy', 'cas-floor')}). lbkit, which also merges, validates ids, bounds every command and writes only the changed keys, runs at
-${writeHeavy['lbkit-node-redis'].ratio.toFixed(2)}× (node-redis) and ${writeHeavy.lbkit.ratio.toFixed(2)}× (ioredis), with ${writeHeavy['lbkit-node-redis'].redisUs.toFixed(0)} µs of Redis CPU per request (node-redis) and ${sideRatio('write-heavy', 'lbkit-node-redis')} connect-redis's
-server CPU side by side. A store with these guarantees compares with the reference, not with an unconditional SET.
-
-Write-heavy, the server process spends ${writeHeavy.lbkit.nodeUs.toFixed(0)} µs (ioredis) and ${writeHeavy['lbkit-node-redis'].nodeUs.toFixed(0)} µs (node-redis) of CPU per request against
-${writeHeavy.base.nodeUs.toFixed(0)} µs for connect-redis. Measured in one process without HTTP (\`store-cost.mjs\`: 50 sessions in parallel,
-get, change one key, save, on the same redis-server), a read and a save cost lbkit ${cost.lbkit.toFixed(1)} µs of CPU on ioredis and
-${cost['lbkit node-redis'].toFixed(1)} µs on node-redis, connect-redis ${cost['connect-redis'].toFixed(1)} µs; lbkit's own code, with a client that answers at once, is
-${cost['lbkit JS only'].toFixed(1)} µs of that (diffing each top-level key against what the request read, the read record, the cookie
-split from its expiry, the merge-safe write arguments). The rest is the command layer and the client: ioredis
-costs more per command than node-redis (a Command object with its promise and argument copies, flag lookups,
-every reply element parsed to a Buffer and then converted to a string), which is why the store takes both.
-Redis, the server and autocannon share two cores with whatever else runs on the machine, so every µs of CPU, the
-server's or Redis's, is throughput; per-round req/s moves by ±20% with the machine's other load, which is why
-the ratio is taken per round and its range shown. Read-mostly: ${x(readMostly.lbkit.nodeUs, readMostly.base.nodeUs)} (ioredis) and
-${x(readMostly['lbkit-node-redis'].nodeUs, readMostly.base.nodeUs)} (node-redis) of connect-redis's server CPU per request.
+| target (issue #18) | measured (median per-round ratio to connect-redis, range) | state |
+|---|---|---|
+${targetRows.join('\n')}
 
 ${machine()}. Load average at start ${loadAtStart}; the machine is shared with other work while benchmarks run, so compare
 the ratios within this run, not the absolute figures.

@@ -6,6 +6,7 @@ import express from 'express';
 import session from 'express-session';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
+import { loadBaseline } from './baseline.mjs';
 import { CasFloorStore } from './cas-floor.mjs';
 
 const [kind, redisPort] = process.argv.slice(2);
@@ -33,6 +34,20 @@ if (kind === 'lbkit-durable') {
   countSent(client);
   store = new RedisSessionStore({ client, durability: { replicas: 1 } });
   closeClient = () => client.disconnect();
+} else if (kind === 'before-lbkit' || kind === 'before-lbkit-node-redis') {
+  // The store as it was before issue #18 (baseline.mjs), on the same clients and options.
+  const { RedisSessionStore: BaselineStore } = await loadBaseline();
+  let client;
+  if (kind === 'before-lbkit') {
+    client = new Redis(Number(redisPort), '127.0.0.1', { maxRetriesPerRequest: 1 });
+    closeClient = () => client.disconnect();
+  } else {
+    client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+    await client.connect();
+    closeClient = () => client.quit();
+  }
+  countSent(client);
+  store = new BaselineStore({ client });
 } else if (kind === 'lbkit') {
   // The options the README recommends: the store bounds its own commands (commandTimeoutMs), so no
   // ioredis commandTimeout (one timer per command); the store coalesces its commands per event-loop turn.
@@ -54,7 +69,7 @@ if (kind === 'lbkit-durable') {
   closeClient = () => client.quit();
 } else {
   throw new Error(
-    'usage: server.mjs lbkit|lbkit-durable|lbkit-node-redis|connect-redis|cas-floor <redis port>',
+    'usage: server.mjs lbkit|lbkit-durable|lbkit-node-redis|before-lbkit|before-lbkit-node-redis|connect-redis|cas-floor <redis port>',
   );
 }
 

@@ -82,19 +82,15 @@ async function evalAndWait(
   return { reply, confirmed: Number(confirmed) };
 }
 
-/** EVALSHA, then EVAL when the server does not know the script yet (NOSCRIPT). */
-async function evalScript(
-  client: Pick<SessionRedisNode, 'evalsha' | 'eval'>,
-  script: LuaScript,
-  keys: readonly string[],
-  args: ReadonlyArray<string | number>,
-): Promise<unknown> {
-  try {
-    return await client.evalsha(script.sha, script.numberOfKeys, ...keys, ...args);
-  } catch (error) {
-    if (isNoScript(error)) return client.eval(script.lua, script.numberOfKeys, ...keys, ...args);
-    throw error;
-  }
+/**
+ * The arguments of EVALSHA/EVAL after the script: its keys, then its arguments, in one array built
+ * once per call (a spread of each at every send costs two more copies).
+ */
+function scriptArgs(keys: readonly string[], args: ReadonlyArray<string | number>): Array<string | number> {
+  const all: Array<string | number> = [];
+  for (const key of keys) all.push(key);
+  for (const arg of args) all.push(arg);
+  return all;
 }
 
 function isNoScript(error: unknown): boolean {
@@ -179,7 +175,11 @@ export class RedisCommands {
    * Runs `send` against `node` (default: the store's client) within the deadline. A client that is
    * reconnecting fails at once instead of queueing: no request waits on an offline queue.
    */
-  run<T>(send: (node: SessionRedisNode) => Promise<T>, node: SessionRedisNode = this.#client) {
+  run<T>(
+    send: (node: SessionRedisNode) => Promise<T>,
+    node: SessionRedisNode = this.#client,
+    instead?: (node: SessionRedisNode) => Promise<T>,
+  ): Promise<T> {
     if (NOT_SENDING.has(this.#client.status) || NOT_SENDING.has(node.status)) {
       const error = classifyFailure(new Error(`connection is ${node.status}`));
       this.#observer.onUnavailable(error);
@@ -187,22 +187,23 @@ export class RedisCommands {
     }
     return new Promise<T>((resolve, reject) => {
       const deadline = this.#watch(reject);
-      const attempt = (retried: boolean): void => {
-        send(node).then(
-          (value) => {
-            this.#observer.onAnswered();
-            if (deadline.fail === undefined) return;
-            this.#settle(deadline);
-            resolve(value);
-          },
-          (cause: unknown) => {
-            if (deadline.fail === undefined) return;
-            if (!retried && this.#resend(cause, deadline, () => attempt(true))) return;
-            this.#fail(deadline, cause, reject);
-          },
-        );
+      const answered = (value: T): void => {
+        this.#observer.onAnswered();
+        if (deadline.fail === undefined) return;
+        this.#settle(deadline);
+        resolve(value);
       };
-      attempt(false);
+      const attempt = (sender: (node: SessionRedisNode) => Promise<T>, retried: boolean): void => {
+        sender(node).then(answered, (cause: unknown) => {
+          if (deadline.fail === undefined) return;
+          // `instead` (EVAL after EVALSHA) when Redis does not know the script yet: within this deadline.
+          if (instead !== undefined && sender !== instead && isNoScript(cause))
+            return attempt(instead, retried);
+          if (!retried && this.#resend(cause, deadline, () => attempt(sender, true))) return;
+          this.#fail(deadline, cause, reject);
+        });
+      };
+      attempt(send, false);
     });
   }
 
@@ -296,9 +297,18 @@ export class RedisCommands {
 
   /** Runs a Lua script by hash, loading it with EVAL when the server does not know it (NOSCRIPT). */
   script(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    const all = scriptArgs(keys, args);
     const batch = this.#batch;
-    if (batch) return this.run(() => batch.send((client) => evalScript(client, script, keys, args)));
-    return this.run((client) => evalScript(client, script, keys, args));
+    const evalsha = (client: SessionRedisNode) => client.evalsha(script.sha, script.numberOfKeys, ...all);
+    const evalLua = (client: SessionRedisNode) => client.eval(script.lua, script.numberOfKeys, ...all);
+    if (batch) {
+      return this.run(
+        () => batch.send(evalsha),
+        this.#client,
+        () => batch.send(evalLua),
+      );
+    }
+    return this.run(evalsha, this.#client, evalLua);
   }
 
   /**

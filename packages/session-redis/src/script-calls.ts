@@ -77,10 +77,14 @@ export function writeCall(
 ): ScriptCall<WriteOutcome> {
   const keys = [session, tombstone];
   if (simpleDelta(plan, expiry, rules)) {
+    // The field/value arguments after the three counts, built in one pass (no slice, no spread).
+    const from = plan.args;
+    const args: Array<string | number> = [expiry.pttl];
+    for (let i = 3; i < from.length; i++) args.push(from[i]!);
     return {
       script: deltaSetScript,
       keys,
-      args: [expiry.pttl, ...plan.args.slice(3)],
+      args,
       decode: decodeDeltaSet,
       wrote: isOk,
     };

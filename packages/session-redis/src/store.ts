@@ -104,6 +104,10 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   readonly #pending = new PendingRecords();
   readonly #detach: () => void;
   readonly #client: RedisSessionStoreOptions['client'];
+  /** Whether anyone listens for `operation` events (when nobody does, no clock is read and no closure made). */
+  get #timing(): boolean {
+    return this.listenerCount('operation') > 0;
+  }
 
   constructor(options: RedisSessionStoreOptions) {
     super();
@@ -195,15 +199,16 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
    * lets the method match each framework's store type (express-session, @fastify/session).
    */
   get<S = StoredSession>(id: string, callback?: SessionCallback<S | null>): Promise<S | null> {
-    return settle(this.#timed('get', () => this.#get(id)) as Promise<S | null>, callback);
+    const read = this.#timing ? this.#timed('get', () => this.#get(id)) : this.#get(id);
+    return settle(read as Promise<S | null>, callback);
   }
 
   /** Saves a session: the keys it changed since it was read, or all of a new one. */
   set<S extends object = StoredSession>(id: string, session: S, callback?: SessionCallback): Promise<void> {
-    return settle(
-      this.#timed('set', () => this.#set(id, session as StoredSession)),
-      callback,
-    );
+    const saved = this.#timing
+      ? this.#timed('set', () => this.#set(id, session as StoredSession))
+      : this.#set(id, session as StoredSession);
+    return settle(saved, callback);
   }
 
   /** Extends a session's expiry (skipped when Redis already extended it moments ago). */
@@ -279,7 +284,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
 
   /** Runs one store operation, timing it for `operation` listeners (none: no clock is read). */
   #timed<T>(operation: SessionOperation['operation'], run: () => Promise<T>): Promise<T> {
-    if (this.listenerCount('operation') === 0) return run();
+    if (!this.#timing) return run();
     const started = performance.now();
     return run().then(
       (value) => {
@@ -329,11 +334,15 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     throw failure;
   }
 
-  async #get(id: string): Promise<StoredSession | null> {
+  /**
+   * Not an async function: the read is one command's promise and one `then`, the path every
+   * request takes (an async function's own promise and resumption showed in profiles).
+   */
+  #get(id: string): Promise<StoredSession | null> {
     const options = this.#options;
     if (!options.isValidId(id)) {
       this.#report(this.#invalidId(id));
-      return null;
+      return Promise.resolve(null);
     }
     const now = Date.now();
     const rolls = !(options.disableTouch || options.disableTTL);
@@ -342,31 +351,59 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     // once without holding the request (touch-schedule.ts).
     const touching = rolls && this.#touches.isDue(id, now);
     const key = this.#keys.session(id);
-    let reply: string[];
-    try {
-      reply = touching
-        ? await this.#call(readAndTouchCall(key, now, options.maxLifetimeMs))
-        : asPairs(await this.#commands.hashPairs(key));
-    } catch (error) {
-      return this.#readFailed(error);
-    }
+    const sent = touching
+      ? this.#call(readAndTouchCall(key, now, options.maxLifetimeMs))
+      : this.#commands.hashPairs(key);
+    return sent.then(
+      (reply) => this.#read(id, key, touching ? reply : asPairs(reply), touching, now),
+      (error: unknown) => this.#readFailed(error),
+    );
+  }
+
+  /** The session a read's reply holds (`null` when none); may wait on a legacy read or an expiry. */
+  #read(
+    id: string,
+    key: string,
+    reply: string[],
+    touching: boolean,
+    now: number,
+  ): StoredSession | null | Promise<StoredSession | null> {
+    const options = this.#options;
     // No session: an empty reply (the script's replies end with its touch state).
     if (reply.length <= 1) return options.legacyPrefix === undefined ? null : this.#getLegacy(id);
-    let decoded: Decoded;
+    let decoded: Decoded | Promise<Decoded>;
     try {
-      const result = decodeSession(reply, 0, id, this.#decode);
-      decoded = result instanceof Promise ? await result : result;
+      decoded = decodeSession(reply, 0, id, this.#decode);
     } catch (error) {
       this.#report(asCorrupt(error));
       return null;
     }
+    if (decoded instanceof Promise) {
+      return decoded.then(
+        (result) => this.#decoded(id, key, result, touching, now),
+        (error: unknown) => {
+          this.#report(asCorrupt(error));
+          return null;
+        },
+      );
+    }
+    return this.#decoded(id, key, decoded, touching, now);
+  }
+
+  /** The decoded session, its record carried and its rolling touch scheduled (or sent). */
+  #decoded(
+    id: string,
+    key: string,
+    decoded: Decoded,
+    touching: boolean,
+    now: number,
+  ): StoredSession | null | Promise<StoredSession | null> {
+    const options = this.#options;
+    const rolls = !(options.disableTouch || options.disableTTL);
     const { record, session } = decoded;
     this.#carry(session, record);
     if (!touching && options.maxLifetimeMs > 0 && record.born !== '') {
-      if (Number(record.born) + options.maxLifetimeMs <= now) {
-        await this.#expire(key);
-        return null;
-      }
+      if (Number(record.born) + options.maxLifetimeMs <= now) return this.#expire(key).then(() => null);
     }
     if (rolls) {
       const dueAt = touchDueAt(record);
@@ -526,16 +563,20 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
    * Runs a script call and decodes its reply. With `durability`, a call that writes is followed
    * by WAIT, and a result saying it wrote with fewer confirmations than asked fails.
    */
-  async #call<T>(call: ScriptCall<T>): Promise<T> {
+  #call<T>(call: ScriptCall<T>): Promise<T> {
+    if (this.#options.durableReplicas === 0 || call.wrote === undefined)
+      return this.#commands.script(call.script, call.keys, call.args).then(call.decode);
+    return this.#confirmedCall(call, call.wrote);
+  }
+
+  async #confirmedCall<T>(call: ScriptCall<T>, wrote: (result: T) => boolean): Promise<T> {
     const { durableReplicas: replicas, durableTimeoutMs: timeoutMs } = this.#options;
-    if (replicas === 0 || call.wrote === undefined)
-      return call.decode(await this.#commands.script(call.script, call.keys, call.args));
     const { reply, confirmed } = await this.#commands.confirmedScript(call.script, call.keys, call.args, {
       replicas,
       timeoutMs,
     });
     const result = call.decode(reply);
-    if (confirmed < replicas && call.wrote(result)) {
+    if (confirmed < replicas && wrote(result)) {
       throw new SessionStoreError(
         'LBKIT_SESSION_WRITE_UNREPLICATED',
         `${confirmed} of ${replicas} replicas confirmed the write within ${timeoutMs} ms`,
