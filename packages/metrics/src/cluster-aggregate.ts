@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LbkitError } from '@lbkit/core';
 import { OptionReader, show } from '@lbkit/core/internal';
 import { type MetricJSON, mergeReports, renderGauge } from './cluster-merge.js';
-import { ANSWER, COLLECT, clusterMetricsMessage, WELCOME } from './cluster-messages.js';
+import { ANSWER, COLLECT, clusterMetricsMessage, SCOPE_HELP, WELCOME } from './cluster-messages.js';
 import { answerScrape, TEXT_CONTENT_TYPE } from './scrape-response.js';
 import type { ClusterMetricsAggregator, ClusterMetricsOptions } from './types.js';
 
@@ -94,11 +94,7 @@ export function aggregateClusterMetrics(options: ClusterMetricsOptions = {}): Cl
               'Whether each worker answered this scrape in time: 1 yes, 0 no (its series are left out).',
               up,
             ) +
-            renderGauge(
-              `${prefix}scrape_scope`,
-              'What this scrape covers: cluster (every worker) or worker (only the one scraped).',
-              [[{ scope: 'cluster' }, 1]],
-            ),
+            renderGauge(`${prefix}scrape_scope`, SCOPE_HELP, [[{ scope: 'cluster' }, 1]]),
         );
       };
       gatherings.set(id, { reports, waiting, done });

@@ -23,6 +23,9 @@ export type ClusterMetricsMessage =
   | { readonly type: typeof REPORT; readonly id: string; readonly metrics: readonly MetricJSON[] }
   | { readonly type: typeof ANSWER; readonly id: number; readonly text: string };
 
+/** HELP of `<prefix>scrape_scope`, written by the primary's answer and by a worker answering alone. */
+export const SCOPE_HELP = 'What this scrape covers: cluster (every worker) or worker (only the one scraped).';
+
 const TYPES = new Set<string>([HELLO, WELCOME, ASK, COLLECT, REPORT, ANSWER]);
 
 /** The message, when it is one of this protocol. */

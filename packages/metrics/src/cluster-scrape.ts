@@ -2,7 +2,7 @@
 import cluster from 'node:cluster';
 import { withTimeout } from '@lbkit/core/internal';
 import { type MetricJSON, renderGauge } from './cluster-merge.js';
-import { ASK, clusterMetricsMessage, HELLO, REPORT } from './cluster-messages.js';
+import { ASK, clusterMetricsMessage, HELLO, REPORT, SCOPE_HELP } from './cluster-messages.js';
 import { TEXT_CONTENT_TYPE } from './scrape-response.js';
 import type { PromRegistry } from './types.js';
 
@@ -43,11 +43,7 @@ export function workerScrape(registry: PromRegistry, prefix: string, enabled: bo
 
   const alone = async () => {
     const { text, contentType } = await local();
-    const scope = renderGauge(
-      `${prefix}scrape_scope`,
-      'What this scrape covers: cluster (every worker) or worker (only the one scraped).',
-      [[{ scope: 'worker', worker }, 1]],
-    );
+    const scope = renderGauge(`${prefix}scrape_scope`, SCOPE_HELP, [[{ scope: 'worker', worker }, 1]]);
     // OpenMetrics ends with # EOF: the scope goes before it.
     const eof = text.endsWith('# EOF\n') ? '# EOF\n' : '';
     return { text: `${text.slice(0, text.length - eof.length)}${scope}${eof}`, contentType };

@@ -61,7 +61,8 @@ export function httpInstruments(
       active.add(-1, base);
       const attributes: Record<string, string | number> = {
         ...(base as Record<string, string>),
-        'network.protocol.version': req.httpVersion,
+        // The conventions write HTTP/2 as "2"; Node reports "2.0".
+        'network.protocol.version': req.httpVersion === '2.0' ? '2' : req.httpVersion,
       };
       const template = routes.name(safeRoute(route));
       if (template !== undefined) attributes['http.route'] = template;
