@@ -53,11 +53,11 @@ export function httpInstruments(
     };
     active.add(1, base);
     let ended = false;
-    const end = (): void => {
+    const end = (finished: boolean): void => {
       if (ended) return;
       ended = true;
-      res.off('finish', end);
-      res.off('close', end);
+      res.off('finish', onFinish);
+      res.off('close', onClose);
       active.add(-1, base);
       const attributes: Record<string, string | number> = {
         ...(base as Record<string, string>),
@@ -71,11 +71,14 @@ export function httpInstruments(
         if (res.statusCode >= 500) attributes['error.type'] = String(res.statusCode);
       }
       // The connection closed before the response was complete: no status reached the client.
-      if (!res.writableFinished) attributes['error.type'] = 'aborted';
+      if (!finished) attributes['error.type'] = 'aborted';
       duration.record(Number(process.hrtime.bigint() - started) / 1e9, attributes);
     };
-    res.on('finish', end);
-    res.on('close', end);
+    // 'finish' when the response was handed over whole (node:http and the HTTP/2 compatibility API alike).
+    const onFinish = (): void => end(true);
+    const onClose = (): void => end(false);
+    res.on('finish', onFinish);
+    res.on('close', onClose);
   };
 }
 

@@ -1,6 +1,8 @@
 // The OpenTelemetry instruments, read back through the SDK's in-memory exporter: names, units, attributes, bounds.
 import { EventEmitter, once } from 'node:events';
 import { createServer, IncomingMessage, request, type Server, ServerResponse } from 'node:http';
+import { createSecureServer, connect as http2Connect } from 'node:http2';
+import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import { type AddressInfo, Socket } from 'node:net';
 import { Lifecycle } from '@lbkit/core';
 import { createHealth } from '@lbkit/health';
@@ -9,6 +11,7 @@ import { LoadShedder } from '@lbkit/shedding';
 import { metrics as otelApi } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { refusal } from '../../../test/helpers/refusal.js';
+import { testCertificate } from '../../../test/helpers/tls.js';
 import { points, pointValue, type TestMeter, testMeter } from './otel-reader.js';
 
 const cleanup: Array<() => unknown> = [];
@@ -119,6 +122,69 @@ describe('createOtelMetrics: HTTP semantic conventions', () => {
     await pending;
     metrics = await m.collect();
     expect(pointValue(metrics, 'http.server.active_requests', { 'http.request.method': 'GET' })).toBe(0);
+  });
+
+  it('reports url.scheme https over TLS, HTTP/2 as protocol version 2, and a request cut short as aborted', async () => {
+    const m = meter();
+    const otel = createOtelMetrics({ meter: m.meter, lifecycle: new Lifecycle() });
+    const { key, cert } = testCertificate();
+    const https = createHttpsServer({ key, cert }, (req, res) => {
+      otel.track(req, res, () => '/tls');
+      if (req.url === '/cut') req.socket.destroy();
+      else res.end('ok');
+    });
+    const h2 = createSecureServer({ key, cert }, (req, res) => {
+      otel.track(req as never, res as never, () => '/h2');
+      res.end('ok');
+    });
+    for (const s of [https, h2]) {
+      s.listen(0, '127.0.0.1');
+      await once(s, 'listening');
+    }
+    cleanup.push(() => {
+      https.closeAllConnections();
+      https.close();
+      h2.close();
+    });
+    const agent = { rejectUnauthorized: false, agent: false } as const;
+    const httpsPort = (https.address() as AddressInfo).port;
+    const get = (path: string) =>
+      new Promise<void>((resolve) => {
+        const req = httpsGet({ host: '127.0.0.1', port: httpsPort, path, ...agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', () => resolve());
+      });
+    await get('/ok');
+    await get('/cut');
+    const session = http2Connect(`https://127.0.0.1:${(h2.address() as AddressInfo).port}`, {
+      rejectUnauthorized: false,
+    });
+    cleanup.push(() => session.close());
+    await new Promise<void>((resolve) => {
+      const stream = session.request({ ':path': '/' });
+      stream.resume();
+      stream.on('end', resolve);
+      stream.end();
+    });
+    const metrics = await m.collect();
+    const [ok] = points(metrics, 'http.server.request.duration', {
+      'http.route': '/tls',
+      'http.response.status_code': 200,
+    });
+    expect(ok?.attributes).toMatchObject({ 'url.scheme': 'https', 'network.protocol.version': '1.1' });
+    expect(ok?.attributes).not.toHaveProperty('error.type');
+    const [cut] = points(metrics, 'http.server.request.duration', { 'error.type': 'aborted' });
+    expect(cut?.attributes).toMatchObject({ 'url.scheme': 'https', 'http.route': '/tls' });
+    expect(cut?.attributes).not.toHaveProperty('http.response.status_code');
+    const [two] = points(metrics, 'http.server.request.duration', { 'http.route': '/h2' });
+    expect(two?.attributes).toMatchObject({
+      'url.scheme': 'https',
+      'network.protocol.version': '2',
+      'http.response.status_code': 200,
+    });
+    expect(two?.attributes).not.toHaveProperty('error.type');
   });
 
   it('keeps http.route bounded: templates past maxRoutes read _OTHER, known ones stay', async () => {
