@@ -1,5 +1,8 @@
 // `pnpm demo` options, from the command line and the environment.
 import { parseArgs } from 'node:util';
+import type { ClusterBalance } from '@lbkit/shutdown';
+
+const BALANCES: readonly ClusterBalance[] = ['round-robin', 'least-connections', 'least-loaded', 'ip-hash'];
 
 /** What the demo runs. */
 export interface DemoOptions {
@@ -11,13 +14,16 @@ export interface DemoOptions {
   readonly instances: number;
   /** A real balancer in front, or node:cluster alone. */
   readonly lb: 'haproxy' | 'nginx' | undefined;
+  /** How node:cluster alone spreads connections (clusterPrimary's `balance`); round robin by default. */
+  readonly balance: ClusterBalance;
   readonly drainDelayMs: number;
   readonly drainTimeoutMs: number;
 }
 
 const USAGE = `usage: pnpm demo [--lb haproxy|nginx] [--instances N] [--port P] [--dashboard-port P]
+       [--balance round-robin|least-connections|least-loaded|ip-hash]   (node:cluster alone, without --lb)
 (pnpm demo -- --lb haproxy works too: a leading -- is ignored)
-environment: PORT, HOST, INSTANCES, DASHBOARD_PORT, REDIS_URL, DRAIN_DELAY_MS, DRAIN_TIMEOUT_MS`;
+environment: PORT, HOST, INSTANCES, DASHBOARD_PORT, BALANCE, REDIS_URL, DRAIN_DELAY_MS, DRAIN_TIMEOUT_MS`;
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -37,6 +43,7 @@ export function readDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     args: argv[0] === '--' ? argv.slice(1) : [...argv],
     options: {
       lb: { type: 'string' },
+      balance: { type: 'string' },
       instances: { type: 'string' },
       port: { type: 'string' },
       'dashboard-port': { type: 'string' },
@@ -49,6 +56,10 @@ export function readDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (lb !== undefined && lb !== 'haproxy' && lb !== 'nginx') {
     throw new Error(`--lb must be haproxy or nginx, got ${JSON.stringify(lb)}\n${USAGE}`);
   }
+  const balance = values.balance ?? (env.BALANCE || 'round-robin');
+  if (!(BALANCES as readonly string[]).includes(balance)) {
+    throw new Error(`--balance must be ${BALANCES.join(', ')}; got ${JSON.stringify(balance)}\n${USAGE}`);
+  }
   const port = whole('PORT', values.port ?? env.PORT, 3000, 0, 65_535);
   return {
     port,
@@ -56,6 +67,7 @@ export function readDemoOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     dashboardPort: whole('DASHBOARD_PORT', values['dashboard-port'] ?? env.DASHBOARD_PORT, 3100, 0, 65_535),
     instances: whole('INSTANCES', values.instances ?? env.INSTANCES, 3, 1, 16),
     lb,
+    balance: balance as ClusterBalance,
     // Long enough to watch an instance drain on the page.
     drainDelayMs: whole('DRAIN_DELAY_MS', env.DRAIN_DELAY_MS, 2000, 0, 600_000),
     drainTimeoutMs: whole('DRAIN_TIMEOUT_MS', env.DRAIN_TIMEOUT_MS, 10_000, 0, 600_000),

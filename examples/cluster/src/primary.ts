@@ -1,5 +1,7 @@
 // The demo's primary: sessions backend, instances, an optional real balancer, the load generator and the live page.
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
+import { connectionBalancer, READY_MESSAGE } from '@lbkit/shutdown';
 import { BALANCED_SLOTS, type Balancer, startBalancer } from './balancer.js';
 import { startDashboard } from './dashboard.js';
 import { LoadGenerator } from './load.js';
@@ -24,6 +26,12 @@ export async function runPrimary(options: DemoOptions): Promise<void> {
     );
     instances = BALANCED_SLOTS;
   }
+  // Under node:cluster alone, a balance other than round robin makes this primary own the port and
+  // hand each connection to a ready instance (connectionBalancer; the instances take them with clusterWorker).
+  const balance = !lb && options.balance !== 'round-robin' ? options.balance : undefined;
+  if (lb && options.balance !== 'round-robin') {
+    console.log(`lbkit demo: --balance is for node:cluster alone; ${lb} balances here`);
+  }
   // Behind a balancer each instance has its own port; under node:cluster alone they share the app's.
   const slotPorts = lb ? await Promise.all(Array.from({ length: instances }, () => freePort())) : [];
   const supervisor = new Supervisor({
@@ -34,19 +42,40 @@ export async function runPrimary(options: DemoOptions): Promise<void> {
       INSTANCE_ID: `instance-${slot + 1}`,
       DRAIN_DELAY_MS: String(options.drainDelayMs),
       DRAIN_TIMEOUT_MS: String(options.drainTimeoutMs),
+      ...(balance ? { lbkit_cluster_balance: balance } : {}),
       ...(sessions.url ? { REDIS_URL: sessions.url } : {}),
     }),
     // Drain delay + drain timeout + the cleanup hook's default 5 s, and a margin.
     stopTimeoutMs: options.drainDelayMs + options.drainTimeoutMs + 10_000,
   });
   supervisor.on('log', (line) => console.log(`lbkit demo: ${line}`));
+  const handoff = balance
+    ? connectionBalancer({
+        balance,
+        port: options.port,
+        host: options.host,
+        // Ready instances only: not starting, not draining (the supervisor's view, matched by pid).
+        workers: () =>
+          Object.values(cluster.workers ?? {}).flatMap((worker) => {
+            const view = worker && supervisor.workers.find((w) => w.pid === worker.process.pid);
+            return worker && view?.status === 'ready' ? [{ worker, slot: view.slot }] : [];
+          }),
+      })
+    : undefined;
+  if (handoff) {
+    await handoff.ready;
+    // After the supervisor's own listener has marked the instance ready.
+    cluster.on('message', (_worker, message) => {
+      if (message === READY_MESSAGE) setImmediate(() => handoff.flush());
+    });
+  }
   if (!(await supervisor.start())) console.log('lbkit demo: an instance failed to start (see above)');
 
   let balancer: Balancer | undefined;
   if (lb) balancer = await startBalancer(lb, options.port, slotPorts);
   const mode = balancer
     ? `${instances} instances behind ${balancer.kind} (${balancer.config})`
-    : `${instances} instances under node:cluster`;
+    : `${instances} instances under node:cluster${balance ? ` (balance: ${balance})` : ''}`;
   const appUrl = `http://${options.host}:${options.port}`;
   const load = new LoadGenerator(appUrl);
   const dashboard = await startDashboard({
@@ -69,6 +98,7 @@ export async function runPrimary(options: DemoOptions): Promise<void> {
     stopping = true;
     console.log(`lbkit demo: ${signal}, draining every instance`);
     load.close();
+    handoff?.close();
     await supervisor.stop();
     balancer?.stop();
     sessions.stop();

@@ -1,8 +1,11 @@
 // One demo instance under the cluster primary: the Express demo app, graceful shutdown, stats over IPC.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { Lifecycle } from '@lbkit/core';
 import { gracefulShutdown } from '@lbkit/express';
+import { clusterWorker } from '@lbkit/shutdown';
 import { createApp } from '@lbkit-examples/express';
-import { readConfig, serveUntilSignal, shutdownOptions } from '@lbkit-examples/shared';
+import { readConfig, shutdownOptions } from '@lbkit-examples/shared';
 import type { Registry } from 'prom-client';
 import { readStats } from './stats.js';
 
@@ -14,12 +17,14 @@ export async function runWorker(): Promise<void> {
   const config = readConfig();
   const lifecycle = new Lifecycle();
   const demo = await createApp({ config, lifecycle });
-  const server = demo.app.listen(config.port, config.host);
+  // clusterWorker() listens on the shared port, or takes connections from the primary under --balance.
+  const server = createServer(demo.app);
   const shutdown = gracefulShutdown(server, {
     ...shutdownOptions({ config, lifecycle, close: demo.close }),
     ipc: true,
   });
   demo.metrics.observe({ shutdown });
+  const worker = clusterWorker({ server, port: config.port, host: config.host });
 
   const sessions = config.redisUrl || config.redisSentinels || config.redisClusterNodes ? 'redis' : 'memory';
   let sending = false;
@@ -47,5 +52,11 @@ export async function runWorker(): Promise<void> {
   // One last report once stopped, so the page shows the end of the drain.
   lifecycle.on('transition', () => void report());
   lifecycle.once('stopped', () => clearInterval(timer));
-  await serveUntilSignal({ server, lifecycle, config });
+  if (!server.listening) await once(server, 'listening');
+  lifecycle.markReady();
+  console.log(
+    worker.mode === 'primary'
+      ? `[${config.instanceId}] serving the connections the primary hands out`
+      : `[${config.instanceId}] listening on http://${config.host}:${config.port}`,
+  );
 }
