@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Lifecycle } from '@lbkit/core';
 import { healthcheck, loadShedding, otelMetrics } from '@lbkit/express';
 import { healthPlugin, otelMetricsPlugin, sheddingPlugin } from '@lbkit/fastify';
+import { createOtelMetrics } from '@lbkit/metrics';
 import express from 'express';
 import express4 from 'express4';
 import Fastify from 'fastify';
@@ -123,5 +124,32 @@ describe('Fastify: otelMetricsPlugin', () => {
     const metrics = await m.collect();
     expect(pointValue(metrics, 'lbkit.shedding.limit')).toBe(7);
     expect(app.lbkitOtel).toBeDefined();
+  });
+});
+
+describe('Fastify: otelMetricsPlugin options', () => {
+  it.each([
+    ['a misspelt option of the instruments', { metre: {} }, 'LBKIT_METRICS_OPTION_UNKNOWN'],
+    ['otel that was not made by createOtelMetrics()', { otel: {} }, 'LBKIT_FASTIFY_OPTION_INVALID'],
+    ['a meter that is not one', { maxRoutes: 5, meter: {} }, 'LBKIT_METRICS_METER_INVALID'],
+  ])('refuses %s when registered', async (_name, options, code) => {
+    const app = Fastify();
+    cleanup.push(() => app.close());
+    await expect(app.register(otelMetricsPlugin, options as never).ready()).rejects.toMatchObject({ code });
+  });
+
+  it('leaves instruments passed in open when the instance closes', async () => {
+    const m = testMeter();
+    cleanup.push(() => m.close());
+    const lifecycle = new Lifecycle();
+    const otel = createOtelMetrics({ meter: m.meter, lifecycle });
+    const app = Fastify();
+    await app.register(otelMetricsPlugin, { otel });
+    await app.ready();
+    expect(app.lbkitOtel).toBe(otel);
+    await app.close();
+    // Still open: observe() is refused only after close().
+    otel.observe({ health: { latestResults: () => [] } });
+    otel.close();
   });
 });
