@@ -136,7 +136,7 @@ function card(slot, workers) {
     (exited ? ' · exit code ' + esc(current.exitCode) : '') + '</div>' +
     older.map((w) => '<div class="old">previous pid ' + esc(w.pid) + ' ' + esc(w.state) + ' (' + w.inFlight + ' in flight)</div>').join('') +
     '<dl>' + rows.map(([k, v]) => '<dt>' + k + '</dt><dd data-field="' + k + '">' + esc(v) + '</dd>').join('') + '</dl>' +
-    (current.limitNote ? '<div class="note" data-field="limit-note">limit: ' + esc(current.limitNote) + '</div>' : '') +
+    (current.limitNote ? '<div class="note" data-field="limit-note">' + esc(current.limitNote) + '</div>' : '') +
     '<div class="charts">' + charts + '</div>';
   const controls =
     '<div class="actions"><button data-action="drain" data-slot="' + (slot + 1) + '"' +

@@ -81,9 +81,9 @@ export function sessionsLabel(worker: WorkerView, s: InstanceStats | undefined):
 
 function limitNote(worker: WorkerView, s: InstanceStats | undefined): string {
   if (!s || worker.status === 'exited') return '';
-  if (s.limit >= LIMIT_MAX) return 'the maximum: not measured yet';
-  if (s.inFlight * 2 < s.limit) return 'holding: in flight is below half of it';
-  return 'adapting';
+  if (s.limit >= LIMIT_MAX) return 'limit = the maximum: not measured yet, limits nothing';
+  if (s.inFlight * 2 < s.limit) return 'limit holds still: in flight is below half of it';
+  return 'limit adapting: in flight is near it';
 }
 
 const tenth = (n: number): number => Math.round(n * 10) / 10;
