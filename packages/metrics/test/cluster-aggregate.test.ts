@@ -79,7 +79,7 @@ describe('aggregateClusterMetrics: one scrape of the shared port answers for eve
   });
 
   it('answers without a worker that ignores the ask, and says which one was missing', async () => {
-    const { pool, port } = await start({ deafSlot: 2, timeoutMs: 300 });
+    const { pool, port } = await start({ deafSlot: 2, timeoutMs: 1000 });
     const perWorker = await load(port, 30);
     const ready = pool.events.filter((e) => e.event === 'worker-ready');
     const deaf = ready.find((e) => e.slot === 2)!.id as number;
@@ -99,14 +99,14 @@ describe('aggregateClusterMetrics: one scrape of the shared port answers for eve
 describe("aggregateClusterMetrics: the primary's own port", () => {
   it('answers for every worker, and within its bound while one worker is stuck on the CPU', async () => {
     const primaryPort = await freePort();
-    const { pool, port } = await start({ primaryPort, timeoutMs: 300 });
+    const { pool, port } = await start({ primaryPort, timeoutMs: 800 });
     const perWorker = await load(port, 30);
     let { samples } = await scrape(`http://127.0.0.1:${primaryPort}/metrics`);
     expect(sampleValue(samples, 'app_requests_total', { route: 'hello' })).toBe(30);
     expect(samples.filter((s) => s.name === 'lbkit_scrape_worker_up' && s.value === 1)).toHaveLength(3);
 
     let busyDone = false;
-    const busy = fetch(`http://127.0.0.1:${port}/busy?ms=2000`).then(() => {
+    const busy = fetch(`http://127.0.0.1:${port}/busy?ms=4000`).then(() => {
       busyDone = true;
     });
     const { worker } = await pool.waitFor((e) => e.event === 'busy');
