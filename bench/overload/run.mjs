@@ -9,6 +9,13 @@ import { recoveryMs, window } from './analyse.mjs';
 import { closedLoop, openLoop } from './open-loop.mjs';
 import { plot } from './plot.mjs';
 
+// `node bench/overload/run.mjs closed`: the retry storm (closed loop) instead of the open-loop sweep.
+if (process.argv[2] === 'closed') {
+  const { main } = await import('./closed-loop.mjs');
+  await main();
+  process.exit(0);
+}
+
 const WORK_MS = Number(process.env.WORK_MS ?? 2);
 const PATH = `/work?ms=${WORK_MS}`;
 const LOADS = (process.env.LOADS ?? '0.5,0.8,1,1.5,2,4').split(',').map(Number);

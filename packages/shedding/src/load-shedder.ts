@@ -17,6 +17,7 @@ import { buildBodies, makeRejection, type RejectionBodies, retryAfterSeconds } f
 import { compileExemption, ProbePaths } from './route-match.js';
 import { SheddingStats } from './shedding-stats.js';
 import { OverloadSignals } from './signals.js';
+import { SlowStart } from './slow-start.js';
 import type {
   LoadSheddingOptions,
   Priority,
@@ -88,6 +89,9 @@ export class LoadShedder {
   readonly #decision: RejectDecision;
   readonly #stats: SheddingStats;
   readonly #turn: LoopTurn;
+  readonly #slowStart: SlowStart | undefined;
+  /** An adaptive limit's `initial` (a fixed limit's value): what slow start ramps up to while it is cold. */
+  readonly #coldLimit: number;
   readonly #onStopped: () => void;
   /** Where this shedder keeps a request's ticket on its response: a request is decided once. */
   readonly #key = Symbol('lbkit.shedding.ticket');
@@ -113,6 +117,8 @@ export class LoadShedder {
       typeof o.limit === 'number'
         ? new FixedConcurrencyLimit(o.limit)
         : new AdaptiveConcurrencyLimit(o.limit, o.clock);
+    this.#slowStart = o.slowStart ? new SlowStart(o.lifecycle, o.slowStart) : undefined;
+    this.#coldLimit = typeof o.limit === 'number' ? o.limit : o.limit.initial;
     this.#queue = o.queue === false ? undefined : new AdmissionQueue<Ticket>(o.queue);
     this.#backstops = new Backstops(o.backstops);
     this.#isExempt = compileExemption(o.exempt, o.liveness);
@@ -153,9 +159,9 @@ export class LoadShedder {
     );
   }
 
-  /** The concurrency limit in force. */
+  /** The concurrency limit in force (during `slowStartMs`, the ramped one). */
   get limit(): number {
-    return this.#limit.limit;
+    return this.#limitAt();
   }
 
   /** Slots held: admitted requests not finished, plus those finished in the current loop turn. */
@@ -239,7 +245,7 @@ export class LoadShedder {
     } else {
       startNow =
         (queue === undefined || queue.size === 0) &&
-        this.inFlight < this.#limit.limit &&
+        this.inFlight < this.#limitAt(now) &&
         (queue === undefined || this.#turn.hasBudget(this.#options.turnBudgetMs));
       if (!startNow && (queue === undefined || (priority === 'sheddable' && queue.overloaded(now)))) {
         this.#reject(req, res, channel, context, next, 'overloaded', priority, now);
@@ -280,7 +286,7 @@ export class LoadShedder {
     const stats = this.#stats;
     stats.roll(now);
     return {
-      limit: this.#limit.limit,
+      limit: this.#limitAt(now),
       warm: this.#limit.warm,
       inFlight: this.inFlight,
       queued: this.queued,
@@ -333,6 +339,17 @@ export class LoadShedder {
     for (let t = queue.shift(now); t; t = queue.shift(now)) this.#start(t);
   }
 
+  /** The limit in force at `now` (read only during slow start): the limit's, capped during slow start. */
+  #limitAt(now?: number): number {
+    const limit = this.#limit.limit;
+    if (this.#slowStart === undefined) return limit;
+    return this.#slowStart.cap(
+      limit,
+      this.#limit.warm ? limit : this.#coldLimit,
+      now ?? this.#options.clock(),
+    );
+  }
+
   #classify(req: IncomingMessage): Priority {
     const classify = this.#options.classify;
     if (!classify) return 'default';
@@ -358,7 +375,7 @@ export class LoadShedder {
     // Slots held by requests that finished in this turn are released at the next turn's end; what
     // is still queued for lack of budget (not of slots: a finishing request pumps then) gets the
     // next turn's budget, even if no new event starts that turn.
-    if (this.#turn.held > 0 || ((this.#queue?.size ?? 0) > 0 && this.inFlight < this.#limit.limit)) {
+    if (this.#turn.held > 0 || ((this.#queue?.size ?? 0) > 0 && this.inFlight < this.#limitAt())) {
       this.#turn.scheduleEnd();
     }
   }
@@ -441,7 +458,7 @@ export class LoadShedder {
       !this.#closed &&
       queue !== undefined &&
       queue.size > 0 &&
-      this.inFlight < this.#limit.limit &&
+      this.inFlight < this.#limitAt() &&
       this.#turn.hasBudget(this.#options.turnBudgetMs)
     );
   }

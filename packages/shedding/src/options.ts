@@ -1,4 +1,5 @@
 // Validates LoadSheddingOptions once, at construction, and fills in every default.
+
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Lifecycle } from '@lbkit/core';
@@ -9,6 +10,7 @@ import { ADAPTIVE_DEFAULTS, type AdaptiveLimitSettings } from './concurrency-lim
 import { RETRY_AFTER_DEFAULTS, type RetryAfterSettings } from './rejection.js';
 import { DEFAULT_EXEMPT, DEFAULT_LIVENESS, isProbeRoutes } from './route-match.js';
 import { SIGNAL_DEFAULTS, type SignalSettings } from './signals.js';
+import { SLOW_START_DEFAULTS, type SlowStartSettings } from './slow-start.js';
 import type {
   AdaptiveLimitOptions,
   BackstopThresholds,
@@ -41,6 +43,7 @@ export interface ResolvedOptions {
   readonly message: string | undefined;
   readonly rejectWith: 'response' | 'error';
   readonly onReject: RejectHandler | undefined;
+  readonly slowStart: SlowStartSettings | undefined;
   readonly clock: Clock;
 }
 
@@ -64,6 +67,9 @@ const KNOWN: readonly (keyof LoadSheddingOptions)[] = [
   'message',
   'rejectWith',
   'onReject',
+  'slowStartMs',
+  'slowStartFloor',
+  'slowStartAggression',
   'clock',
 ];
 
@@ -107,8 +113,24 @@ export function resolveOptions(options: LoadSheddingOptions | undefined): Resolv
     message: o.string('message', undefined, 512),
     rejectWith: o.oneOf('rejectWith', ['response', 'error'] as const, 'response'),
     onReject: o.function<RejectHandler>('onReject'),
+    slowStart: resolveSlowStart(o),
     clock: o.function<Clock>('clock') ?? (() => performance.now()),
   };
+}
+
+function resolveSlowStart(o: OptionReader<LoadSheddingOptions>): SlowStartSettings | undefined {
+  const windowMs = o.milliseconds('slowStartMs', SLOW_START_DEFAULTS.windowMs);
+  const floor = o.number('slowStartFloor', SLOW_START_DEFAULTS.floor, {
+    min: 0.01,
+    max: 1,
+    hint: 'Pass the share of the limit a newly ready instance starts at, for example slowStartFloor: 0.1.',
+  });
+  const aggression = o.number('slowStartAggression', SLOW_START_DEFAULTS.aggression, {
+    min: 0.1,
+    max: 10,
+    hint: 'Pass 1 for a linear ramp, more to climb early, less to climb late (Envoy’s aggression).',
+  });
+  return windowMs === 0 ? undefined : { windowMs, floor, aggression };
 }
 
 function resolveLimit(o: OptionReader<LoadSheddingOptions>): number | AdaptiveLimitSettings {

@@ -291,6 +291,17 @@ export interface LoadSheddingOptions {
   readonly rejectWith?: 'response' | 'error';
   /** Writes a custom response instead of the default one (see {@link RejectHandler}). */
   readonly onReject?: RejectHandler;
+  /**
+   * Opt-in slow start of the admission limit: for this many milliseconds after the lifecycle
+   * becomes `ready`, the concurrency limit in force ramps from `slowStartFloor` of it to all of it
+   * (an adaptive limit not yet warm counts as its `initial`), with the curve of
+   * @lbkit/balancer-feedback's slow start. Default 0: none.
+   */
+  readonly slowStartMs?: number;
+  /** Share of the limit a newly ready instance starts at during `slowStartMs`, 0.01–1. Default 0.1. */
+  readonly slowStartFloor?: number;
+  /** Shape of the ramp: 1 linear, above 1 climbs early, below 1 late (Envoy's aggression), 0.1–10. Default 1. */
+  readonly slowStartAggression?: number;
   /** Clock used for every measurement; for tests. Default `performance.now`. */
   readonly clock?: Clock;
 }

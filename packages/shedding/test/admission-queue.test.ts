@@ -139,4 +139,27 @@ describe('AdmissionQueue', () => {
     expect(idOf(q.shift(3))).toBe('b');
     expect(q.shift(3)).toBeUndefined();
   });
+
+  it('serves newest first, before it is overloaded, a backlog that cannot be served within intervalMs at its pace (a retry storm)', () => {
+    const q = new AdmissionQueue({ ...settings, maxLength: 100 });
+    for (let i = 0; i < 30; i++) q.push(entry('default', 0, `e${i}`), 0);
+    // No pace known yet: the oldest first.
+    expect(idOf(q.shift(4))).toBe('e0');
+    // One served every 4 ms: the 29 left need 116 ms, more than the 100 ms interval.
+    expect(q.backlogged()).toBe(true);
+    expect(q.overloaded(8)).toBe(false);
+    expect(idOf(q.shift(8))).toBe('e29');
+    // The order changes, not the bound: nothing has waited 100 ms yet.
+    expect(q.expired(8)).toHaveLength(0);
+    expect(q.bound(8)).toBe(100);
+  });
+
+  it('keeps serving oldest first a backlog its pace drains within intervalMs', () => {
+    const q = new AdmissionQueue({ ...settings, maxLength: 100 });
+    for (let i = 0; i < 5; i++) q.push(entry('default', 0, `e${i}`), 0);
+    expect(idOf(q.shift(4))).toBe('e0');
+    // 4 left at 4 ms each: 16 ms.
+    expect(q.backlogged()).toBe(false);
+    expect(idOf(q.shift(8))).toBe('e1');
+  });
 });
