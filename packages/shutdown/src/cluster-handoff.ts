@@ -198,7 +198,8 @@ class Handoff implements ConnectionBalancer {
     for (const { worker, slot } of this.#workers()) {
       const load = this.#loads.get(worker);
       // Generation: node:cluster's worker ids grow with each fork.
-      if (load?.report && worker.isConnected()) targets.push({ worker, slot, generation: worker.id, load });
+      if (load?.report?.accepting && worker.isConnected())
+        targets.push({ worker, slot, generation: worker.id, load });
     }
     return targets;
   }

@@ -30,6 +30,8 @@ export interface LoadReport {
   readonly received: number;
   /** Of those, the ones closed since (cumulative). */
   readonly closed: number;
+  /** False once the worker's server has closed (a drain the primary did not start): send it nothing more. */
+  readonly accepting: boolean;
 }
 
 /** True for the primary's connection message. */
@@ -47,6 +49,7 @@ export function isLoadReport(message: unknown): message is LoadReport {
   const report = message as Partial<Record<keyof LoadReport, unknown>>;
   return (
     report.type === LOAD_MESSAGE &&
+    typeof report.accepting === 'boolean' &&
     [report.inFlight, report.queued, report.elu, report.received, report.closed].every(
       (value) => typeof value === 'number' && Number.isFinite(value),
     )

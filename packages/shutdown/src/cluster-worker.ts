@@ -60,6 +60,7 @@ class HandedConnections implements ClusterWorker {
   #elu = 0;
   #lastElu = performance.eventLoopUtilization();
   #soon = false;
+  #accepting = true;
   #disposed = false;
 
   constructor(server: ShutdownServer, queued: (() => number) | undefined) {
@@ -67,7 +68,7 @@ class HandedConnections implements ClusterWorker {
     this.#queued = queued;
     process.on('message', this.#onMessage);
     server.on('request', this.#onRequest);
-    server.once('close', this.dispose);
+    server.once('close', this.#onServerClose);
     this.#timer = setInterval(() => {
       const now = performance.eventLoopUtilization();
       this.#elu = performance.eventLoopUtilization(now, this.#lastElu).utilization;
@@ -87,7 +88,19 @@ class HandedConnections implements ClusterWorker {
     clearInterval(this.#timer);
     process.off('message', this.#onMessage);
     this.#server.off('request', this.#onRequest);
-    this.#server.off('close', this.dispose);
+    this.#server.off('close', this.#onServerClose);
+  };
+
+  /**
+   * The server closed (its drain, however it started): tell the primary to send nothing more, and
+   * keep taking, for a second, connections it sent before it heard (they are served as a closing
+   * server serves: one request, `Connection: close`). Then let go of the IPC channel.
+   */
+  readonly #onServerClose = (): void => {
+    this.#accepting = false;
+    this.#report();
+    clearInterval(this.#timer);
+    setTimeout(this.dispose, 1000).unref();
   };
 
   readonly #onMessage = (message: unknown, handle: unknown): void => {
@@ -136,6 +149,7 @@ class HandedConnections implements ClusterWorker {
       elu: this.#elu,
       received: this.#received,
       closed: this.#closed,
+      accepting: this.#accepting,
     };
     try {
       process.send?.(report, undefined, {}, () => {});

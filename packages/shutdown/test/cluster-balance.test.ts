@@ -116,6 +116,34 @@ describe('clusterPrimary({ balance }) hands each connection to the worker its po
     }
   });
 
+  it('a worker that drains on its own (SIGTERM to it, not through the primary) stops getting connections, and no request fails', async () => {
+    const { fixture, port } = await start({ balance: 'least-connections', workers: 2, drainDelayMs: 300 });
+    const victim = (await fixture.waitFor((e) => e.event === 'worker-ready' && e.slot === 0)).pid as number;
+    const failures: string[] = [];
+    const pids: number[] = [];
+    let stop = false;
+    const loop = async (i: number): Promise<void> => {
+      while (!stop) {
+        try {
+          pids.push((await shortGet(port, '/?ms=5', `127.0.0.${2 + i}`)).pid);
+        } catch (error) {
+          failures.push(String(error));
+        }
+      }
+    };
+    const loops = [0, 1, 2, 3].map(loop);
+    await pause(200);
+    process.kill(victim, 'SIGTERM');
+    await fixture.waitFor((e) => e.event === 'worker-exit' && e.pid === victim, 10_000);
+    const afterExit = pids.length;
+    await pause(500);
+    stop = true;
+    await Promise.all(loops);
+    expect(failures).toEqual([]);
+    expect(pids.slice(afterExit)).not.toContain(victim);
+    expect(pids.length - afterExit).toBeGreaterThan(5);
+  });
+
   it('holds connections while no worker is ready, and hands them out once one is', async () => {
     const port = await freePort();
     const fixture = startFixture('cluster-balance.mjs', {

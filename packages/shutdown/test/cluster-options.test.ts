@@ -125,7 +125,15 @@ describe('clusterWorker()', () => {
 function candidate(slot: number, generation: number, set: (load: WorkerLoad) => void = () => {}): Candidate {
   const load = new WorkerLoad();
   load.reportedAt = 1000;
-  load.report = { type: LOAD_MESSAGE, inFlight: 0, queued: 0, elu: 0, received: 0, closed: 0 };
+  load.report = {
+    type: LOAD_MESSAGE,
+    inFlight: 0,
+    queued: 0,
+    elu: 0,
+    received: 0,
+    closed: 0,
+    accepting: true,
+  };
   set(load);
   return { slot, generation, load };
 }
