@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LbkitError } from '@lbkit/core';
 import { OptionReader, show } from '@lbkit/core/internal';
 import { type MetricJSON, mergeReports, renderGauge } from './cluster-merge.js';
-import { ANSWER, COLLECT, clusterMetricsMessage, SCOPE_HELP, WELCOME } from './cluster-messages.js';
+import { ANSWER, BYE, COLLECT, clusterMetricsMessage, SCOPE_HELP, WELCOME } from './cluster-messages.js';
 import { answerScrape, TEXT_CONTENT_TYPE } from './scrape-response.js';
 import type { ClusterMetricsAggregator, ClusterMetricsOptions } from './types.js';
 
@@ -138,6 +138,9 @@ export function aggregateClusterMetrics(options: ClusterMetricsOptions = {}): Cl
       if (closed) return;
       closed = true;
       cluster.off('message', onMessage);
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        if (worker?.isConnected()) send(worker, { type: BYE });
+      }
       for (const gathering of [...gatherings.values()]) gathering.done();
     },
   };

@@ -5,6 +5,8 @@ import type { MetricJSON } from './cluster-merge.js';
 export const HELLO = 'lbkit:metrics:hello';
 /** Primary → worker: an aggregator is there, and gathers within `timeoutMs`. */
 export const WELCOME = 'lbkit:metrics:welcome';
+/** Primary → worker: the aggregator closed; answer scrapes alone from now on. */
+export const BYE = 'lbkit:metrics:bye';
 /** Worker → primary: a scrape reached me; answer for every worker. */
 export const ASK = 'lbkit:metrics:ask';
 /** Primary → worker: send your registry as JSON. */
@@ -18,6 +20,7 @@ export const ANSWER = 'lbkit:metrics:answer';
 export type ClusterMetricsMessage =
   | { readonly type: typeof HELLO }
   | { readonly type: typeof WELCOME; readonly timeoutMs: number }
+  | { readonly type: typeof BYE }
   | { readonly type: typeof ASK; readonly id: number }
   | { readonly type: typeof COLLECT; readonly id: string }
   | { readonly type: typeof REPORT; readonly id: string; readonly metrics: readonly MetricJSON[] }
@@ -26,7 +29,7 @@ export type ClusterMetricsMessage =
 /** HELP of `<prefix>scrape_scope`, written by the primary's answer and by a worker answering alone. */
 export const SCOPE_HELP = 'What this scrape covers: cluster (every worker) or worker (only the one scraped).';
 
-const TYPES = new Set<string>([HELLO, WELCOME, ASK, COLLECT, REPORT, ANSWER]);
+const TYPES = new Set<string>([HELLO, WELCOME, BYE, ASK, COLLECT, REPORT, ANSWER]);
 
 /** The message, when it is one of this protocol. */
 export function clusterMetricsMessage(message: unknown): ClusterMetricsMessage | undefined {

@@ -22,7 +22,7 @@ type JsonRegistry = PromRegistry & { getMetricsAsJSON(): Promise<MetricJSON[]> }
  * registry's JSON, and once an aggregator in the primary has said so (`welcome`), a scrape asks it
  * for the whole pool. Without one (PM2's daemon as the primary, or no `aggregateClusterMetrics()`),
  * or when its answer is late, the scrape answers for this worker alone, saying so in
- * `<prefix>scrape_scope{scope="worker"}`. Outside a worker: the registry's text.
+ * `<prefix>scrape_scope{scope="worker",reason="no-aggregator"|"late"}`. Outside a worker: the registry's text.
  */
 export function workerScrape(registry: PromRegistry, prefix: string, enabled: boolean): WorkerScrape {
   const local = async () => ({ text: await registry.metrics(), contentType: registry.contentType });
@@ -41,9 +41,11 @@ export function workerScrape(registry: PromRegistry, prefix: string, enabled: bo
   let primaryTimeoutMs: number | undefined;
   let next = 0;
 
-  const alone = async () => {
+  const alone = async (reason: 'no-aggregator' | 'late') => {
     const { text, contentType } = await local();
-    const scope = renderGauge(`${prefix}scrape_scope`, SCOPE_HELP, [[{ scope: 'worker', worker }, 1]]);
+    const scope = renderGauge(`${prefix}scrape_scope`, SCOPE_HELP, [
+      [{ scope: 'worker', worker, reason }, 1],
+    ]);
     // OpenMetrics ends with # EOF: the scope goes before it.
     const eof = text.endsWith('# EOF\n') ? '# EOF\n' : '';
     return { text: `${text.slice(0, text.length - eof.length)}${scope}${eof}`, contentType };
@@ -54,6 +56,8 @@ export function workerScrape(registry: PromRegistry, prefix: string, enabled: bo
     if (!message) return;
     if (message.type === 'lbkit:metrics:welcome') {
       primaryTimeoutMs = message.timeoutMs;
+    } else if (message.type === 'lbkit:metrics:bye') {
+      primaryTimeoutMs = undefined;
     } else if (message.type === 'lbkit:metrics:collect') {
       jsonRegistry.getMetricsAsJSON().then(
         (metrics) => send({ type: REPORT, id: message.id, metrics }),
@@ -68,14 +72,14 @@ export function workerScrape(registry: PromRegistry, prefix: string, enabled: bo
 
   return {
     async collect() {
-      if (primaryTimeoutMs === undefined || !process.connected) return alone();
+      if (primaryTimeoutMs === undefined || !process.connected) return alone('no-aggregator');
       const id = ++next;
       const answer = new Promise<string | undefined>((resolve) => asks.set(id, resolve));
       send({ type: ASK, id });
       const text = await withTimeout(answer, primaryTimeoutMs + ANSWER_SLACK_MS, undefined).finally(() =>
         asks.delete(id),
       );
-      return text === undefined ? alone() : { text, contentType: TEXT_CONTENT_TYPE };
+      return text === undefined ? alone('late') : { text, contentType: TEXT_CONTENT_TYPE };
     },
     close() {
       process.off('message', onMessage);

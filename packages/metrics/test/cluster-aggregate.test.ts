@@ -124,12 +124,26 @@ describe("aggregateClusterMetrics: the primary's own port", () => {
 });
 
 describe('without an aggregating primary (PM2 cluster mode: its daemon ignores the messages)', () => {
+  it('a closed aggregator tells the workers, whose scrapes then answer alone', async () => {
+    const { port } = await start({ closeAggregator: true });
+    // The primary's bye follows its welcome on the same channel: give it a moment to arrive.
+    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 3; i++) {
+      const { samples } = await scrape(`http://127.0.0.1:${port}/metrics`);
+      // Not "late": the worker did not ask a primary that no longer answers.
+      expect(samples.find((s) => s.name === 'lbkit_scrape_scope')?.labels).toMatchObject({
+        scope: 'worker',
+        reason: 'no-aggregator',
+      });
+    }
+  });
+
   it("each worker's scrape answers at once for itself and says so", async () => {
     const { port } = await start({ aggregate: false });
     const perWorker = await load(port, 9);
     const { samples } = await scrape(`http://127.0.0.1:${port}/metrics`);
     const scope = samples.find((s) => s.name === 'lbkit_scrape_scope');
-    expect(scope?.labels.scope).toBe('worker');
+    expect(scope?.labels).toMatchObject({ scope: 'worker', reason: 'no-aggregator' });
     const worker = Number(scope?.labels.worker);
     expect(sampleValue(samples, 'app_requests_total', { route: 'hello' })).toBe(perWorker.get(worker));
     expect(sampleValue(samples, 'lbkit_scrape_worker_up')).toBeUndefined();
