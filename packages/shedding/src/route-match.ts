@@ -87,7 +87,10 @@ export class ProbePaths {
     const paths = this.#paths ?? this.#resolve();
     if (paths === undefined || paths.size === 0) return false;
     const url = req.url ?? '/';
-    const end = url.search(/[?#]/);
+    // indexOf, not a regular expression: this runs for every request.
+    const query = url.indexOf('?');
+    const fragment = url.indexOf('#');
+    const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
     return paths.has(end < 0 ? url : url.slice(0, end));
   }
 
