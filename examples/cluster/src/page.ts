@@ -106,7 +106,7 @@ const LEGEND: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     'share of requests',
-    "Each instance's part of the requests served over the last 60 s: the balance made visible. node:cluster's primary hands out connections round robin, blind to load, and a keep-alive connection stays with the instance that accepted it; with --lb, HAProxy or nginx picks an instance per request (round robin in examples/lb).",
+    "Each instance's part of the requests served over the last 60 s: the balance made visible. node:cluster's primary hands out connections round robin, blind to load, unless --balance picks another policy, and a keep-alive connection stays with the instance that accepted it; with --lb, HAProxy or nginx picks an instance per request (round robin in examples/lb).",
   ],
   [
     'state',
