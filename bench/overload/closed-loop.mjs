@@ -1,6 +1,7 @@
 // Overload as a retry storm: a closed loop of 96 connections that send the next request the moment the last was answered, 503s included.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -132,14 +133,27 @@ async function cell(config) {
   }
 }
 
-/** Rejections per second with every request shed (the lifecycle stopped), closed loop, 32 connections. */
-async function rejectionRate(framework) {
+/** CPU seconds `pid` has used so far (Linux /proc; USER_HZ 100). */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * What one rejection costs an integration: every request shed (the lifecycle stopped), closed loop,
+ * 32 connections; the server's CPU time per rejection (a rate alone would also measure the
+ * generator, which shares the machine) and the rejections per second.
+ */
+async function rejectionCost(framework) {
   const server = await startServer(framework, 'reject-cost');
   try {
     await loop(server.origin, 32, 500);
+    const before = cpuSeconds(server.child.pid);
     const records = await loop(server.origin, 32, REJECT_MS);
-    const answered = records.filter((r) => r.status === 503 && r.sentAt + r.latency <= REJECT_MS);
-    return (answered.length * 1000) / REJECT_MS;
+    const cpu = cpuSeconds(server.child.pid) - before;
+    const answered = records.filter((r) => r.status === 503).length;
+    return { us: (cpu * 1e6) / answered, rate: (answered * 1000) / REJECT_MS };
   } finally {
     await stopServer(server);
   }
@@ -177,10 +191,10 @@ export async function main() {
       );
     }
     for (const framework of Object.keys(rejections)) {
-      const rate = await rejectionRate(framework);
-      rejections[framework].push(rate);
+      const cost = await rejectionCost(framework);
+      rejections[framework].push(cost);
       console.log(
-        `rejections/s ${framework} run ${run + 1}/${RUNS}: ${fmt(rate)} (${fmt(1e6 / rate, 1)} µs each)`,
+        `rejection ${framework} run ${run + 1}/${RUNS}: ${fmt(cost.us, 1)} µs of server CPU each, ${fmt(cost.rate)}/s`,
       );
     }
   }
@@ -198,9 +212,10 @@ export async function main() {
     (r) =>
       `| ${r.label} | ${col(r, 'light', fmt)} | ${col(r, 'flood', fmt)} | ${col(r, 'ratio', (v) => fmt(v, 2))} | ${col(r, 'p99', ms)} | ${col(r, 'p99After', ms)} | ${col(r, 'lightP99', ms)} | ${col(r, 'shedShare', (v) => `${fmt(100 * v)}%`)} | ${r.runs.map((c) => c.errors).join(' / ')} |`,
   );
-  const costUs = (framework) => rejections[framework].map((rate) => 1e6 / rate);
+  const costUs = (framework) => rejections[framework].map((c) => c.us);
+  const rates = (framework) => rejections[framework].map((c) => c.rate);
   // Per run, side by side: each run measures the three integrations back to back.
-  const costRatios = rejections.express.map((rate, i) => rejections.node[i] / rate);
+  const costRatios = rejections.express.map((c, i) => c.us / rejections.node[i].us);
 
   /** One target, judged in each run. */
   const target = (name, perRun) => {
@@ -259,9 +274,10 @@ within a run, ${RUNS} runs; figures are the median with (min–max) over the run
 ${rows.join('\n')}
 
 **What one rejection costs** (every request shed: the lifecycle is stopped; closed loop, 32 connections, ${REJECT_MS / 1000} s, one bare
-app per integration, run after each round): \`loadShedding()\` first in a bare Express app ${spread(costUs('express'), (v) => fmt(v, 1))} µs,
-\`LoadShedder.admit()\` in a node:http handler ${spread(costUs('node'), (v) => fmt(v, 1))} µs, \`sheddingPlugin\` in a bare Fastify app
-${spread(costUs('fastify'), (v) => fmt(v, 1))} µs per rejection (the generator shares the machine, so these include its pace; compare them side by side).
+app per integration, measured after each run; server CPU time per rejection, from /proc): \`loadShedding()\` first in a bare
+Express app ${spread(costUs('express'), (v) => fmt(v, 1))} µs (${spread(rates('express'), fmt)} rejections/s), \`LoadShedder.admit()\` in a
+node:http handler ${spread(costUs('node'), (v) => fmt(v, 1))} µs (${spread(rates('node'), fmt)}/s), \`sheddingPlugin\` in a bare Fastify app
+${spread(costUs('fastify'), (v) => fmt(v, 1))} µs (${spread(rates('fastify'), fmt)}/s).
 
 ### Targets (issue #18)
 
