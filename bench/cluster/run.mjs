@@ -150,13 +150,15 @@ const fmt = (values, digits = 0) => {
   const m = median(values);
   return `${m.toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 };
-const baseGoodput = median(results.get('round-robin').map((r) => r.goodput));
-const baseP99 = median(results.get('round-robin').map((r) => r.p99));
+// Ratios per run (each policy against round-robin of the same run), so drift between runs cancels out.
+const ratios = (policy, key) =>
+  results.get(policy).map((r, i) => r[key] / results.get('round-robin')[i][key]);
 const rows = POLICIES.map((policy) => {
   const runs = results.get(policy);
-  const goodput = runs.map((r) => r.goodput);
-  const p99 = runs.map((r) => r.p99);
-  return `| ${policy} | ${fmt(goodput)} | ${(median(goodput) / baseGoodput).toFixed(2)} | ${fmt(p99, 1)} | ${(median(p99) / baseP99).toFixed(2)} | ${fmt(
+  return `| ${policy} | ${fmt(runs.map((r) => r.goodput))} | ${fmt(ratios(policy, 'goodput'), 2)} | ${fmt(
+    runs.map((r) => r.p99),
+    1,
+  )} | ${fmt(ratios(policy, 'p99'), 2)} | ${fmt(
     runs.map((r) => r.p99Short),
     1,
   )} | ${fmt(
@@ -178,7 +180,7 @@ the others ${LIGHT_MS} ms. At the same time ${SHORT_CLIENTS} closed-loop clients
 (127.0.0.2 …, so that ip-hash has clients to spread). \`round-robin\` is node:cluster's own SCHED_RR (the workers
 listen on the shared port); the others have the primary accept and hand each connection to the worker it picks.
 Goodput = 200 answers within ${GOOD_MS} ms per second. ${RUNS} interleaved runs of ${DURATION_MS / 1000} s per policy:
-median (min–max); ratios against round-robin's median. "busiest worker" is the share of answers the busiest of
+median (min–max); × rr = the policy's figure over round-robin's in the same run, median (min–max) of the runs. "busiest worker" is the share of answers the busiest of
 the ${WORKERS} workers served (33 % is even).
 
 | balance | goodput /s | × rr | p99 ms | × rr | p99 short ms | p99 kept-alive ms | busiest worker % | errors |

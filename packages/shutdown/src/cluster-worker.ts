@@ -84,6 +84,11 @@ class HandedConnections implements ClusterWorker {
 
   readonly dispose = (): void => {
     if (this.#disposed) return;
+    if (this.#accepting) {
+      // Disposed while serving: the primary must stop sending first.
+      this.#accepting = false;
+      this.#report();
+    }
     this.#disposed = true;
     clearInterval(this.#timer);
     process.off('message', this.#onMessage);

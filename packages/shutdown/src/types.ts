@@ -363,7 +363,7 @@ export interface ClusterWorkerOptions {
 export interface ClusterWorker {
   /** `shared`: the server listens on the shared port itself; `primary`: the primary hands it connections. */
   readonly mode: 'shared' | 'primary';
-  /** Stops reporting and taking connections from the primary. Idempotent. */
+  /** Tells the primary to send no more connections, then stops reporting and taking them. Idempotent. */
   dispose(): void;
 }
 
