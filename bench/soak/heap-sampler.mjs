@@ -17,3 +17,12 @@ function sample() {
 }
 
 setInterval(sample, everyMs).unref();
+
+// SOAK_SNAPSHOTS_AT=60,200 and SOAK_SNAPSHOT_DIR: heap snapshots at those seconds after start, to find what grows.
+for (const at of (process.env.SOAK_SNAPSHOTS_AT ?? '').split(',').filter(Boolean)) {
+  setTimeout(async () => {
+    const { writeHeapSnapshot } = await import('node:v8');
+    globalThis.gc();
+    writeHeapSnapshot(`${process.env.SOAK_SNAPSHOT_DIR ?? '.'}/${process.pid}-${at}s.heapsnapshot`);
+  }, Number(at) * 1000).unref();
+}
