@@ -14,8 +14,8 @@ export const BALANCES = [
 /** A report older than this counts as a worker too busy to report: event-loop utilisation 1. */
 export const STALE_REPORT_MS = 1000;
 
-/** The weight of a worker whose report is stale. */
-const STALE_WEIGHT = 10;
+/** What a stale report adds to a worker's score: as much as ten requests in flight. */
+export const STALE_PENALTY = 10;
 
 /** What the primary knows of one worker's connections and load. */
 export class WorkerLoad {
@@ -37,15 +37,18 @@ export class WorkerLoad {
   }
 
   /**
-   * The work waiting there (in flight, queued, handed but not yet taken, plus the new connection),
-   * weighted by how busy its event loop was: × (1 + utilisation), so × 1 idle to × 2 saturated, a
-   * gentle weight that stale figures cannot turn into a stampede on one worker. A worker that has
-   * not reported for {@link STALE_REPORT_MS} (its loop is stuck, or it stopped reporting) weighs × 10.
+   * The work waiting there (requests in flight, queued, connections handed but not yet taken, plus
+   * the new one) plus the event-loop utilisation (0–1): work decides, utilisation breaks ties within
+   * one unit of it (an idle loop before one busy with other things). Requests on one event loop are
+   * answered one after another, so the work there is what a new request waits behind; utilisation
+   * looks back 100 ms and must not outweigh it. A worker that has not reported for
+   * {@link STALE_REPORT_MS} (its loop is stuck, or it stopped reporting) counts {@link STALE_PENALTY} more.
    */
   score(now: number): number {
     const report = this.report;
-    const weight = !report || now - this.reportedAt > STALE_REPORT_MS ? STALE_WEIGHT : 1 + report.elu;
-    return (1 + (report?.inFlight ?? 0) + (report?.queued ?? 0) + this.unreceived) * weight;
+    const stale = !report || now - this.reportedAt > STALE_REPORT_MS;
+    const work = 1 + (report?.inFlight ?? 0) + (report?.queued ?? 0) + this.unreceived;
+    return work + (stale ? STALE_PENALTY : (report?.elu ?? 0));
   }
 }
 
