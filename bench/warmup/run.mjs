@@ -148,7 +148,7 @@ for (const framework of frameworks) {
 const command = 'npx -y pnpm@10.34.8 build && node bench/warmup/run.mjs';
 const markdown = `## Warm-up before ready: the first seconds after a restart
 
-\`${command}\` (env: \`RUNS\`, \`FRAMEWORKS\`, \`WINDOW_S\`, \`RATE\`, \`KEYS\`, \`POLL_MS\`)
+\`${command}\` (env: \`RUNS\`, \`FRAMEWORKS\`, \`WINDOW_S\`, \`RATE\`, \`KEYS\`, \`POLL_MS\`, \`WRITE=0\`)
 
 A freshly started app (Express \`healthcheck()\` / Fastify \`healthPlugin\`, each in its own process)
 whose \`GET /products?key=K\` is cold at first: a pool that opens its ${8} connections on demand (80 ms
@@ -169,5 +169,6 @@ ${verdicts.join('; ')}. Warm-up costs its own duration before ready (the "ready 
 
 Load average at start: ${loadAtStart}. ${machine()}.
 `;
-writeSection('warmup', markdown);
+// WRITE=0: an exploratory run (one framework, other settings) that must not replace the section.
+if (process.env.WRITE !== '0') writeSection('warmup', markdown);
 console.log(markdown);
