@@ -218,14 +218,14 @@ export class LoadShedder {
     channel: RejectionChannel | ChannelFactory | undefined,
     context: unknown,
   ): void {
+    // Decided already (and tracked then): the Express adapter's middleware meets what its gate admitted.
+    if ((res as Tagged)[this.#key] !== undefined) {
+      next();
+      return;
+    }
     const lifecycle = this.lifecycle;
     lifecycle.inFlight.track(req, res);
-    if (
-      this.#closed ||
-      (res as Tagged)[this.#key] !== undefined ||
-      this.#isExempt(req) ||
-      this.#probes.has(req)
-    ) {
+    if (this.#closed || this.#isExempt(req) || this.#probes.has(req)) {
       next();
       return;
     }

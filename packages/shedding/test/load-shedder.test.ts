@@ -89,13 +89,17 @@ describe('LoadShedder on node:http', () => {
   it('queues requests that find the limit reached and serves them as slots free, shedding none', async () => {
     let running = 0;
     let peak = 0;
-    const { url, shedder } = await serve({ concurrencyLimit: 1 }, async (_req, res) => {
-      running++;
-      peak = Math.max(peak, running);
-      await sleep(20);
-      running--;
-      ok(res);
-    });
+    // A long queue bound: waiting behind two 20 ms requests must not time out on a loaded machine.
+    const { url, shedder } = await serve(
+      { concurrencyLimit: 1, queue: { intervalMs: 2000 } },
+      async (_req, res) => {
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(20);
+        running--;
+        ok(res);
+      },
+    );
     const results = await Promise.all([1, 2, 3].map(() => get(`${url}/work`)));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(peak).toBe(1);
@@ -203,7 +207,12 @@ describe('LoadShedder on node:http', () => {
   it('serves default requests before sheddable ones waiting in the queue', async () => {
     const order: string[] = [];
     const { url, shedder } = await serve(
-      { concurrencyLimit: 1, classify: (req) => (req.url === '/report' ? 'sheddable' : 'default') },
+      {
+        concurrencyLimit: 1,
+        // Waiting behind two 40 ms requests must not time out, however slow a loaded machine makes them.
+        queue: { intervalMs: 2000 },
+        classify: (req) => (req.url === '/report' ? 'sheddable' : 'default'),
+      },
       async (req, res) => {
         order.push(req.url ?? '');
         await sleep(40);
