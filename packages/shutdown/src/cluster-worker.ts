@@ -27,7 +27,7 @@ const KNOWN = Object.keys({
  * the primary owns the port: the server listens only on a private loopback port (127.0.0.1, port 0,
  * not shared, so that `listening`, `close` and `gracefulShutdown()` behave as usual), receives each
  * connection the primary hands it as a `connection` event, and reports its load to the primary
- * every 100 ms and whenever one of those connections closes. Throws an `LbkitError` on bad options.
+ * every 100 ms and (but under ip-hash) whenever one of those connections closes. Throws an `LbkitError` on bad options.
  */
 export function clusterWorker(options: ClusterWorkerOptions): ClusterWorker {
   const reader = new OptionReader<ClusterWorkerOptions>('SHUTDOWN', 'clusterWorker()', options, KNOWN);
@@ -45,7 +45,8 @@ export function clusterWorker(options: ClusterWorkerOptions): ClusterWorker {
     server.listen(port, host);
     return { mode: 'shared', dispose() {} };
   }
-  return new HandedConnections(server as ShutdownServer, queued);
+  // ip-hash does not weigh load: the periodic reports (liveness, `accepting`) are enough there.
+  return new HandedConnections(server as ShutdownServer, queued, balance !== 'ip-hash');
 }
 
 /** A worker taking its connections from the primary, and telling it how loaded it is. */
@@ -54,6 +55,7 @@ class HandedConnections implements ClusterWorker {
   readonly #server: ShutdownServer;
   readonly #queued: (() => number) | undefined;
   readonly #timer: NodeJS.Timeout;
+  readonly #reportCloses: boolean;
   #inFlight = 0;
   #received = 0;
   #closed = 0;
@@ -63,9 +65,10 @@ class HandedConnections implements ClusterWorker {
   #accepting = true;
   #disposed = false;
 
-  constructor(server: ShutdownServer, queued: (() => number) | undefined) {
+  constructor(server: ShutdownServer, queued: (() => number) | undefined, reportCloses: boolean) {
     this.#server = server;
     this.#queued = queued;
+    this.#reportCloses = reportCloses;
     process.on('message', this.#onMessage);
     server.on('request', this.#onRequest);
     server.once('close', this.#onServerClose);
@@ -130,6 +133,7 @@ class HandedConnections implements ClusterWorker {
 
   readonly #onClose = (): void => {
     this.#closed++;
+    if (!this.#reportCloses) return;
     // One report per loop turn, however many connections closed in it.
     if (this.#soon) return;
     this.#soon = true;
