@@ -165,6 +165,20 @@ describe('clusterPrimary({ balance }) hands each connection to the worker its po
     expect(answer).toMatchObject({ pid: up.pid, arrival: 'ready' });
   });
 
+  it('warns about a ready worker that takes no connections (it does not serve with clusterWorker())', async () => {
+    const port = await freePort();
+    const fixture = startFixture('cluster-balance.mjs', {
+      port,
+      balance: 'least-loaded',
+      workers: 1,
+      silent: true,
+    });
+    running.push(fixture);
+    const warning = await fixture.waitFor((e) => e.event === 'log' && e.level === 'warn', 20_000);
+    expect(warning.message).toContain('serve with clusterWorker()');
+    expect(warning).toMatchObject({ slot: 0, balance: 'least-loaded' });
+  });
+
   it('rejects ready with LBKIT_SHUTDOWN_CLUSTER_LISTEN_FAILED when the port is taken', async () => {
     const blocker = http.createServer();
     const port = await new Promise<number>((resolve) =>
