@@ -136,7 +136,7 @@ for (const framework of frameworks) {
     const p99s = runs.map((s) => s.p99);
     p99[variant] = median(p99s);
     rows.push(
-      `| ${framework} | ${variant === 'none' ? 'no warm-up' : '`warmUp` (prime pool + every key)'} | ${ms(median(runs.map((s) => s.readyMs)))} | ${ms(median(runs.map((s) => s.p50)))} | ${ms(p99[variant])} (${ms(Math.min(...p99s))}–${ms(Math.max(...p99s))}) | ${ms(median(runs.map((s) => s.max)))} |`,
+      `| ${framework} | ${variant === 'none' ? 'no warm-up' : '`warmUp` (prime pool + every key)'} | ${ms(median(runs.map((s) => s.readyMs)))} | ${ms(median(runs.map((s) => s.p50)))} | ${ms(p99[variant])} (${ms(Math.min(...p99s))}–${ms(Math.max(...p99s))}) | ${ms(median(runs.map((s) => s.max)))} | ${median(runs.map((s) => s.slow))} (${runs.map((s) => s.slow).join(', ')}) |`,
     );
   }
   const paired = samples[`${framework} none`].map((s, i) => s.p99 / samples[`${framework} warm-up`][i].p99);
