@@ -3,12 +3,15 @@ import { brand, OptionReader } from '@lbkit/core/internal';
 import { LOAD_OPTIONS, readLoad } from './load-gauge.js';
 import { ProcessUsage } from './process-usage.js';
 import { readSlowStart, SLOW_START_OPTIONS } from './slow-start.js';
-import type { LoadReport, LoadReportOptions, OrcaReport } from './types.js';
+import type { LoadReading, LoadReport, LoadReportOptions, OrcaReport } from './types.js';
 
 /** The response header Envoy's ORCA parser reads. */
 export const ORCA_HEADER = 'endpoint-load-metrics';
 
 const LOAD_REPORT = brand<LoadReport>('loadReport');
+const NO_USAGE = [undefined, undefined] as const;
+/** In-flight and queued counts below this are cached as formatted text (whole numbers only). */
+const CACHED_LOADS = 4096;
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 const OPTIONS = [
@@ -67,12 +70,19 @@ export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
 
   const report = (): OrcaReport => {
     const load = read();
-    const [cpu, mem] = usage?.read() ?? [undefined, undefined];
+    const [cpu, mem] = usage?.read() ?? NO_USAGE;
+    return build(load, cpu, mem, weightFactor?.() ?? 1);
+  };
+  const build = (
+    load: LoadReading,
+    cpu: number | undefined,
+    mem: number | undefined,
+    factor: number,
+  ): OrcaReport => {
     const named: Record<string, number> = { in_flight: load.inFlight, queued: load.queued };
     if (load.limit !== undefined) named.concurrency_limit = load.limit;
     // ORCA has no weight: balancers that weigh by rps / utilization (Envoy's client-side weighted
     // round robin) see the ramp as utilization ÷ factor; others can read slow_start_weight.
-    const factor = weightFactor?.() ?? 1;
     if (weightFactor) named.slow_start_weight = factor;
     if (extra) Object.assign(named, extra());
     return {
@@ -82,7 +92,43 @@ export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
       namedMetrics: named,
     };
   };
-  const headerValue = (): string => formatOrcaText(report());
+  // Every response carries the header, and the figures in it take few values between two CPU
+  // samples: the text for each (in flight, queued) is formatted once and kept until the limit, the
+  // process usage or the slow-start weight moves. Caller-supplied named metrics are read every time.
+  let texts = new Map<number, string>();
+  let seen: readonly [number | undefined, number | undefined, number | undefined, number] = [
+    undefined,
+    undefined,
+    undefined,
+    Number.NaN,
+  ];
+  const headerValue = (): string => {
+    if (extra) return formatOrcaText(report());
+    const load = read();
+    const [cpu, mem] = usage?.read() ?? NO_USAGE;
+    const factor = weightFactor?.() ?? 1;
+    if (load.limit !== seen[0] || cpu !== seen[1] || mem !== seen[2] || factor !== seen[3]) {
+      texts = new Map();
+      seen = [load.limit, cpu, mem, factor];
+    }
+    const { inFlight, queued } = load;
+    if (
+      !(
+        inFlight >>> 0 === inFlight &&
+        queued >>> 0 === queued &&
+        inFlight < CACHED_LOADS &&
+        queued < CACHED_LOADS
+      )
+    )
+      return formatOrcaText(build(load, cpu, mem, factor));
+    const key = inFlight * CACHED_LOADS + queued;
+    let text = texts.get(key);
+    if (text === undefined) {
+      text = formatOrcaText(build(load, cpu, mem, factor));
+      texts.set(key, text);
+    }
+    return text;
+  };
   return LOAD_REPORT.mark({
     report,
     headerValue,

@@ -1,8 +1,13 @@
-// Process CPU and memory utilisation for load reports, sampled lazily: no timer, at most once per interval.
+// Process CPU and memory utilisation for load reports, sampled lazily, at most once per interval.
 import { availableParallelism, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
-/** CPU time over wall time (÷ CPUs) and RSS over the memory available, refreshed on read when stale. */
+/**
+ * CPU time over wall time (÷ CPUs) and RSS over the memory available, refreshed on read when stale.
+ * Staleness is a flag a one-shot, unref()'d timer raises `sampleMs` after each sample, so a read
+ * between samples costs no clock read (a report is read on every response); no timer runs while
+ * nobody reads.
+ */
 export class ProcessUsage {
   readonly #sampleMs: number;
   readonly #cpus = Math.max(1, availableParallelism());
@@ -12,13 +17,20 @@ export class ProcessUsage {
   #cpu = 0;
   #mem = 0;
   #sampled = false;
+  #stale = true;
+  #latest: readonly [number, number] = [0, 0];
+  readonly #markStale = (): void => {
+    this.#stale = true;
+  };
 
   constructor(sampleMs: number) {
     this.#sampleMs = sampleMs;
   }
 
   /** `[cpuUtilization, memUtilization]`, from the latest sample (taken now if the last is older than the interval). */
-  read(now: number = performance.now()): readonly [number, number] {
+  read(at?: number): readonly [number, number] {
+    if (!this.#stale && at === undefined) return this.#latest;
+    const now = at ?? performance.now();
     const elapsed = now - this.#lastAt;
     if (!this.#sampled || elapsed >= this.#sampleMs) {
       const cpu = process.cpuUsage(this.#lastCpu);
@@ -29,8 +41,11 @@ export class ProcessUsage {
       this.#lastCpu = process.cpuUsage();
       this.#lastAt = now;
       this.#sampled = true;
+      this.#latest = [this.#cpu, this.#mem];
+      this.#stale = false;
+      setTimeout(this.#markStale, this.#sampleMs).unref();
     }
-    return [this.#cpu, this.#mem];
+    return this.#latest;
   }
 }
 

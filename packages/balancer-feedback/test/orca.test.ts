@@ -2,7 +2,7 @@ import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLoadReport, formatOrcaText, ORCA_HEADER } from '@lbkit/balancer-feedback';
 import { isLbkitError, Lifecycle } from '@lbkit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const FIELDS = new Set([
   'cpu_utilization',
@@ -138,5 +138,57 @@ describe('createLoadReport', () => {
     expect(code(() => createLoadReport({ namedMetrics: { a: 1 } as never }))).toBe(
       'LBKIT_FEEDBACK_OPTION_INVALID',
     );
+  });
+});
+
+describe('createLoadReport, precomputed header text', () => {
+  it('reuses the text while the figures stay, and writes a new one as soon as one moves', () => {
+    const shedder = { limit: 10, inFlight: 2, queued: 0 };
+    const load = createLoadReport({ lifecycle: new Lifecycle(), shedder, processUsage: false });
+    const first = load.headerValue();
+    expect(first).toBe(
+      'TEXT application_utilization=0.2, named_metrics.in_flight=2, named_metrics.queued=0, named_metrics.concurrency_limit=10',
+    );
+    expect(load.headerValue()).toBe(first);
+    shedder.inFlight = 3;
+    expect(load.headerValue()).toContain('named_metrics.in_flight=3');
+    shedder.queued = 4;
+    expect(load.headerValue()).toContain(
+      'application_utilization=0.7, named_metrics.in_flight=3, named_metrics.queued=4',
+    );
+    shedder.limit = 20;
+    expect(load.headerValue()).toContain('application_utilization=0.35,');
+    shedder.queued = 0;
+    shedder.inFlight = 2;
+    expect(load.headerValue()).toBe(
+      'TEXT application_utilization=0.1, named_metrics.in_flight=2, named_metrics.queued=0, named_metrics.concurrency_limit=20',
+    );
+    shedder.inFlight = 2.5;
+    expect(load.headerValue()).toContain('named_metrics.in_flight=2.5,');
+  });
+
+  it('reads the named metrics of the caller at every report', () => {
+    let sessions = 1;
+    const load = createLoadReport({
+      lifecycle: new Lifecycle(),
+      processUsage: false,
+      namedMetrics: () => ({ sessions }),
+    });
+    expect(load.headerValue()).toContain('named_metrics.sessions=1');
+    sessions = 2;
+    expect(load.headerValue()).toContain('named_metrics.sessions=2');
+  });
+
+  it('samples process usage at most once per sampleMs, and again once it has passed', async () => {
+    const load = createLoadReport({ lifecycle: new Lifecycle(), sampleMs: 20 });
+    const usage = vi.spyOn(process, 'cpuUsage');
+    load.headerValue();
+    const afterFirst = usage.mock.calls.length;
+    for (let i = 0; i < 100; i++) load.headerValue();
+    expect(usage.mock.calls.length).toBe(afterFirst);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    load.headerValue();
+    expect(usage.mock.calls.length).toBeGreaterThan(afterFirst);
+    usage.mockRestore();
   });
 });

@@ -34,6 +34,11 @@ export class InFlight extends EventEmitter<InFlightEvents> {
   readonly #attached = new WeakMap<AnyServer, { holders: number; detach: () => void }>();
   /** Servers first attached while already listening: they may hold connections never seen. */
   readonly #attachedLate = new WeakSet<AnyServer>();
+  /** The 'finish' / 'close' listener of every tracked response; `this` is the response. */
+  readonly #responseDone = ((inFlight: InFlight) =>
+    function responseDone(this: AnyResponse): void {
+      inFlight.#end(this);
+    })(this);
 
   /** Requests whose response has not finished yet. */
   get requests(): number {
@@ -179,16 +184,22 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
   #track(req: AnyRequest, res: AnyResponse, server: AnyServer | undefined): boolean {
     if (this.#started.has(res)) return false;
-    const connection = connectionOf(req);
-    const on = connection ? this.#add(connection, server ?? serverOf(connection), kindOf(req)) : undefined;
-    this.#started.set(res, { at: performance.now(), on });
-    on?.start(res);
-    const end = (): void => this.#end(res);
-    // 'close' follows 'finish' on both HTTP/1 and HTTP/2 responses, and also fires on aborts. Not
-    // on every abort, though: a pipelined response still queued behind another one gets neither
-    // when its socket closes (Node 20), which is why the connection's close ends it too.
-    res.once('finish', end);
-    res.once('close', end);
+    const h2 = isHttp2(req);
+    const connection = h2 ? (req.stream.session ?? undefined) : (req as IncomingMessage).socket;
+    const on = connection
+      ? this.#add(connection, server ?? serverOf(connection), h2 ? 'h2' : 'http1')
+      : undefined;
+    // The one clock read of a request start: a clock read costs more than the rest of this method.
+    const at = performance.now();
+    this.#started.set(res, { at, on });
+    on?.start(res, at);
+    // One listener shared by every response (no closure per request). An HTTP/1 response emits
+    // 'close' on the tick after 'finish' (resOnFinish, Node 20 and 24), and on aborts; an HTTP/2
+    // response's 'close' waits for its stream, so it is ended on 'finish' too. Not every abort
+    // emits it, though: a pipelined response still queued behind another one gets neither when its
+    // socket closes (Node 20), which is why the connection's close ends it too.
+    if (h2) res.on('finish', this.#responseDone);
+    res.on('close', this.#responseDone);
     this.emit('requestStart', this.#started.size);
     this.emit('request', req, res, on);
     return true;
@@ -223,14 +234,9 @@ export class InFlight extends EventEmitter<InFlightEvents> {
   }
 }
 
-function connectionOf(req: AnyRequest): Connection | undefined {
-  // HTTP/2 compat requests expose a proxy as `socket`; the session is the stable identity.
-  if ('stream' in req && req.stream) return req.stream.session ?? undefined;
-  return (req as IncomingMessage).socket ?? undefined;
-}
-
-function kindOf(req: AnyRequest): ConnectionKind {
-  return 'stream' in req && req.stream ? 'h2' : 'http1';
+/** An HTTP/2 compat request: it exposes a proxy as `socket`, and its stream's session is the stable identity. */
+function isHttp2(req: AnyRequest): req is Http2ServerRequest {
+  return 'stream' in req && req.stream !== undefined && req.stream !== null;
 }
 
 /** The server that accepted a connection tracked by hand (net.Socket#server, ServerHttp2Session#server). */

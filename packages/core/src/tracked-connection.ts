@@ -30,11 +30,15 @@ export class TrackedConnection implements ConnectionState {
     return this.responses.size;
   }
 
-  /** Records a request starting on this connection; a second one before the first is answered is pipelining. */
-  start(res: AnyResponse): void {
+  /**
+   * Records a request starting on this connection at `now` (`performance.now()`, read once by the
+   * caller); a second one before the first is answered is pipelining.
+   */
+  start(res: AnyResponse, now: number = performance.now()): void {
     if (this.kind === 'http1' && this.responses.size > 0) this.pipelined = true;
     this.responses.add(res);
-    this.touch();
+    this.#bytesRead = bytesRead(this.connection);
+    this.lastActivity = now;
   }
 
   end(res: AnyResponse): void {

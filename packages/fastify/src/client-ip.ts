@@ -1,4 +1,5 @@
-// Fastify plugin of @lbkit/client-ip: decorates request.clientIp and request.clientInfo in an onRequest hook.
+// Fastify plugin of @lbkit/client-ip: decorates request.clientIp and request.clientInfo, resolved on first read.
+import type { Socket } from 'node:net';
 import {
   type ClientInfo,
   type ClientIpOptions,
@@ -20,6 +21,15 @@ declare module 'fastify' {
     /** Address, proto, host, port, chain and rate-limit key resolved by @lbkit/fastify clientIpPlugin. */
     clientInfo: ClientInfo;
   }
+}
+
+// Per-request slots of the lazy decorators: the resolution, and an address the application set itself.
+const INFO = Symbol('lbkit.clientInfo');
+const IP = Symbol('lbkit.clientIp');
+
+interface LazyRequest extends FastifyRequest {
+  [INFO]: ClientInfo | null;
+  [IP]: { readonly ip: string | undefined } | null;
 }
 
 /** Options of {@link clientIpPlugin}: the client-ip options, or `{ resolver }` to share a resolver made elsewhere. */
@@ -67,40 +77,71 @@ async function lbkitClientIp(fastify: FastifyInstance, options: ClientIpPluginOp
     );
   }
   const resolver = given ?? createClientIpResolver(rest as unknown as ClientIpOptions);
-  fastify.decorateRequest('clientIp', undefined);
-  fastify.decorateRequest('clientInfo', null as unknown as ClientInfo);
-  // Chosen once, here: without frameworkFields the per-request path is what it always was.
-  const onRequest = resolver.frameworkFields
-    ? function resolveClientIpAndFields(
+  // Resolved on first read, once per request: a route that never reads the client pays nothing.
+  fastify.decorateRequest(INFO, null);
+  fastify.decorateRequest(IP, null);
+  fastify.decorateRequest('clientInfo', {
+    getter(this: FastifyRequest): ClientInfo {
+      const request = this as LazyRequest;
+      let info = request[INFO];
+      if (info === null) {
+        info = resolver.resolve(request.raw);
+        request[INFO] = info;
+      }
+      return info;
+    },
+    setter(this: FastifyRequest, info: ClientInfo) {
+      (this as LazyRequest)[INFO] = info;
+    },
+  });
+  fastify.decorateRequest('clientIp', {
+    getter(this: FastifyRequest): string | undefined {
+      const set = (this as LazyRequest)[IP];
+      return set === null ? this.clientInfo.ip : set.ip;
+    },
+    setter(this: FastifyRequest, ip: string | undefined) {
+      (this as LazyRequest)[IP] = { ip };
+    },
+  });
+  // A later read must see the socket as the request did, even once the client has gone: Node keeps
+  // the addresses of a socket once read, so they are read once per connection, not per request.
+  const server = fastify.server;
+  server.on('connection', rememberAddresses);
+  server.on('secureConnection', rememberAddresses);
+  fastify.addHook('onClose', function forgetClientIpListeners(_instance, done) {
+    server.off('connection', rememberAddresses);
+    server.off('secureConnection', rememberAddresses);
+    done();
+  });
+  // Chosen once, here: without frameworkFields no hook runs per request.
+  if (resolver.frameworkFields) {
+    fastify.addHook(
+      'onRequest',
+      function clientIpFrameworkFields(
         request: FastifyRequest,
         _reply: FastifyReply,
         done: HookHandlerDoneFunction,
       ): void {
-        const info = resolver.resolve(request.raw);
-        request.clientInfo = info;
-        request.clientIp = info.ip;
         Object.defineProperties(request, FRAMEWORK_FIELDS);
         done();
-      }
-    : function resolveClientIp(
-        request: FastifyRequest,
-        _reply: FastifyReply,
-        done: HookHandlerDoneFunction,
-      ): void {
-        const info = resolver.resolve(request.raw);
-        request.clientInfo = info;
-        request.clientIp = info.ip;
-        done();
-      };
-  fastify.addHook('onRequest', onRequest);
+      },
+    );
+  }
+}
+
+/** Reads, so Node keeps, the addresses of an accepted socket (net.Socket caches its peer and local names). */
+function rememberAddresses(socket: Socket): void {
+  void socket.remoteAddress;
+  void socket.localPort;
 }
 
 /**
- * `fastify.register(clientIpPlugin, { trust: 'loopback' })`: resolves each request's client in
- * `onRequest` and decorates `request.clientIp` / `request.clientInfo`. Options are checked at
+ * `fastify.register(clientIpPlugin, { trust: 'loopback' })`: decorates `request.clientIp` /
+ * `request.clientInfo`, resolved from the request the first time either is read (once per request;
+ * routes that read neither pay nothing). Options are checked at
  * registration (LbkitError on misconfiguration). Leave Fastify's `trustProxy` off. With
  * `frameworkFields: true`, `request.ip`, `request.ips`, `request.protocol` and `request.host` (and so
- * `hostname` and `port`) report the same resolution from this hook on; otherwise they keep
+ * `hostname` and `port`) report the same resolution (an onRequest hook sets them up); otherwise they keep
  * Fastify's view (the socket address). For the PROXY protocol, call `acceptProxyProtocol(fastify.server, …)`
  * before `listen()`. Pass `{ resolver }` to share a resolver made with `createClientIpResolver()`.
  */

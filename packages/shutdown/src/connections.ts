@@ -76,7 +76,11 @@ export class ConnectionActions {
     if (this.#retiring) return;
     this.#retiring = true;
     this.#forEach((state) => {
-      if (state.kind === 'http1') for (const res of state.responses) retire(res as ServerResponse);
+      if (state.kind !== 'http1') return;
+      for (const res of state.responses) {
+        retire(res as ServerResponse);
+        this.#keepPipelinedOpen(res as ServerResponse, state);
+      }
     });
   }
 
@@ -151,20 +155,29 @@ export class ConnectionActions {
     res: AnyResponse,
     on: ConnectionState | undefined,
   ): void {
-    if (!on || !this.#owns(on)) return;
+    // Nothing to do before the drain retires keep-alive: a request then costs this one test.
+    if (!this.#retiring || !on || !this.#owns(on)) return;
     if (on.kind === 'h2') {
-      if (this.#retiring) closeSession(on.connection as Http2Session);
+      closeSession(on.connection as Http2Session);
       return;
     }
     if (req.httpVersionMajor >= 2) return;
     const http1 = res as ServerResponse;
-    if (this.#retiring) retire(http1);
-    // Before Node's own 'finish' listener, which ends the socket after a `Connection: close`
-    // response and drops every response queued behind it, although their requests were accepted
-    // and handled (Node does not stop parsing after such a response). On a pipelining socket the
-    // sweep closes the socket instead, once nothing is queued and nothing more has arrived.
-    http1.prependOnceListener('finish', () => {
-      if (this.#retiring && on.pipelined) keepOpen(http1);
+    retire(http1);
+    this.#keepPipelinedOpen(http1, on);
+  }
+
+  /**
+   * Before Node's own 'finish' listener, which ends the socket after a `Connection: close` response
+   * and drops every response queued behind it, although their requests were accepted and handled
+   * (Node does not stop parsing after such a response). On a pipelining socket the sweep closes the
+   * socket instead, once nothing is queued and nothing more has arrived. Added to the responses of
+   * a retiring drain only: those in flight when it begins, and those started after.
+   */
+  #keepPipelinedOpen(res: ServerResponse, on: ConnectionState): void {
+    if (res.writableFinished) return;
+    res.prependOnceListener('finish', () => {
+      if (on.pipelined) keepOpen(res);
     });
   }
 

@@ -1,0 +1,94 @@
+// One server for bench/cost: GET /hello on FRAMEWORK (fastify | express) with the kit or anchor named by VARIANT,
+// configured as the demo apps configure it; it reports its own CPU time between the parent's 'start' and 'stop'.
+import { Lifecycle } from '@lbkit/core';
+
+const framework = process.env.FRAMEWORK ?? 'fastify';
+const variant = process.env.VARIANT ?? 'bare';
+const host = '127.0.0.1';
+const lifecycle = new Lifecycle();
+// What the demo apps' shutdown options hold (examples/shared/src/serve.ts), without the log lines.
+const shutdownOptions = { lifecycle, drainDelayMs: 0, drainTimeoutMs: 10_000, hooks: [], webSockets: [] };
+const hello = { hello: 'world' };
+
+async function demoHealthOptions() {
+  const { eventLoopDelayCheck, heapCheck } = await import('@lbkit/health');
+  return { lifecycle, checks: [heapCheck(), eventLoopDelayCheck()], trustedNetworks: [], serviceId: 'cost' };
+}
+
+async function fastifyServer() {
+  const { default: Fastify } = await import('fastify');
+  const kit = await import('@lbkit/fastify');
+  const app = Fastify({ logger: false });
+  const has = (name) => variant === name || variant === 'all';
+  if (variant === 'under-pressure') {
+    const { default: underPressure } = await import('@fastify/under-pressure');
+    await app.register(underPressure, {
+      maxEventLoopDelay: 1000,
+      maxHeapUsedBytes: 1024 ** 4,
+      maxRssBytes: 1024 ** 4,
+      maxEventLoopUtilization: 0.98,
+    });
+  }
+  // The demo's order (examples/fastify/src/app.ts): shedding, balancer feedback, health, client-ip, routes, shutdown.
+  if (has('shedding')) await app.register(kit.sheddingPlugin, { lifecycle });
+  if (has('feedback')) await app.register(kit.balancerFeedbackPlugin, { lifecycle, loadReport: {} });
+  if (has('health')) await app.register(kit.healthPlugin, await demoHealthOptions());
+  if (has('client-ip'))
+    await app.register(kit.clientIpPlugin, { trust: 'loopback', source: 'x-forwarded-for' });
+  app.get('/hello', async () => hello);
+  if (has('shutdown')) await app.register(kit.shutdownPlugin, shutdownOptions);
+  await app.listen({ port: 0, host });
+  return app.server;
+}
+
+async function expressServer() {
+  const { default: express } = await import('express');
+  const kit = await import('@lbkit/express');
+  const app = express();
+  app.disable('x-powered-by');
+  const has = (name) => variant === name || variant === 'all';
+  if (variant === 'toobusy') {
+    const { default: toobusy } = await import('toobusy-js');
+    app.use(function tooBusy(_req, res, next) {
+      if (toobusy()) res.status(503).send("I'm busy right now, sorry.");
+      else next();
+    });
+  }
+  // The demo's order (examples/express/src/app.ts): shedding, ORCA, health, client-ip, routes.
+  const shedding = has('shedding') ? kit.loadShedding({ lifecycle }) : undefined;
+  if (shedding) app.use(shedding);
+  if (has('feedback')) app.use(kit.orcaLoadReport({ lifecycle, shedder: shedding?.shedder }));
+  if (has('health')) {
+    const { createHealth } = await import('@lbkit/health');
+    app.use(kit.healthcheck(createHealth(await demoHealthOptions())));
+  }
+  if (has('client-ip')) app.use(kit.clientIp({ trust: 'loopback', source: 'x-forwarded-for' }));
+  app.get('/hello', (_req, res) => {
+    res.json(hello);
+  });
+  const server = app.listen(0, host);
+  await new Promise((resolve) => server.once('listening', resolve));
+  if (has('shutdown')) kit.gracefulShutdown(server, shutdownOptions);
+  if (variant === 'terminus') {
+    const { createTerminus } = await import('@godaddy/terminus');
+    createTerminus(server, { signals: ['SIGTERM', 'SIGINT'], timeout: 10_000 });
+  }
+  if (variant === 'http-terminator') {
+    const { createHttpTerminator } = await import('http-terminator');
+    const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: 10_000 });
+    process.once('SIGTERM', () => terminator.terminate().then(() => process.exit(0)));
+  }
+  return server;
+}
+
+const server = framework === 'express' ? await expressServer() : await fastifyServer();
+lifecycle.markReady();
+let from;
+process.on('message', (message) => {
+  if (message === 'start') from = process.cpuUsage();
+  else if (message === 'stop') {
+    const used = process.cpuUsage(from);
+    process.send({ cpuUs: used.user + used.system }, () => process.exit(0));
+  }
+});
+process.send({ port: server.address().port });

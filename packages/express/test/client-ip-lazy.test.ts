@@ -1,0 +1,75 @@
+// clientIp() resolves on first read: once per request, the same answer as an eager resolution, nothing when unread.
+import type { AddressInfo } from 'node:net';
+import { createClientIpResolver } from '@lbkit/client-ip';
+import { clientIp } from '@lbkit/express';
+import type express from 'express';
+import { describe, expect, it, vi } from 'vitest';
+import { expressVersions } from './express-versions.js';
+
+async function serve(app: express.Express): Promise<{ url: string; close: () => void }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+const headers = { 'x-forwarded-for': '6.6.6.6, 198.51.100.4', 'x-forwarded-proto': 'https' };
+
+describe.each(expressVersions)('clientIp() on %s, resolved lazily', (_version, express) => {
+  it('resolves once per request, on first read, to what resolve() answers, in a mounted sub-app too', async () => {
+    const resolver = createClientIpResolver({ trust: 'loopback' });
+    const resolve = vi.spyOn(resolver, 'resolve');
+    const app = express();
+    app.use(clientIp(resolver));
+    const sub = express();
+    sub.get('/where', (req, res) => {
+      const eager = createClientIpResolver({ trust: 'loopback' }).resolve(req);
+      const first = req.clientInfo;
+      res.json({ same: first === req.clientInfo, ip: req.clientIp, info: first, eager });
+    });
+    app.use('/sub', sub);
+    app.get('/hello', (_req, res) => {
+      res.json({ hello: 'world' });
+    });
+    const { url, close } = await serve(app);
+    try {
+      expect((await fetch(`${url}/hello`, { headers })).status).toBe(200);
+      expect(resolve).not.toHaveBeenCalled();
+      const body = (await (await fetch(`${url}/sub/where`, { headers })).json()) as {
+        same: boolean;
+        ip: string;
+        info: { proto: string };
+        eager: unknown;
+      };
+      expect(resolve).toHaveBeenCalledTimes(1);
+      expect(body.same).toBe(true);
+      expect(body.ip).toBe('198.51.100.4');
+      expect(body.info).toEqual(body.eager);
+      expect(body.info.proto).toBe('https');
+    } finally {
+      close();
+    }
+  });
+
+  it('leaves req.clientIp undefined on requests clientIp() did not see, and keeps what the application assigns', async () => {
+    const app = express();
+    app.get('/before', (req, res) => {
+      res.json({ ip: req.clientIp ?? null, info: req.clientInfo ?? null });
+    });
+    app.use(clientIp({ trust: 'loopback' }));
+    app.get('/assigned', (req, res) => {
+      req.clientIp = '192.0.2.7';
+      res.json({ ip: req.clientIp, resolved: req.clientInfo?.ip });
+    });
+    const { url, close } = await serve(app);
+    try {
+      expect(await (await fetch(`${url}/before`, { headers })).json()).toEqual({ ip: null, info: null });
+      expect(await (await fetch(`${url}/assigned`, { headers })).json()).toEqual({
+        ip: '192.0.2.7',
+        resolved: '198.51.100.4',
+      });
+    } finally {
+      close();
+    }
+  });
+});
