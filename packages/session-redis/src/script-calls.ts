@@ -4,6 +4,7 @@ import {
   DELTA_SET_MAX_ARGS,
   deltaSetScript,
   destroyScript,
+  freshSetScript,
   type LuaScript,
   readScript,
   touchScript,
@@ -39,6 +40,10 @@ export interface WriteArgs {
   readonly mode: 'full' | 'delta';
   /** The counts S, D, C, then S field/value arguments, D fields and C field/expected pairs. */
   readonly args: readonly string[];
+  /** The expiry stays as stored (see WritePlan.keepsExpiry): freshSetScript, when nothing else applies. */
+  readonly keepsExpiry: boolean;
+  /** Fields set that the request did not read. */
+  readonly created: number;
 }
 
 /** The write options the scripts apply. */
@@ -64,8 +69,8 @@ function asStrings(reply: unknown): string[] {
 // ---- write ----
 
 /**
- * A save: deltaSetScript when the plan only sets fields and nothing else applies (the common
- * case, two commands in Redis), else writeScript. Both answer as a {@link WriteOutcome}.
+ * A save: freshSetScript when the plan only sets fields and keeps the expiry (one command in
+ * Redis), deltaSetScript when it only sets fields (two commands), else writeScript. Both answer as a {@link WriteOutcome}.
  */
 export function writeCall(
   session: string,
@@ -79,10 +84,10 @@ export function writeCall(
   if (simpleDelta(plan, expiry, rules)) {
     // The field/value arguments after the three counts, built in one pass (no slice, no spread).
     const from = plan.args;
-    const args: Array<string | number> = [expiry.pttl];
+    const args: Array<string | number> = [plan.keepsExpiry ? plan.created : expiry.pttl];
     for (let i = 3; i < from.length; i++) args.push(from[i]!);
     return {
-      script: deltaSetScript,
+      script: plan.keepsExpiry ? freshSetScript : deltaSetScript,
       keys,
       args,
       decode: decodeDeltaSet,

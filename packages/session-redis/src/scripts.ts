@@ -224,6 +224,31 @@ return 1
 `,
 );
 
+/**
+ * The save of a session whose expiry Redis extended within the freshness window (the same window
+ * that skips a touch, freshnessWindowMs in expiry.ts): only HSET of the changed fields, the expiry
+ * (key TTL and `exp`/`at`) left as it is, one command instead of two. HSET's count of fields it
+ * created is the existence check: every field the request read is there in an existing hash, so
+ * more new fields than the request added means the hash was missing, and `cookie` (never sent on
+ * this path) being absent confirms it; the hash HSET just made is deleted in the same script, so
+ * nothing resurrects. The store sends it only when at least one field sent was read (otherwise a
+ * missing hash would not show) and the cookie JSON did not change.
+ * KEYS: session, tombstone. ARGV: fields the request adds, then field, value, … (at most
+ * {@link DELTA_SET_MAX_ARGS}). Reply as deltaSetScript: 1 written, 0 gone, -1 lost.
+ */
+export const freshSetScript = script(
+  'fresh-set',
+  2,
+  `
+if redis.call('HSET', KEYS[1], unpack(ARGV, 2)) > tonumber(ARGV[1]) and redis.call('HEXISTS', KEYS[1], 'cookie') == 0 then
+  redis.call('DEL', KEYS[1])
+  if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+  return -1
+end
+return 1
+`,
+);
+
 /** Field/value arguments deltaSetScript takes (unpack is bounded by Lua's C stack; larger saves use writeScript). */
 export const DELTA_SET_MAX_ARGS = 200;
 

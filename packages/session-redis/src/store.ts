@@ -494,7 +494,15 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     const cookie = cookieParts(session, record?.ma);
     const expiry = expiryOf(session, cookie, this.#expiry, now);
     if (!options.disableTTL && expiry.pttl <= 0) return this.#destroy(id);
-    const plan = planWrite(session, id, record, cookie, expiry, this.#plan);
+    const plan = planWrite(
+      session,
+      id,
+      record,
+      cookie,
+      expiry,
+      this.#plan,
+      this.#extendedMoments(record, now),
+    );
     if (record && plan.onlyExpiry) {
       // Nothing but the expiry moved (a rolling save of an unmodified session): that is a touch.
       return this.#touchWith(id, record, cookie, expiry, now);
@@ -545,6 +553,20 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
         throw conflict;
       }
     }
+  }
+
+  /**
+   * True when a save may leave the expiry as stored: the session rolls, Redis extended it within
+   * the freshness window (its touch is not due yet, as the record says), and no rule of the general
+   * write script applies. The stored expiry then trails the cookie's by less than that window, as
+   * after a skipped touch.
+   */
+  #extendedMoments(record: ReadRecord | undefined, now: number): boolean {
+    const options = this.#options;
+    if (record === undefined || record.legacy || options.strict || options.maxLifetimeMs > 0) return false;
+    if (options.disableTouch || options.disableTTL) return false;
+    const dueAt = touchDueAt(record);
+    return dueAt !== undefined && now < dueAt;
   }
 
   #lost(): SessionStoreError {

@@ -29,6 +29,13 @@ export interface WritePlan {
   readonly meta: { cookie: string; exp: string; ma: string; ttl: string; at: string };
   /** True when nothing but the cookie's expiry differs from the record (a touch would do). */
   readonly onlyExpiry: boolean;
+  /**
+   * True when the save leaves the expiry as stored (`exp`/`at` not sent, no PEXPIRE): Redis extended
+   * the session within the freshness window, and only data (or fields read) change.
+   */
+  readonly keepsExpiry: boolean;
+  /** Fields the save sets that the record did not have (freshSetScript's existence check). */
+  readonly created: number;
   /** The field arguments of the write scripts (see writeFieldArgs in script-calls.ts). */
   readonly args: readonly string[];
 }
@@ -71,6 +78,7 @@ export function planWrite(
   cookie: CookieParts,
   expiry: Expiry,
   ctx: PlanContext,
+  fresh = false,
 ): WritePlan {
   const base = record === undefined || record.legacy ? undefined : record;
   const changes: Change[] = [];
@@ -108,12 +116,25 @@ export function planWrite(
         changes.push({ key, text: undefined, stored: undefined });
     }
   }
+  const ma = cookie.ma === null ? '' : String(cookie.ma);
+  // The expiry stays as stored when Redis extended it moments ago (`fresh`, decided by the store) and
+  // only data changes: the cookie options and the period are the same, a key read is among those
+  // set (so that freshSetScript's existence check sees a missing hash), nothing is removed.
+  const keepsExpiry =
+    fresh &&
+    base !== undefined &&
+    cookie.json === base.cookie &&
+    ma === base.ma &&
+    expiry.ttl === base.ttl &&
+    changes.length > 0 &&
+    changes.every((change) => change.stored !== undefined) &&
+    changes.some((change) => base.stored.has(change.key));
   const meta = {
     cookie: cookie.json,
-    exp: cookie.exp === null ? '' : String(cookie.exp),
-    ma: cookie.ma === null ? '' : String(cookie.ma),
+    exp: keepsExpiry ? base.exp : cookie.exp === null ? '' : String(cookie.exp),
+    ma,
     ttl: expiry.ttl,
-    at: expiry.at,
+    at: keepsExpiry ? base.at : expiry.at,
   };
   const sets: string[] = [];
   const dels: string[] = [];
@@ -124,10 +145,14 @@ export function planWrite(
   const ttlChanged = metaArg(sets, dels, 'ttl', meta.ttl, base?.ttl);
   metaArg(sets, dels, 'at', meta.at, base?.at);
   const strict = ctx.strict && base !== undefined;
+  let created = 0;
   for (const change of changes) {
     const field = `.${change.key}`;
     if (change.stored === undefined) dels.push(field);
-    else sets.push(field, change.stored);
+    else {
+      sets.push(field, change.stored);
+      if (base === undefined || !base.stored.has(change.key)) created++;
+    }
     if (strict) {
       const read = base.stored.get(change.key);
       checks.push(field, read === undefined ? 'a' : `=${read}`);
@@ -138,12 +163,15 @@ export function planWrite(
     changes,
     meta,
     onlyExpiry: base !== undefined && changes.length === 0 && !cookieChanged && !maChanged && !ttlChanged,
+    keepsExpiry,
+    created,
     args: writeFieldArgs(sets, dels, checks),
   };
 }
 
 /** Brings the record up to date after the plan was written. */
 export function applyPlan(record: ReadRecord, plan: WritePlan, refreshedAt: number): void {
+  // A save that kept the expiry did not extend it: the record keeps when Redis last did.
   if (plan.mode === 'full') {
     record.texts.clear();
     record.stored.clear();
@@ -163,5 +191,5 @@ export function applyPlan(record: ReadRecord, plan: WritePlan, refreshedAt: numb
   record.ma = plan.meta.ma;
   record.ttl = plan.meta.ttl;
   record.at = plan.meta.at;
-  record.refreshedAt = refreshedAt;
+  if (!plan.keepsExpiry) record.refreshedAt = refreshedAt;
 }

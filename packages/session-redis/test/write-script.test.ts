@@ -83,6 +83,84 @@ describe.runIf(hasRedis())('write script', () => {
     expect(await client().exists(`sess:{${id}}`)).toBe(0);
   });
 
+  it('a save moments after Redis extended the session sets only the changed fields and leaves the expiry as stored', async () => {
+    const sessions = store();
+    const id = newId();
+    const key = `sess:{${id}}`;
+    await sessions.set(id, sessionWith({ a: 1, b: 1 }));
+    const exp = await client().hget(key, 'exp');
+    // Age the key's TTL a little behind the store's back: a save that extended it would restore it.
+    await client().pexpire(key, 50_000);
+    const read = (await sessions.get(id))!;
+    const monitor = await client().duplicate().monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() !== 'evalsha') seen.push(args);
+    });
+    try {
+      read.a = 2;
+      read.c = 3;
+      await sessions.set(id, read);
+      for (let i = 0; i < 50 && !seen.some((args) => args[0]?.toLowerCase() === 'hset'); i++)
+        await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      monitor.disconnect();
+    }
+    // Inside the script: one HSET of the two changed keys, no PEXPIRE, no exp field.
+    const commands = seen.map((args) => args[0]!.toLowerCase()).filter((name) => name !== 'info');
+    expect(commands).toEqual(['hset']);
+    expect(seen[0]!.slice(1)).toEqual([key, '.a', '2', '.c', '3']);
+    expect(dataOf(await sessions.get(id))).toEqual({ a: 2, b: 1, c: 3 });
+    expect(await client().hget(key, 'exp')).toBe(exp);
+    expect(await client().pttl(key)).toBeLessThanOrEqual(50_000);
+  });
+
+  it('a save moments after an extension refuses a destroyed session and reports a lost one, leaving no key', async () => {
+    const sessions = store();
+    const destroyed = newId();
+    await sessions.set(destroyed, sessionWith({ a: 1 }));
+    const first = (await sessions.get(destroyed))!;
+    const dropped: unknown[] = [];
+    sessions.on('dropped', (event) => dropped.push(event));
+    await client().del(`sess:{${destroyed}}`);
+    await client().set(`sess:{${destroyed}}:destroyed`, '1', 'PX', 60_000);
+    first.a = 2;
+    first.b = 2;
+    await sessions.set(destroyed, first);
+    expect(dropped).toEqual([{ id: destroyed, reason: 'destroyed' }]);
+    expect(await client().exists(`sess:{${destroyed}}`)).toBe(0);
+
+    const lost = newId();
+    await sessions.set(lost, sessionWith({ a: 1 }));
+    const second = (await sessions.get(lost))!;
+    await client().del(`sess:{${lost}}`);
+    second.a = 2;
+    await expect(sessions.set(lost, second)).rejects.toMatchObject({ code: 'LBKIT_SESSION_DATA_LOST' });
+    expect(await client().exists(`sess:{${lost}}`)).toBe(0);
+  });
+
+  it('a save that only adds keys, or whose touch is due, extends the expiry as it writes', async () => {
+    const sessions = store();
+    const id = newId();
+    const key = `sess:{${id}}`;
+    await sessions.set(id, sessionWith({ a: 1 }));
+    // Only new keys: a missing hash would not show in HSET's count, so the save extends (and checks) as before.
+    const read = (await sessions.get(id))!;
+    await client().pexpire(key, 50_000);
+    read.added = true;
+    await sessions.set(id, read);
+    expect(await client().pttl(key)).toBeGreaterThan(55_000);
+
+    // Due: the stored expiry says Redis last extended it 30 s ago (the window of a 60 s cookie is 1 s).
+    await client().pexpire(key, 30_000);
+    await client().hset(key, 'exp', String(Date.now() + 30_000));
+    const due = (await sessions.get(id))!;
+    due.a = 2;
+    await sessions.set(id, due);
+    expect(await client().pttl(key)).toBeGreaterThan(55_000);
+    expect(Number(await client().hget(key, 'exp'))).toBeGreaterThan(Date.now() + 55_000);
+  });
+
   it('a full write over an existing id keeps its creation time; strict mode refuses it', async () => {
     const id = newId();
     const key = `sess:{${id}}`;
