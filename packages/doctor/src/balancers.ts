@@ -25,8 +25,12 @@ export function numbersBehind(behind: unknown): BehindNumbers {
     settings = resolveProfile(behind as string, undefined, {});
   } catch (error) {
     if (!isLbkitError(error)) throw error;
-    throw new LbkitError('LBKIT_DOCTOR_OPTION_INVALID', `runDoctor(): behind: ${error.message}`, {
-      hint: `Name a profile of @lbkit/profiles: ${PROFILE_NAMES.join(', ')} (a balancer, optionally with a platform: kubernetes,aws-alb).`,
+    // The profiles' own sentence (it names the closest profile), without its code and hint.
+    const end = error.message.indexOf(` (${error.code})`);
+    const reason = end < 0 ? error.message : error.message.slice(0, end);
+    throw new LbkitError('LBKIT_DOCTOR_OPTION_INVALID', `runDoctor(): behind: ${reason}`, {
+      hint: `Name a profile of @lbkit/profiles: ${PROFILE_NAMES.join(', ')} (a balancer, optionally with a platform: kubernetes,aws-alb); Azure Load Balancer and others without one: pass idleTimeoutS (--idle-timeout).`,
+      cause: error,
     });
   }
   const { balancer, server, profiles } = settings;
