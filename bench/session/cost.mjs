@@ -18,6 +18,12 @@ try {
   redis.stop();
 }
 
+if (process.env.ONLY) {
+  // A partial run (while working on one store): figures only, RESULTS.md untouched.
+  console.log(JSON.stringify(cost, null, 1));
+  process.exit(0);
+}
+
 const f1 = (n) => n.toFixed(1);
 const f2 = (n) => n.toFixed(2);
 const range = (s) => `${f1(s.min)}–${f1(s.max)}`;

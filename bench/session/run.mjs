@@ -363,9 +363,11 @@ ${sideRows.join('\n')}
 Why: an unmodified read costs lbkit one plain HGETALL (no script); the rolling touch is decided in the store from
 the hash it read and sent (one EVALSHA) about once per session per freshness window, where connect-redis sends GET
 then EXPIRE on every read. A modified session costs every store two commands sent (read, then write). lbkit's save
-of changed keys is one EVALSHA running PEXPIRE (its answer is the check that the session still exists, so a
-logged-out session is never written back) and HSET of the changed fields only: ${writeHeavy.lbkit.executed.toFixed(0)} commands executed per request
-against connect-redis's ${writeHeavy.base.executed.toFixed(0)} (GET, SET). The reference (connect-redis's design with only the compare-and-set added) shows
+of changed keys is one EVALSHA: while Redis extended the session less than the freshness window ago, one HSET of the
+changed fields, whose count of created fields is the check that the session still exists (so a logged-out session
+is never written back); once the window has passed, PEXPIRE (the check, and the extension) then HSET. Before
+issue #18 every save ran both: ${writeHeavy.lbkit.executed.toFixed(2)} commands executed per request now, ${writeHeavy['before-lbkit'].executed.toFixed(2)} before,
+against connect-redis's ${writeHeavy.base.executed.toFixed(2)} (GET, SET). The reference (connect-redis's design with only the compare-and-set added) shows
 what the condition alone costs: ${writeHeavy['cas-floor'].ratio.toFixed(2)}× connect-redis's write-heavy throughput (per round ${floorRange('write-heavy')}),
 ${writeHeavy['cas-floor'].redisUs.toFixed(0)} µs of Redis CPU per request, ${sideRatio('write-heavy', 'cas-floor')} its server CPU side by side. \`before:\` is the store as it was before
 issue #18 (\`bench/session/baseline.mjs\` builds it from git); the in-process cost of a read and a save, store by store, is the
