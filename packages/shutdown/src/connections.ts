@@ -35,21 +35,12 @@ export class ConnectionActions {
     readonly servers: readonly ShutdownServer[],
   ) {
     this.#servers = new Set(servers);
-    const onRequest = (
-      req: IncomingMessage | Http2ServerRequest,
-      res: AnyResponse,
-      on?: ConnectionState,
-    ): void => this.#onRequest(req, res, on);
     const onConnection = (state: ConnectionState): void => {
       if (this.#goingAway && state.kind === 'h2' && this.#owns(state))
         closeSession(state.connection as Http2Session);
     };
-    inFlight.on('request', onRequest);
     inFlight.on('connection', onConnection);
-    this.#undo.push(() => {
-      inFlight.off('request', onRequest);
-      inFlight.off('connection', onConnection);
-    });
+    this.#undo.push(() => inFlight.off('connection', onConnection));
   }
 
   /** HTTP/1 requests and HTTP/2 streams of these servers whose response has neither finished nor closed. */
@@ -75,6 +66,14 @@ export class ConnectionActions {
   retireKeepAlive(): void {
     if (this.#retiring) return;
     this.#retiring = true;
+    // Requests are looked at from here on only: before the drain, a request costs shutdown nothing.
+    const onRequest = (
+      req: IncomingMessage | Http2ServerRequest,
+      res: AnyResponse,
+      on?: ConnectionState,
+    ): void => this.#onRequest(req, res, on);
+    this.inFlight.on('request', onRequest);
+    this.#undo.push(() => this.inFlight.off('request', onRequest));
     this.#forEach((state) => {
       if (state.kind !== 'http1') return;
       for (const res of state.responses) {
@@ -155,8 +154,7 @@ export class ConnectionActions {
     res: AnyResponse,
     on: ConnectionState | undefined,
   ): void {
-    // Nothing to do before the drain retires keep-alive: a request then costs this one test.
-    if (!this.#retiring || !on || !this.#owns(on)) return;
+    if (!on || !this.#owns(on)) return;
     if (on.kind === 'h2') {
       closeSession(on.connection as Http2Session);
       return;
