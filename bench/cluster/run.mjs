@@ -17,7 +17,7 @@ const WORKERS = 3;
 const SHORT_CLIENTS = Number(process.env.SHORT_CLIENTS ?? 12);
 const KEEP_ALIVE_CLIENTS = Number(process.env.KEEP_ALIVE_CLIENTS ?? 6);
 /** Skewed costs: HEAVY_SHARE of requests burn HEAVY_MS of CPU, the others LIGHT_MS. */
-const HEAVY_SHARE = 0.1;
+const HEAVY_SHARE = Number(process.env.HEAVY_SHARE ?? 0.1);
 const HEAVY_MS = 20;
 const LIGHT_MS = 1;
 /** An answer counts as goodput when it is a 200 within this bound. */

@@ -117,6 +117,8 @@ class HandedConnections implements ClusterWorker {
     handle.once('close', this.#onClose);
     this.#server.emit('connection', handle);
     handle.resume();
+    // The primary learns this worker is free again (nothing in transit to it) within a loop turn.
+    if (this.#reportCloses) this.#reportSoon();
   };
 
   readonly #onRequest = (
@@ -133,15 +135,18 @@ class HandedConnections implements ClusterWorker {
 
   readonly #onClose = (): void => {
     this.#closed++;
-    if (!this.#reportCloses) return;
-    // One report per loop turn, however many connections closed in it.
+    if (this.#reportCloses) this.#reportSoon();
+  };
+
+  /** One report per loop turn, however many connections arrived or closed in it. */
+  #reportSoon(): void {
     if (this.#soon) return;
     this.#soon = true;
     setImmediate(() => {
       this.#soon = false;
       this.#report();
     });
-  };
+  }
 
   #report(): void {
     if (this.#disposed || !process.connected) return;

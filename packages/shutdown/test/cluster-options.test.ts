@@ -161,11 +161,29 @@ describe('pickWorker()', () => {
     expect(pickWorker('least-connections', [a, b, c], undefined, 0, 1000)).toBe(c);
     const d = candidate(3, 4, (l) => {
       l.handed = 1;
+      report(l, { received: 1 });
     });
     expect([0, 1].map((turn) => pickWorker('least-connections', [c, d], undefined, turn, 1000))).toEqual([
       c,
       d,
     ]);
+  });
+
+  it('least-connections and least-loaded: a worker with a connection still in transit comes after free ones', () => {
+    const inTransit = candidate(0, 1, (l) => {
+      l.handed = 1;
+    });
+    const free = candidate(1, 2, (l) => {
+      l.handed = 2;
+      report(l, { received: 2, inFlight: 2 });
+    });
+    expect(pickWorker('least-connections', [inTransit, free], undefined, 0, 1000)).toBe(free);
+    expect(pickWorker('least-loaded', [inTransit, free], undefined, 0, 1000)).toBe(free);
+    // None free: the policy decides among all.
+    const alsoInTransit = candidate(2, 3, (l) => {
+      l.handed = 3;
+    });
+    expect(pickWorker('least-connections', [alsoInTransit, inTransit], undefined, 0, 1000)).toBe(inTransit);
   });
 
   it('least-loaded: avoids a busy event loop and a worker that stopped reporting', () => {
