@@ -236,7 +236,8 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
 /** An HTTP/2 compat request: it exposes a proxy as `socket`, and its stream's session is the stable identity. */
 function isHttp2(req: AnyRequest): req is Http2ServerRequest {
-  return 'stream' in req && req.stream !== undefined && req.stream !== null;
+  // An own field of every HTTP/1 request (one property load), a getter answering 2 on HTTP/2 ones.
+  return req.httpVersionMajor === 2 && 'stream' in req && req.stream !== undefined && req.stream !== null;
 }
 
 /** The server that accepted a connection tracked by hand (net.Socket#server, ServerHttp2Session#server). */
