@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +130,7 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+const loadAtStart = loadavg()[0].toFixed(2);
 const results = new Map(POLICIES.map((policy) => [policy, []]));
 for (let run = 0; run < RUNS; run++) {
   // Interleaved: each run starts with a different policy, so drift on the machine spreads over all of them.
@@ -182,6 +184,13 @@ listen on the shared port); the others have the primary accept and hand each con
 Goodput = 200 answers within ${GOOD_MS} ms per second. ${RUNS} interleaved runs of ${DURATION_MS / 1000} s per policy:
 median (min–max); × rr = the policy's figure over round-robin's in the same run, median (min–max) of the runs. "busiest worker" is the share of answers the busiest of
 the ${WORKERS} workers served (33 % is even).
+
+How to read it: node:cluster's round robin is not blind to a stuck worker: it hands a worker its next
+connection only once that worker has taken the previous one, so a worker busy in a CPU-heavy request is
+skipped for short connections already. The other policies add work in the primary per connection (a
+\`net.Socket\`, the choice, the workers' load reports over IPC) on the same CPUs as the workers and the
+clients; what they change is where kept-alive connections and connections during a stall go.
+Load average at start: ${loadAtStart}.
 
 | balance | goodput /s | × rr | p99 ms | × rr | p99 short ms | p99 kept-alive ms | busiest worker % | errors |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
