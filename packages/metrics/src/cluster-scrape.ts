@@ -1,8 +1,10 @@
 // A worker's side of one scrape for the whole pool: answers the primary's collects, and asks it when scraped.
 import cluster from 'node:cluster';
 import { withTimeout } from '@lbkit/core/internal';
-import { type MetricJSON, renderGauge } from './cluster-merge.js';
+import { renderGauge } from './cluster-merge.js';
 import { ASK, clusterMetricsMessage, HELLO, REPORT, SCOPE_HELP } from './cluster-messages.js';
+import { type JsonRegistry, peerDirectory } from './cluster-peers.js';
+import type { ClusterSetting } from './cluster-peers-options.js';
 import { TEXT_CONTENT_TYPE } from './scrape-response.js';
 import type { PromRegistry } from './types.js';
 
@@ -15,33 +17,29 @@ export interface WorkerScrape {
   close(): void;
 }
 
-type JsonRegistry = PromRegistry & { getMetricsAsJSON(): Promise<MetricJSON[]> };
-
 /**
  * In a node:cluster worker (`cluster` on, the default): answers the primary's collects with the
  * registry's JSON, and once an aggregator in the primary has said so (`welcome`), a scrape asks it
- * for the whole pool. Without one (PM2's daemon as the primary, or no `aggregateClusterMetrics()`),
- * or when its answer is late, the scrape answers for this worker alone, saying so in
- * `<prefix>scrape_scope{scope="worker",reason="no-aggregator"|"late"}`. Outside a worker: the registry's text.
+ * for the whole pool. Without one (PM2's daemon as the primary, or no `aggregateClusterMetrics()`)
+ * the scrape asks the peer directory when there is one (PM2, or `cluster: { peers: 'directory' }`:
+ * see `peerDirectory()`); otherwise, or when the primary's answer is late, it answers for this worker
+ * alone, saying so in `<prefix>scrape_scope{scope="worker",reason="no-aggregator"|"late"|"peers-unavailable"}`.
+ * Outside a worker: the peer directory when asked for, else the registry's text.
  */
-export function workerScrape(registry: PromRegistry, prefix: string, enabled: boolean): WorkerScrape {
+export function workerScrape(registry: PromRegistry, prefix: string, setting: ClusterSetting): WorkerScrape {
   const local = async () => ({ text: await registry.metrics(), contentType: registry.contentType });
-  const json = registry as Partial<JsonRegistry>;
-  if (
-    !enabled ||
-    !cluster.isWorker ||
-    typeof process.send !== 'function' ||
-    typeof json.getMetricsAsJSON !== 'function'
-  ) {
+  const json = registry as PromRegistry & Partial<JsonRegistry>;
+  if (!setting.enabled || typeof json.getMetricsAsJSON !== 'function') {
     return { collect: local, close() {} };
   }
-  const jsonRegistry = registry as JsonRegistry;
+  const jsonRegistry = registry as PromRegistry & JsonRegistry;
+  const peers = setting.peers ? peerDirectory(setting.peers, jsonRegistry, prefix) : undefined;
   const worker = String(cluster.worker?.id ?? process.pid);
   const asks = new Map<number, (text: string | undefined) => void>();
   let primaryTimeoutMs: number | undefined;
   let next = 0;
 
-  const alone = async (reason: 'no-aggregator' | 'late') => {
+  const alone = async (reason: 'no-aggregator' | 'late' | 'peers-unavailable') => {
     const { text, contentType } = await local();
     const scope = renderGauge(`${prefix}scrape_scope`, SCOPE_HELP, [
       [{ scope: 'worker', worker, reason }, 1],
@@ -50,6 +48,14 @@ export function workerScrape(registry: PromRegistry, prefix: string, enabled: bo
     const eof = text.endsWith('# EOF\n') ? '# EOF\n' : '';
     return { text: `${text.slice(0, text.length - eof.length)}${scope}${eof}`, contentType };
   };
+  const withoutPrimary = async () => {
+    if (!peers) return alone('no-aggregator');
+    const text = await peers.gather();
+    return text === undefined ? alone('peers-unavailable') : { text, contentType: TEXT_CONTENT_TYPE };
+  };
+  if (!cluster.isWorker || typeof process.send !== 'function') {
+    return peers ? { collect: withoutPrimary, close: () => peers.close() } : { collect: local, close() {} };
+  }
 
   const onMessage = (raw: unknown): void => {
     const message = clusterMetricsMessage(raw);
@@ -72,7 +78,7 @@ export function workerScrape(registry: PromRegistry, prefix: string, enabled: bo
 
   return {
     async collect() {
-      if (primaryTimeoutMs === undefined || !process.connected) return alone('no-aggregator');
+      if (primaryTimeoutMs === undefined || !process.connected) return withoutPrimary();
       const id = ++next;
       const answer = new Promise<string | undefined>((resolve) => asks.set(id, resolve));
       send({ type: ASK, id });
@@ -83,6 +89,7 @@ export function workerScrape(registry: PromRegistry, prefix: string, enabled: bo
     },
     close() {
       process.off('message', onMessage);
+      peers?.close();
       for (const resolve of asks.values()) resolve(undefined);
     },
   };

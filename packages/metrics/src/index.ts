@@ -7,6 +7,7 @@ export { SESSION_BUCKETS } from './session-metrics.js';
 export type {
   ClusterMetricsAggregator,
   ClusterMetricsOptions,
+  ClusterPeersOptions,
   HealthSource,
   LbkitMetrics,
   LbkitOtelMetrics,

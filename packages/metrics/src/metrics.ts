@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LbkitError } from '@lbkit/core';
 import { brand, lifecycleOption, OptionReader, show } from '@lbkit/core/internal';
+import { clusterSetting } from './cluster-peers-options.js';
 import { workerScrape } from './cluster-scrape.js';
 import { healthMetrics } from './health-metrics.js';
 import { lifecycleMetrics } from './lifecycle-metrics.js';
@@ -53,7 +54,7 @@ export function createMetrics<R extends PromRegistry = PromRegistry>(
   const lifecycle = lifecycleOption(reader);
   const given = readRegistry(reader);
   const initial = readSources(reader);
-  const inCluster = reader.boolean('cluster', true);
+  const inCluster = clusterSetting(reader);
   const client = promClient();
   const registry = (given ?? client.register) as R;
   const sets: MetricSet[] = [];

@@ -17,6 +17,7 @@ export type MetricsErrorCode =
   | 'LBKIT_METRICS_SOURCE_ALREADY_OBSERVED'
   | 'LBKIT_METRICS_SET_CLOSED'
   | 'LBKIT_METRICS_CLUSTER_NOT_PRIMARY'
+  | 'LBKIT_METRICS_PEER_DIR_UNSAFE'
   | 'LBKIT_METRICS_OTEL_API_MISSING'
   | 'LBKIT_METRICS_METER_INVALID';
 
@@ -119,10 +120,35 @@ export interface MetricsOptions<R extends PromRegistry = PromRegistry> extends M
   readonly sessionBuckets?: readonly number[];
   /**
    * In a node:cluster worker, answer `respond()` for every worker through the primary's
-   * `aggregateClusterMetrics()` when there is one (and answer its collects). Default true; outside a
-   * worker it changes nothing.
+   * `aggregateClusterMetrics()` when there is one (and answer its collects). Under PM2 (`pm_id` and
+   * `name` in the environment) and without such a primary, through the other workers of the app found
+   * in the peer directory. `{ peers: 'directory', … }` asks for the peer directory anywhere (fork mode,
+   * plain processes). Default true; `false` opts out; outside a worker and PM2, true changes nothing.
    */
-  readonly cluster?: boolean;
+  readonly cluster?: boolean | ClusterPeersOptions;
+}
+
+/**
+ * `createMetrics({ cluster: { peers: 'directory' } })`: the workers of one app on one host find each
+ * other through unix sockets in a private directory, without a primary; a scrape of one answers for all.
+ */
+export interface ClusterPeersOptions {
+  /** How peers are found: `'directory'`, sockets named `<name>.<id>.<pid>.sock` in `dir`. */
+  readonly peers: 'directory';
+  /** The private directory (mode 0700, created when missing). Default `<os.tmpdir()>/lbkit-metrics-<uid>`. */
+  readonly dir?: string;
+  /** The app's name: workers of the same name are peers. Default PM2's `name`, else `app`. Letters, digits, _ and -. */
+  readonly name?: string;
+  /** This worker's `worker` label value. Default PM2's `pm_id`, else the pid. Letters, digits, _ and -. */
+  readonly id?: string;
+  /** How long a scrape waits for the peers; one that has not answered by then is reported down. Default 1000 ms. */
+  readonly timeoutMs?: number;
+  /** Largest answer read from one peer; a larger one is refused and the peer reported down. Default 16 MiB. */
+  readonly maxBytes?: number;
+  /** Gauges summed across workers rather than labelled per worker (full names). Default none. */
+  readonly summedGauges?: readonly string[];
+  /** The label that tells workers apart on gauges and summaries. Default `worker`. */
+  readonly workerLabel?: string;
 }
 
 /** The metrics made by `createMetrics()`; `R` is the type of their registry. */
