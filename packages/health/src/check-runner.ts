@@ -1,6 +1,6 @@
 // Runs one check with a timeout and an AbortSignal, caches its result, and shares a run between concurrent probes.
 import { performance } from 'node:perf_hooks';
-import { withTimeout } from '@lbkit/core/internal';
+import { withLoopDeadline } from './check-deadline.js';
 import { failure, runCheck } from './check-outcome.js';
 import type { CheckChange, CheckFunction, CheckReport } from './types.js';
 
@@ -18,8 +18,8 @@ export interface ResolvedCheck {
 
 /**
  * One check's runtime state. At most one run is in flight at a time (single-flight); its result is
- * reused until `keepMs` after it settled. A run that outlives its timeout is reported as failed and
- * aborted; while it still has not settled no new run starts, so a hung dependency never piles up
+ * reused until `keepMs` after it settled. A run that outlives its timeout (measured in event-loop time,
+ * see `withLoopDeadline`) is reported as failed and aborted; while it still has not settled no new run starts, so a hung dependency never piles up
  * calls.
  */
 export class CheckRunner {
@@ -117,10 +117,10 @@ export class CheckRunner {
     const controller = new AbortController();
     this.#controller = controller;
     const work = runCheck(check, controller.signal, componentType);
-    const report = await withTimeout(work, timeoutMs, undefined, {
-      onTimeout: () =>
-        controller.abort(new DOMException(`health check timed out after ${timeoutMs} ms`, 'TimeoutError')),
-    });
+    // Not a plain timer: time our own event loop spent blocked (CPU work of the app) is not counted.
+    const report = await withLoopDeadline(work, timeoutMs, () =>
+      controller.abort(new DOMException(`health check timed out after ${timeoutMs} ms`, 'TimeoutError')),
+    );
     if (this.#controller === controller) this.#controller = undefined;
     if (report) return report;
     this.#abandoned = true;
