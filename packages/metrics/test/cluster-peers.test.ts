@@ -1,6 +1,15 @@
 // The peer directory: workers of one app find each other through unix sockets, without a primary.
 import { once } from 'node:events';
-import { chmodSync, existsSync, linkSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -174,5 +183,65 @@ describe('cluster: { peers: "directory" }', () => {
         cluster: { peers: 'directory', dir, name: 'a.b' },
       }),
     ).toThrow(/letters, digits, _ and -/);
+  });
+  it('under PM2 (pm_id and name set) cluster: true listens in <os.tmpdir()>/lbkit-metrics-<uid> by itself', async () => {
+    const saved = { pm_id: process.env.pm_id, name: process.env.name, TMPDIR: process.env.TMPDIR };
+    Object.assign(process.env, { pm_id: '4', name: 'my app', TMPDIR: dir });
+    try {
+      const registry = new Registry();
+      new Counter({ name: 'app_requests_total', help: 'requests', registers: [registry] }).inc(2);
+      const metrics = createMetrics({ registry, lifecycle: new Lifecycle() });
+      opened.push(metrics);
+      const own = join(dir, `lbkit-metrics-${process.getuid?.()}`);
+      expect(readdirSync(own)).toEqual([`my_app.4.${process.pid}.sock`]);
+      expect(statSync(own).mode & 0o777).toBe(0o700);
+      const samples = parseSamples(await scrape(metrics));
+      expect(sampleValue(samples, 'lbkit_scrape_worker_up', { worker: '4' })).toBe(1);
+      expect(sampleValue(samples, 'lbkit_scrape_scope', { scope: 'cluster' })).toBe(1);
+      expect(sampleValue(samples, 'app_requests_total')).toBe(2);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('under PM2 with a directory others can open, answers alone with reason="peers-unavailable"', async () => {
+    const saved = { pm_id: process.env.pm_id, name: process.env.name, TMPDIR: process.env.TMPDIR };
+    const own = join(dir, `lbkit-metrics-${process.getuid?.()}`);
+    mkdirSync(own, { mode: 0o777 });
+    chmodSync(own, 0o777);
+    Object.assign(process.env, { pm_id: '4', name: 'api', TMPDIR: dir });
+    try {
+      const metrics = createMetrics({ registry: new Registry(), lifecycle: new Lifecycle() });
+      opened.push(metrics);
+      expect(readdirSync(own)).toEqual([]);
+      const samples = parseSamples(await scrape(metrics));
+      expect(samples.find((s) => s.name === 'lbkit_scrape_scope')?.labels).toMatchObject({
+        scope: 'worker',
+        reason: 'peers-unavailable',
+      });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('refuses a cluster option of the wrong shape, with the closest name for a misspelt key', () => {
+    const make = (cluster: unknown) => () =>
+      createMetrics({ registry: new Registry(), lifecycle: new Lifecycle(), cluster } as never);
+    expect(make('yes')).toThrow(expect.objectContaining({ code: 'LBKIT_METRICS_OPTION_INVALID' }));
+    expect(make({})).toThrow(expect.objectContaining({ code: 'LBKIT_METRICS_OPTION_INVALID' }));
+    expect(make({ peers: 'dns' })).toThrow(expect.objectContaining({ code: 'LBKIT_METRICS_OPTION_INVALID' }));
+    expect(make({ peers: 'directory', timeoutMs: 0 })).toThrow(/timeoutMs/);
+    expect(make({ peers: 'directory', dirr: dir })).toThrow(
+      expect.objectContaining({
+        code: 'LBKIT_METRICS_OPTION_UNKNOWN',
+        message: expect.stringContaining('cluster.dir'),
+      }),
+    );
   });
 });
