@@ -226,11 +226,26 @@ function ask(path: string, id: string, maxBytes: number, cancels: Set<() => void
 function report(text: string, id: string): Outcome {
   try {
     const message = clusterMetricsMessage(JSON.parse(text));
-    if (message?.type === REPORT && message.id === id && Array.isArray(message.metrics)) {
+    if (message?.type === REPORT && message.id === id && isMetricList(message.metrics)) {
       return { kind: 'report', metrics: message.metrics };
     }
   } catch {
     // Not this protocol.
   }
   return { kind: 'failed' };
+}
+
+/** prom-client's `getMetricsAsJSON()` shape, as far as the merge reads it (a peer may run another version). */
+function isMetricList(metrics: unknown): metrics is readonly MetricJSON[] {
+  return (
+    Array.isArray(metrics) &&
+    metrics.every(
+      (m: Partial<MetricJSON> | null) =>
+        typeof m?.name === 'string' &&
+        typeof m.help === 'string' &&
+        typeof m.type === 'string' &&
+        Array.isArray(m.values) &&
+        m.values.every((v: unknown) => typeof v === 'object' && v !== null),
+    )
+  );
 }

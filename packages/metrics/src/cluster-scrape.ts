@@ -34,7 +34,8 @@ export function workerScrape(registry: PromRegistry, prefix: string, setting: Cl
   }
   const jsonRegistry = registry as PromRegistry & JsonRegistry;
   const peers = setting.peers ? peerDirectory(setting.peers, jsonRegistry, prefix) : undefined;
-  const worker = String(cluster.worker?.id ?? process.pid);
+  // The label the peers know this worker by (PM2's pm_id), else node:cluster's id.
+  const worker = setting.peers?.id ?? String(cluster.worker?.id ?? process.pid);
   const asks = new Map<number, (text: string | undefined) => void>();
   let primaryTimeoutMs: number | undefined;
   let next = 0;

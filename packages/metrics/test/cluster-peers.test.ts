@@ -141,6 +141,21 @@ describe('cluster: { peers: "directory" }', () => {
     expect(sampleValue(samples, 'app_requests_total')).toBe(3);
   });
 
+  it('a peer answering with metrics of another shape is reported down, and the scrape still answers', async () => {
+    await fakePeer('api.6.1.sock', (socket) => {
+      socket.on('error', () => {});
+      socket.once('data', (chunk) => {
+        const { id } = JSON.parse(chunk.toString()) as { id: string };
+        const metrics = [{ name: 'app_requests_total', help: 'h', type: 'counter', values: 5 }];
+        socket.end(`${JSON.stringify({ type: 'lbkit:metrics:report', id, metrics })}\n`);
+      });
+    });
+    const first = worker('0', 1);
+    const samples = parseSamples(await scrape(first));
+    expect(sampleValue(samples, 'lbkit_scrape_worker_up', { worker: '6' })).toBe(0);
+    expect(sampleValue(samples, 'app_requests_total')).toBe(1);
+  });
+
   it('a peer that accepts and never answers is reported down once timeoutMs has passed', async () => {
     await fakePeer('api.3.1.sock', (socket) => socket.on('error', () => {}));
     const first = worker('0', 1, { timeoutMs: 200 });
