@@ -23,10 +23,10 @@ export interface BalancerProcess {
 
 /** Fills `{{NAME}}` placeholders; throws when one is left without a value. */
 export function renderTemplate(template: string, values: Record<string, string | number>): string {
-  const text = template.replace(/\{\{([A-Z_]+)\}\}/g, (match, name: string) =>
+  const text = template.replace(/\{\{([A-Z0-9_]+)\}\}/g, (match, name: string) =>
     name in values ? String(values[name]) : match,
   );
-  const left = /\{\{[A-Z_]+\}\}/.exec(text);
+  const left = /\{\{[A-Z0-9_]+\}\}/.exec(text);
   if (left) throw new Error(`template placeholder ${left[0]} has no value`);
   return text;
 }
