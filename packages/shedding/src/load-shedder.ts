@@ -128,7 +128,11 @@ export class LoadShedder {
     this.#stats = new SheddingStats(o.clock);
     this.#turn = new LoopTurn(() => this.#onTurnEnd());
     this.#pressure = o.underPressure ? new PressureGauge(o.underPressure) : undefined;
-    this.#signals = new OverloadSignals(o.signals, (readings) => this.#onSignals(readings));
+    this.#signals = new OverloadSignals(
+      o.signals,
+      (readings) => this.#onSignals(readings),
+      o.backstops.rssBytes !== undefined,
+    );
     this.#signals.start();
     // A synchronous source is known from the first request on, as under-pressure's first check is.
     if (this.#pressure) {

@@ -5,6 +5,7 @@ import {
   monitorEventLoopDelay,
   performance,
 } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { SignalReadings } from './types.js';
 
 /** Resolved sampling settings. */
@@ -22,6 +23,9 @@ export const SIGNAL_DEFAULTS: SignalSettings = {
 };
 
 const NS_PER_MS = 1e6;
+// The resident set size is read from /proc (tens of microseconds): once a second is fresh enough,
+// unless an RSS threshold watches it (then every interval). The heap is read every interval.
+const RSS_EVERY_MS = 1000;
 
 /**
  * Reads the process's overload signals once per interval. The event-loop delay histogram is reset
@@ -31,6 +35,9 @@ const NS_PER_MS = 1e6;
 export class OverloadSignals {
   readonly #settings: SignalSettings;
   readonly #onSample: (readings: SignalReadings) => void;
+  readonly #rssEveryMs: number;
+  #rss = 0;
+  #rssAt = Number.NEGATIVE_INFINITY;
   #histogram: IntervalHistogram | undefined;
   #timer: NodeJS.Timeout | undefined;
   #elu: EventLoopUtilization | undefined;
@@ -39,9 +46,11 @@ export class OverloadSignals {
   #raw = { delay: 0, utilization: 0 };
   #latest: SignalReadings = { eventLoopDelayMs: 0, eventLoopUtilization: 0, heapUsedBytes: 0, rssBytes: 0 };
 
-  constructor(settings: SignalSettings, onSample: (readings: SignalReadings) => void) {
+  /** `watchRss`: an RSS threshold reads it, so it is read every interval instead of once a second. */
+  constructor(settings: SignalSettings, onSample: (readings: SignalReadings) => void, watchRss = false) {
     this.#settings = settings;
     this.#onSample = onSample;
+    this.#rssEveryMs = watchRss ? 0 : RSS_EVERY_MS;
   }
 
   /** The readings of the last interval. */
@@ -66,7 +75,10 @@ export class OverloadSignals {
     const elu = performance.eventLoopUtilization();
     const utilization = this.#elu ? performance.eventLoopUtilization(elu, this.#elu).utilization : 0;
     this.#elu = elu;
-    const memory = process.memoryUsage();
+    if (now - this.#rssAt >= this.#rssEveryMs) {
+      this.#rss = process.memoryUsage.rss();
+      this.#rssAt = now;
+    }
     // Read before #standingDelay resets the histogram.
     const block = this.#oneBlock(now);
     const delay = this.#standingDelay(now);
@@ -79,8 +91,8 @@ export class OverloadSignals {
       // before it was as loaded, as it is under sustained overload made of long turns.
       eventLoopDelayMs: block ? Math.min(delay, previous.delay) : delay,
       eventLoopUtilization: block ? Math.min(utilization, previous.utilization) : utilization,
-      heapUsedBytes: memory.heapUsed,
-      rssBytes: memory.rss,
+      heapUsedBytes: getHeapStatistics().used_heap_size,
+      rssBytes: this.#rss,
     };
     this.#lastTick = now;
     this.#onSample(this.#latest);
