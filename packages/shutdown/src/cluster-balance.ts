@@ -67,17 +67,13 @@ export interface Candidate {
  */
 export function pickWorker<T extends Candidate>(
   policy: ClusterBalance,
-  given: readonly T[],
+  candidates: readonly T[],
   client: string | undefined,
   turn: number,
   now: number,
 ): T | undefined {
-  if (given.length === 0) return undefined;
-  if (policy === 'ip-hash') return bySlotHash(given, normalizeAddress(client));
-  // As node:cluster's round robin keeps a worker busy until it has taken its last connection: the
-  // workers with nothing in transit come first; only when none is free do the others compete.
-  const free = given.filter((candidate) => candidate.load.unreceived === 0);
-  const candidates = free.length > 0 ? free : given;
+  if (candidates.length === 0) return undefined;
+  if (policy === 'ip-hash') return bySlotHash(candidates, normalizeAddress(client));
   let best: T[] = [];
   let bestValue = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {

