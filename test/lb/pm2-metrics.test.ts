@@ -1,6 +1,6 @@
 // Under real PM2 cluster mode (3 instances, PM2's daemon as the primary), one scrape of any worker answers for all.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,6 +187,31 @@ describe.runIf(requireService('pm2', started.ok, started.why))(
       expect(sampleValue(samples, 'app_pm_id', { worker: victimId })).toBeUndefined();
       expect(sampleValue(samples, 'app_requests_total')).toBe(N - (served.get(victimId) ?? 0));
       expect(sampleValue(samples, 'lbkit_scrape_scope', { scope: 'cluster' })).toBe(1);
+    });
+
+    it('a resumed worker answers again; a SIGKILLed one leaves a socket that is reported down once and removed', async () => {
+      const [victim, killed, live] = workers as [Pm2Process, Pm2Process, Pm2Process];
+      process.kill(victim.pid, 'SIGCONT');
+      stopped = undefined;
+      const port = instancePorts[live.pm2_env.NODE_APP_INSTANCE] as number;
+      const resumed = await scrape(port);
+      for (const worker of workers) {
+        expect(sampleValue(resumed, 'lbkit_scrape_worker_up', { worker: String(worker.pm_id) })).toBe(1);
+      }
+      expect(sampleValue(resumed, 'app_requests_total')).toBe(N);
+      const dir = join(home, `lbkit-metrics-${process.getuid?.()}`);
+      const socket = `${APP}.${killed.pm_id}.${killed.pid}.sock`;
+      expect(readdirSync(dir)).toContain(socket);
+      process.kill(killed.pid, 'SIGKILL');
+      await expect
+        .poll(() => processes().find((p) => p.pm_id === killed.pm_id)?.pm2_env.status)
+        .not.toBe('online');
+      const after = await scrape(port);
+      expect(sampleValue(after, 'lbkit_scrape_worker_up', { worker: String(killed.pm_id) })).toBe(0);
+      expect(sampleValue(after, 'app_requests_total')).toBe(N - (served.get(String(killed.pm_id)) ?? 0));
+      await expect.poll(() => readdirSync(dir)).not.toContain(socket);
+      const later = await scrape(port);
+      expect(sampleValue(later, 'lbkit_scrape_worker_up', { worker: String(killed.pm_id) })).toBeUndefined();
     });
   },
 );

@@ -119,7 +119,8 @@ export function peerDirectory(settings: PeerSettings, registry: JsonRegistry, pr
         unavailable = `cannot listen on ${path} (${error.code ?? error.message})`;
       }
     });
-    candidate.listen(path);
+    // exclusive: a node:cluster worker (PM2's too) binds its socket itself instead of through the primary.
+    candidate.listen({ path, exclusive: true });
     candidate.unref();
     server = candidate;
   };
