@@ -14,8 +14,12 @@ import { freePort } from '../helpers/ports.js';
 import { hasRedis, type PrivateRedis, startRedis } from '../helpers/redis.js';
 import { requireService } from '../helpers/services.js';
 
-/** The live page's Overload button: 32 users for 10 s of the `cpu` mix (examples/cluster/src/load.ts). */
-const OVERLOAD = { users: 32, durationMs: 10_000, mix: ['/work?ms=20', '/work?ms=20', '/whoami'] } as const;
+/**
+ * The live page's Overload button (examples/cluster/src/load.ts: 32 users for 10 s of the `cpu` mix), with
+ * /work of 100 ms instead of 20: the probes then wait behind CPU work past 250 ms on any machine, which is
+ * what marked every instance DOWN while HAProxy timed its checks out at `inter`.
+ */
+const OVERLOAD = { users: 32, durationMs: 10_000, mix: ['/work?ms=100', '/work?ms=100', '/whoami'] } as const;
 
 interface Outcome {
   readonly status: number;
