@@ -49,8 +49,11 @@ export function peerDirectory(settings: PeerSettings, registry: JsonRegistry, pr
   let closed = false;
   let next = 0;
   let server: Server | undefined;
+  /** Set once this process bound `path`: only then is the file its own to remove. */
+  let bound = false;
 
   const removeOwn = (): void => {
+    if (!bound) return;
     try {
       unlinkSync(path);
     } catch {
@@ -96,8 +99,11 @@ export function peerDirectory(settings: PeerSettings, registry: JsonRegistry, pr
   const listen = (retry: boolean): void => {
     const candidate = createServer(serve);
     candidate.maxConnections = 64;
-    candidate.once('error', (error: NodeJS.ErrnoException) => {
-      if (closed) return;
+    candidate.once('listening', () => {
+      bound = true;
+    });
+    candidate.on('error', (error: NodeJS.ErrnoException) => {
+      if (closed || bound) return;
       if (error.code === 'EADDRINUSE' && retry) {
         // A socket left by a dead process of the same pid: remove it if nobody answers on it.
         const cancels = new Set<() => void>();
@@ -109,8 +115,9 @@ export function peerDirectory(settings: PeerSettings, registry: JsonRegistry, pr
           clearTimeout(timer);
           if (closed) return;
           if (outcome.kind === 'stale') {
-            removeOwn();
-            listen(false);
+            void unlink(path)
+              .catch(() => {})
+              .then(() => closed || listen(false));
           } else {
             unavailable = `${path} is in use`;
           }

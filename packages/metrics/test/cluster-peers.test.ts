@@ -156,6 +156,31 @@ describe('cluster: { peers: "directory" }', () => {
     expect(sampleValue(samples, 'app_requests_total')).toBe(1);
   });
 
+  it('a stale socket left under its own name (a reused pid) is replaced, and the worker is reachable', async () => {
+    await staleSocket(`api.1.${process.pid}.sock`);
+    worker('1', 2);
+    const first = worker('0', 1);
+    await expect
+      .poll(async () =>
+        sampleValue(parseSamples(await scrape(first)), 'lbkit_scrape_worker_up', { worker: '1' }),
+      )
+      .toBe(1);
+    expect(sampleValue(parseSamples(await scrape(first)), 'app_requests_total')).toBe(3);
+  });
+
+  it('a second set of metrics under the same name in one process answers alone, and its close() leaves the first', async () => {
+    worker('0', 1);
+    const second = worker('0', 1);
+    await expect
+      .poll(
+        async () =>
+          parseSamples(await scrape(second)).find((s) => s.name === 'lbkit_scrape_scope')?.labels.reason,
+      )
+      .toBe('peers-unavailable');
+    second.close();
+    expect(readdirSync(dir)).toContain(`api.0.${process.pid}.sock`);
+  });
+
   it('a peer that accepts and never answers is reported down once timeoutMs has passed', async () => {
     await fakePeer('api.3.1.sock', (socket) => socket.on('error', () => {}));
     const first = worker('0', 1, { timeoutMs: 200 });
