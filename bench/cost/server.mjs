@@ -29,6 +29,21 @@ async function fastifyServer() {
       maxEventLoopUtilization: 0.98,
     });
   }
+  // Not in run.mjs's list: what one empty hook costs, the floor of any per-request hook (instructions.mjs).
+  if (variant === 'noop-hook') {
+    app.addHook('onRequest', function noop(_request, _reply, done) {
+      done();
+    });
+  }
+  // The floor of the ORCA header: an empty hook that sets a constant header of the same length.
+  if (variant === 'constant-header') {
+    const text =
+      'TEXT cpu_utilization=0.0123, mem_utilization=0.0123, named_metrics.in_flight=0, named_metrics.queued=0';
+    app.addHook('onRequest', function constantHeader(_request, reply, done) {
+      reply.header('endpoint-load-metrics', text);
+      done();
+    });
+  }
   // The demo's order (examples/fastify/src/app.ts): shedding, balancer feedback, health, client-ip, routes, shutdown.
   if (has('shedding')) await app.register(kit.sheddingPlugin, { lifecycle });
   if (has('feedback')) await app.register(kit.balancerFeedbackPlugin, { lifecycle, loadReport: {} });
@@ -52,6 +67,11 @@ async function expressServer() {
     app.use(function tooBusy(_req, res, next) {
       if (toobusy()) res.status(503).send("I'm busy right now, sorry.");
       else next();
+    });
+  }
+  if (variant === 'noop-middleware') {
+    app.use(function noop(_req, _res, next) {
+      next();
     });
   }
   // The demo's order (examples/express/src/app.ts): shedding, ORCA, health, client-ip, routes.
