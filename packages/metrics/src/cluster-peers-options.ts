@@ -21,6 +21,8 @@ const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/;
 const PART = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Longest socket path: macOS takes 103 bytes, Linux 107. */
 const MAX_PATH = 103;
+/** The merge under PM2 when nothing is configured. */
+const DEFAULT_RULES: MergeRules = { workerLabel: 'worker', summedGauges: new Set() };
 /** Default bound of one peer's answer. */
 export const PEER_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -63,7 +65,10 @@ export function clusterSetting(
       String(env.pm_id)
         .replace(/[^a-zA-Z0-9_-]/g, '_')
         .slice(0, 16) || '0';
-    return { enabled: true, peers: settings(defaultDir(), name, id, 1000, PEER_MAX_BYTES, rules(), false) };
+    return {
+      enabled: true,
+      peers: settings(defaultDir(), name, id, 1000, PEER_MAX_BYTES, DEFAULT_RULES, false),
+    };
   }
   if (value === false) return { enabled: false };
   if (typeof value !== 'object' || value === null) {
@@ -106,17 +111,17 @@ function part(reader: OptionReader<ClusterPeersOptions>, key: 'name' | 'id', fal
   return value;
 }
 
-function rules(reader?: OptionReader<ClusterPeersOptions>): MergeRules {
-  const workerLabel = reader?.string('workerLabel', 'worker', 64) ?? 'worker';
+function rules(reader: OptionReader<ClusterPeersOptions>): MergeRules {
+  const workerLabel = reader.string('workerLabel', 'worker', 64);
   if (!LABEL.test(workerLabel)) {
-    throw reader?.invalid(
+    throw reader.invalid(
       `cluster.workerLabel ${show(workerLabel)} is not a label name`,
       "Use letters, digits and _, not starting with a digit (for example 'worker').",
     );
   }
-  const summed: unknown = reader?.get('summedGauges') ?? [];
+  const summed: unknown = reader.get('summedGauges') ?? [];
   if (!Array.isArray(summed) || summed.some((name) => typeof name !== 'string')) {
-    throw reader?.invalid(
+    throw reader.invalid(
       `cluster.summedGauges must be an array of metric names, got ${show(summed)}`,
       "For example summedGauges: ['lbkit_requests_in_flight'], or leave it out.",
     );

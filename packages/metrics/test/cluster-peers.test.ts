@@ -108,6 +108,16 @@ describe('cluster: { peers: "directory" }', () => {
     expect(sampleValue(samples, 'lbkit_scrape_scope', { scope: 'cluster' })).toBe(1);
   });
 
+  it('summedGauges and workerLabel shape the merge as for aggregateClusterMetrics()', async () => {
+    const options = { summedGauges: ['app_heap_bytes'], workerLabel: 'instance' };
+    const first = worker('0', 1, options);
+    worker('1', 2, options);
+    const samples = parseSamples(await scrape(first));
+    expect(sampleValue(samples, 'app_heap_bytes')).toBe(3);
+    expect(sampleValue(samples, 'lbkit_scrape_worker_up', { instance: '1' })).toBe(1);
+    expect(sampleValue(samples, 'lbkit_lifecycle_state', { instance: '1', state: 'starting' })).toBe(1);
+  });
+
   it('listens in a private directory and removes its socket on close()', () => {
     const metrics = worker('5', 1);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
