@@ -164,6 +164,17 @@ describe('clusterPrimary({ balance }) hands each connection to the worker its po
     expect(answer).toMatchObject({ pid: up.pid, arrival: 'ready' });
   });
 
+  it("passes an app's own IPC messages through, both ways, while it hands connections out", async () => {
+    const { fixture, port } = await start({ balance: 'least-connections', workers: 2 });
+    const ups = fixture.events.filter((e) => e.event === 'worker-up').map((e) => e.pid);
+    for (const pid of ups) {
+      await fixture.waitFor((e) => e.event === 'app-hello' && e.pid === pid);
+      await fixture.waitFor((e) => e.event === 'app-ping' && e.pid === pid);
+    }
+    const answers = await Promise.all([shortGet(port), shortGet(port)]);
+    expect(new Set(answers.map((a) => a.pid))).toEqual(new Set(ups));
+  });
+
   it('warns about a ready worker that takes no connections (it does not serve with clusterWorker())', async () => {
     const port = await freePort();
     const fixture = startFixture('cluster-balance.mjs', {
