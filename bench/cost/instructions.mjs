@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machine, writeSection } from '../lib/results.mjs';
 
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const AUTOCANNON = join(
@@ -59,8 +60,32 @@ async function instructionsPerRequest(variant) {
 const variants = list.split(',');
 const counts = await Promise.all(variants.map((variant) => instructionsPerRequest(variant)));
 const bare = counts[variants.indexOf('bare')];
+const rows = [];
 for (const [i, variant] of variants.entries()) {
-  const added =
-    bare === undefined ? '' : ` (${counts[i] - bare >= 0 ? '+' : ''}${Math.round(counts[i] - bare)})`;
+  const delta = bare === undefined ? undefined : Math.round(counts[i] - bare);
+  const added = delta === undefined ? '' : ` (${delta >= 0 ? '+' : ''}${delta})`;
   console.log(`${framework} ${variant}: ${Math.round(counts[i])} instructions/request${added}`);
+  rows.push(`| ${variant} | ${Math.round(counts[i])} | ${delta === undefined ? '–' : delta} |`);
+}
+// Written only when asked (COST_IR_WRITE=1), with bare in the list: a partial run leaves RESULTS.md as it is.
+if (process.env.COST_IR_WRITE === '1' && bare !== undefined) {
+  const command = `COST_IR_WRITE=1 node bench/cost/instructions.mjs ${framework} ${list}`;
+  writeSection(
+    `cost-instructions-${framework}`,
+    `### The kit's own cost, in instructions (${framework === 'fastify' ? 'Fastify 5' : 'Express 5'})
+
+\`${command}\` (after \`npx -y pnpm@10.34.8 build\`; needs valgrind). The server of bench/cost under callgrind,
+\`node --predictable\`, one keep-alive connection (every request takes the same path), ${WARMUP} requests of
+warm-up, then the instructions of ${REQUESTS} requests counted, per request; *added* is against bare in
+the same run. Noise-free on a shared machine, where req/s is not (two runs of bare differ by < 0.5%). Under
+valgrind V8 optimises later than at full speed, so absolute counts are high; the differences are what
+each layer adds. \`noop-hook\` (an empty onRequest hook) / \`noop-middleware\` and \`constant-header\` (a
+hook setting a constant header) are floors: what the framework charges for any hook and any header.
+
+| variant | instructions / request | added |
+|---|---:|---:|
+${rows.join('\n')}
+
+${machine()}`,
+  );
 }
