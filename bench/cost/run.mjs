@@ -2,6 +2,7 @@
 // on Fastify 5 and Express 5: throughput and p99 against the bare app in the same round, and server CPU per request.
 import { fork, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine, writeSection } from '../lib/results.mjs';
@@ -88,6 +89,8 @@ const plan = FRAMEWORKS.map((framework) => ({
   framework,
   variants: VARIANTS[framework].filter(([name]) => name === 'bare' || !ONLY || ONLY.includes(name)),
 }));
+/** The 1-minute load average after each measurement: above the core count, other work shared the machine. */
+const loads = [];
 /** results[framework][variant] = one entry per round */
 const results = {};
 for (let round = 0; round < ROUNDS; round++) {
@@ -96,7 +99,10 @@ for (let round = 0; round < ROUNDS; round++) {
     // Rotated each round, so no variant always runs first or last; each ratio is against this round's bare.
     const order = variants.map((_, i) => variants[(i + round) % variants.length]);
     const measured = {};
-    for (const [name] of order) measured[name] = await measure(framework, name);
+    for (const [name] of order) {
+      measured[name] = await measure(framework, name);
+      loads.push(loadavg()[0]);
+    }
     const bare = measured.bare;
     for (const [name] of variants) {
       const m = measured[name];
@@ -197,6 +203,12 @@ brackets). *Server CPU µs/req* is the server process's own \`process.cpuUsage()
 divided by the requests it answered (noise-free of the load generator, which runs in its own process);
 *µs CPU added* is that minus bare's in the same round. *µs added (1/rps)* is 1/rps − 1/rps(bare): with the
 server saturating one core, the wall time per request it adds (an estimate, noisier on a shared machine).
+
+Load average during the run: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${availableParallelism()} cores${
+  Math.max(...loads) > availableParallelism()
+    ? ' — other work shared the machine, so req/s, p99 and even CPU per request are noise here; bench/cost/instructions.mjs counts instructions instead'
+    : ''
+}.
 
 ${tables.join('\n\n')}
 
