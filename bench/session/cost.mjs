@@ -84,7 +84,9 @@ Reproduce: \`npx -y pnpm@10.34.8 build && node bench/session/cost.mjs\` (env \`R
 store on the write-heavy route (\`get\`, \`createSession\`, change one key, \`set\`), on one private redis-server. Each
 store has its own client. \`before:\` is the store as it was before this work (its sources at commit 2764cae, which
 \`bench/session/baseline.mjs\` transpiles from git), run in the same process and rounds. connect-redis 9 speaks node-redis's API; on ioredis it
-gets the same four commands through a thin adapter (\`connectRedisOnIoredis\`). *JS only* rows run the store on a
+gets the same four commands through a thin adapter (\`connectRedisOnIoredis\`); ioredis then writes each command to
+the socket on its own (its default, no auto-pipelining), so Redis reads one command per read call, which is most of
+Redis's CPU in that row (lbkit corks ioredis's socket per event-loop turn, as node-redis does by itself). *JS only* rows run the store on a
 client that answers at once (no socket, no parsing): the store's own JavaScript. ${ROUNDS} interleaved rounds of
 ${ROUND_MS} ms after a warm-up, the order rotating each round; figures are medians with the range over the rounds.
 Redis CPU is redis-server's \`INFO cpu\` (user + system, so socket I/O included) over each run divided by the cycles; the
