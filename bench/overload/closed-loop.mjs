@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
+import { Client } from 'undici';
 import { machine, writeSection } from '../lib/results.mjs';
 
 const WORK_MS = Number(process.env.WORK_MS ?? 4);
@@ -54,31 +54,36 @@ async function stopServer(server) {
  * { sentAt (ms from the phase start), latency (ms), status (0: no answer) }.
  */
 async function loop(origin, connections, durationMs) {
-  const pool = new Pool(origin, {
-    connections,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
-  });
+  // One undici Client (one connection) per client: a Pool may queue several clients' requests on
+  // one connection while others are still connecting, which would time the generator's own queue.
+  const sockets = Array.from(
+    { length: connections },
+    () =>
+      new Client(origin, {
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+      }),
+  );
   const records = [];
   const t0 = performance.now();
   const end = t0 + durationMs;
-  const client = async () => {
+  const client = async (socket) => {
     while (performance.now() < end) {
       const sent = performance.now();
       const record = { sentAt: sent - t0, latency: Number.POSITIVE_INFINITY, status: 0 };
       records.push(record);
       try {
-        const { statusCode, body } = await pool.request({ path: PATH, method: 'GET' });
+        const { statusCode, body } = await socket.request({ path: PATH, method: 'GET' });
         await body.dump();
         record.status = statusCode;
       } catch {}
       record.latency = performance.now() - sent;
     }
   };
-  await Promise.all(Array.from({ length: connections }, client));
-  await pool.destroy().catch(() => {});
+  await Promise.all(sockets.map(client));
+  await Promise.all(sockets.map((socket) => socket.destroy().catch(() => {})));
   return records;
 }
 
@@ -256,7 +261,7 @@ Reproduce: \`pnpm build && node bench/overload/closed-loop.mjs\` (or \`node benc
 \`RUNS=1\` for one run, \`CONFIGS=express-lbkit,fastify-lbkit\` a subset).
 
 The demo apps (\`examples/express\`, \`examples/fastify\`, sessions in memory) serve \`GET ${PATH}\`, which burns ${WORK_MS} ms of
-CPU. The server runs alone in its own process, the generator (undici Pool) in another. Each run of each configuration
+CPU. The server runs alone in its own process, the generator (one undici Client per connection) in another. Each run of each configuration
 starts a fresh server: ${WARM_MS / 1000} s of warm-up on one connection (not measured), ${LIGHT_MS / 1000} s of **light load** (one keep-alive
 connection, each request sent when the last was answered), then the **storm**: ${CONNECTIONS} keep-alive connections, each sending
 the next request the moment the last one was answered, a 503 included, for ${FLOOD_MS / 1000} s. Configurations run one after another
