@@ -51,6 +51,29 @@ describe.each(expressVersions)('clientIp() on %s, resolved lazily', (_version, e
     }
   });
 
+  it('answers from the socket as it was when the request arrived, even once the client has gone', async () => {
+    const app = express();
+    app.use(clientIp({ trust: 'loopback' }));
+    const seen = new Promise<string | undefined>((resolve) => {
+      app.get('/late', (req, res) => {
+        req.socket.once('close', () => {
+          resolve(req.clientIp);
+          res.end();
+        });
+      });
+    });
+    const { url, close } = await serve(app);
+    try {
+      const controller = new AbortController();
+      const aborted = fetch(`${url}/late`, { signal: controller.signal }).catch(() => undefined);
+      setTimeout(() => controller.abort(), 200);
+      await aborted;
+      expect(await seen).toBe('127.0.0.1');
+    } finally {
+      close();
+    }
+  });
+
   it('leaves req.clientIp undefined on requests clientIp() did not see, and keeps what the application assigns', async () => {
     const app = express();
     app.get('/before', (req, res) => {
