@@ -1,6 +1,8 @@
 // Public entry of @lbkit/session-redis: re-exports only.
 export { SessionStoreError } from './errors.js';
+export { followRotation, followRotationHook } from './follow-rotation.js';
 export type { NodeRedisClient } from './node-redis-client.js';
+export { newSessionId, rotateSession } from './rotate-session.js';
 export { RedisSessionStore } from './store.js';
 export type {
   FailMode,

@@ -35,6 +35,7 @@ export interface ResolvedOptions {
   readonly failMode: FailMode;
   readonly commandTimeoutMs: number;
   readonly tombstoneTtlMs: number;
+  readonly rotationGraceMs: number;
   readonly maxLifetimeMs: number;
   readonly keyRing: KeyRing | undefined;
   readonly compressor: Compressor | undefined;
@@ -61,6 +62,7 @@ const KNOWN = Object.keys({
   failMode: true,
   commandTimeoutMs: true,
   tombstoneTtlMs: true,
+  rotationGraceMs: true,
   maxLifetimeMs: true,
   encryption: true,
   compression: true,
@@ -87,6 +89,16 @@ const OWNER = 'RedisSessionStore';
 type Reader = OptionReader<RedisSessionStoreOptions>;
 
 /** A whole number ≥ `min` (no upper bound: a Redis-side duration or a size). */
+/** `rotationGraceMs`: 10 s by default, 0 disables the alias; never longer than the old id's tombstone lives. */
+function graceOption(options: Reader, tombstoneTtlMs: number): number {
+  return options.number('rotationGraceMs', Math.min(10_000, tombstoneTtlMs), {
+    min: 0,
+    max: tombstoneTtlMs,
+    integer: true,
+    hint: `Set rotationGraceMs between 0 (no alias) and tombstoneTtlMs (${tombstoneTtlMs}), or leave it out for 10000.`,
+  });
+}
+
 function wholeNumber(
   options: Reader,
   key: keyof RedisSessionStoreOptions & string,
@@ -256,6 +268,7 @@ export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions
     );
   }
   const serializer = serializerOption(options);
+  const tombstoneTtlMs = wholeNumber(options, 'tombstoneTtlMs', 300_000);
   const commandTimeoutMs = options.milliseconds('commandTimeoutMs', 1000, 1);
   const [durableReplicas, durableTimeoutMs] = durabilityOption(options, commandTimeoutMs);
   return {
@@ -272,7 +285,8 @@ export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions
     rejectDestroyedWrites: options.boolean('rejectDestroyedWrites', false),
     failMode: options.oneOf('failMode', ['closed', 'open'] as const, 'closed'),
     commandTimeoutMs,
-    tombstoneTtlMs: wholeNumber(options, 'tombstoneTtlMs', 300_000),
+    tombstoneTtlMs,
+    rotationGraceMs: graceOption(options, tombstoneTtlMs),
     maxLifetimeMs,
     keyRing: encryptionOption(options),
     compressor: compressionOption(options),

@@ -25,6 +25,8 @@ import {
   type ReadRecord,
 } from './read-record.js';
 import { asPairs, classifyFailure, RedisCommands } from './redis-commands.js';
+import { retargetFastifySession } from './rotate-session.js';
+import { Rotation } from './rotation.js';
 import {
   destroyCall,
   readAndTouchCall,
@@ -103,6 +105,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   readonly #touches = new TouchSchedule();
   readonly #pending = new PendingRecords();
   readonly #detach: () => void;
+  readonly #rotation: Rotation;
   readonly #client: RedisSessionStoreOptions['client'];
   /** Whether anyone listens for `operation` events (when nobody does, no clock is read and no closure made). */
   get #timing(): boolean {
@@ -132,6 +135,12 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       maxSessionBytes: resolved.maxSessionBytes,
     };
     this.#expiry = resolved;
+    this.#rotation = new Rotation(
+      (call) => this.#call(call),
+      this.#keys,
+      resolved.rotationGraceMs,
+      resolved.tombstoneTtlMs,
+    );
 
     const client = resolved.client;
     const onReady = (): void => this.#availability.probeNow();
@@ -219,10 +228,31 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     );
   }
 
+  /**
+   * Moves session `from` to id `to` (same data; see rotateSession for the request-level helper):
+   * the old id gets a tombstone and, for `rotationGraceMs`, an alias to the new one. Resolves to
+   * false when `from` was not stored (nothing moved).
+   */
+  rotate(from: string, to: string, callback?: SessionCallback<boolean>): Promise<boolean> {
+    return settle(this.#rotate(from, to), callback);
+  }
+
+  /**
+   * The new id of a rotated id within its grace (`undefined` when it is no alias); a save of the
+   * old id in this process then goes to the new one. Used by `followRotation`.
+   */
+  async aliasOf(id: string): Promise<string | undefined> {
+    if (this.#rotation.graceMs === 0 || !this.#options.isValidId(id)) return undefined;
+    const to = await this.#rotation.follow(id);
+    if (to === undefined || to === id || !this.#options.isValidId(to)) return undefined;
+    this.#rotation.remember(id, to, Date.now());
+    return to;
+  }
+
   /** Deletes a session and leaves a tombstone so no request in flight writes it back. Fails in both fail modes. */
   destroy(id: string, callback?: SessionCallback): Promise<void> {
     return settle(
-      this.#timed('destroy', () => this.#destroy(id)),
+      this.#timed('destroy', () => this.#destroy(this.#rotation.redirect(id, Date.now()))),
       callback,
     );
   }
@@ -273,6 +303,9 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
 
   /** express-session: turns stored data into `req.session`. */
   createSession<S = object, D extends object = StoredSession>(req: SessionRequest, data: D): S {
+    // Read through a rotation alias: the request moves to the new id (express-session then sets its cookie).
+    const moved = this.#rotation.targetOf(data);
+    if (moved !== undefined) req.sessionID = moved;
     return createExpressSession(this.generate, req, data as StoredSession, this.#pending.take(data)) as S;
   }
 
@@ -370,7 +403,10 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   ): StoredSession | null | Promise<StoredSession | null> {
     const options = this.#options;
     // No session: an empty reply (the script's replies end with its touch state).
-    if (reply.length <= 1) return options.legacyPrefix === undefined ? null : this.#getLegacy(id);
+    if (reply.length <= 1) {
+      if (this.#rotation.graceMs > 0) return this.#followAlias(id);
+      return options.legacyPrefix === undefined ? null : this.#getLegacy(id);
+    }
     let decoded: Decoded | Promise<Decoded>;
     try {
       decoded = decodeSession(reply, 0, id, this.#decode);
@@ -485,11 +521,13 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     }
   }
 
-  async #set(id: string, session: StoredSession): Promise<void> {
+  async #set(given: string, session: StoredSession): Promise<void> {
     const options = this.#options;
-    if (!options.isValidId(id)) throw this.#invalidId(id);
+    if (!options.isValidId(given)) throw this.#invalidId(given);
     if (session === null || typeof session !== 'object') throw new TypeError('session must be an object');
     const now = Date.now();
+    const id = this.#rotation.redirect(given, now);
+    if (id !== given) retargetFastifySession(session, id);
     let record = this.#recordOf(session, id);
     const cookie = cookieParts(session, record?.ma);
     const expiry = expiryOf(session, cookie, this.#expiry, now);
@@ -531,6 +569,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
         this.emit('dropped', { id, reason: 'expired' });
         return;
       case 'gone':
+        if (record && this.#rotation.graceMs > 0 && (await this.#saveToAlias(id, session, record))) return;
         this.emit('dropped', { id, reason: 'destroyed' });
         if (options.rejectDestroyedWrites) throw destroyedMeanwhile();
         return;
@@ -663,6 +702,53 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     if (this.#options.disableTouch || this.#options.disableTTL) return;
     const dueAt = touchDueAt(record);
     if (dueAt !== undefined) this.#touches.remember(record.id, dueAt);
+  }
+
+  /** A read that found no session: an alias of a rotated id (within the grace) reads the new session. */
+  async #followAlias(id: string): Promise<StoredSession | null> {
+    let to: string | undefined;
+    try {
+      to = await this.#rotation.follow(id);
+    } catch (error) {
+      return this.#readFailed(error);
+    }
+    if (to === undefined || to === id || !this.#options.isValidId(to)) {
+      return this.#options.legacyPrefix === undefined ? null : this.#getLegacy(id);
+    }
+    const session = await this.#get(to);
+    if (session) this.#rotation.followed(id, to, session, Date.now());
+    return session;
+  }
+
+  /**
+   * A save of a request that read the session before its id rotated: within the grace it merges
+   * into the new id (as a delta against what it read), and a @fastify/session request gets the new
+   * cookie. False when `id` is no alias (destroyed for real).
+   */
+  async #saveToAlias(id: string, session: StoredSession, record: ReadRecord): Promise<boolean> {
+    let to: string | undefined;
+    try {
+      to = await this.#rotation.follow(id);
+    } catch {
+      return false;
+    }
+    if (to === undefined || to === id || !this.#options.isValidId(to)) return false;
+    this.#rotation.followed(id, to, session, Date.now());
+    attachRecord(session, { ...record, id: to });
+    retargetFastifySession(session, to);
+    await this.#set(to, session);
+    return true;
+  }
+
+  async #rotate(from: string, to: string): Promise<boolean> {
+    if (!this.#options.isValidId(from)) throw this.#invalidId(from);
+    if (!this.#options.isValidId(to)) throw this.#invalidId(to);
+    this.#touches.forget(from);
+    try {
+      return await this.#rotation.rotate(from, to);
+    } catch (error) {
+      throw classifyFailure(error);
+    }
   }
 
   async #destroy(id: string): Promise<void> {

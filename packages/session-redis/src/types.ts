@@ -183,6 +183,13 @@ export interface RedisSessionStoreOptions {
    * so a request that began before the logout cannot write the session back. Default 300000.
    */
   readonly tombstoneTtlMs?: number;
+  /**
+   * After a rotation (`rotateSession`, `store.rotate`), how long the old id stays an alias of the
+   * new one, in milliseconds, for requests already in flight: they read the new session, their
+   * saves merge into it and they get the new cookie. Afterwards the old id is refused. `0` turns
+   * the alias off. Default 10000 (at most `tombstoneTtlMs`).
+   */
+  readonly rotationGraceMs?: number;
   /** Absolute lifetime from a session's creation, whatever its activity. Default: none. */
   readonly maxLifetimeMs?: number;
   /** Encrypt values at rest. Default: off. */
@@ -313,4 +320,7 @@ export type SessionErrorCode =
   | 'LBKIT_SESSION_DATA_LOST'
   | 'LBKIT_SESSION_WRITE_UNREPLICATED'
   | 'LBKIT_SESSION_CLIENT_UNSAFE'
-  | 'LBKIT_SESSION_EXPRESS_SESSION_MISSING';
+  | 'LBKIT_SESSION_EXPRESS_SESSION_MISSING'
+  | 'LBKIT_SESSION_ROTATION_REFUSED'
+  | 'LBKIT_SESSION_ROTATION_CONTENDED'
+  | 'LBKIT_SESSION_ROTATION_UNSUPPORTED';
