@@ -16,6 +16,7 @@ import type {
   SessionSerializer,
   StoredSession,
 } from './types.js';
+import type { UserKey } from './user-index.js';
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
@@ -36,6 +37,7 @@ export interface ResolvedOptions {
   readonly commandTimeoutMs: number;
   readonly tombstoneTtlMs: number;
   readonly rotationGraceMs: number;
+  readonly userKey: UserKey | undefined;
   readonly maxLifetimeMs: number;
   readonly keyRing: KeyRing | undefined;
   readonly compressor: Compressor | undefined;
@@ -63,6 +65,7 @@ const KNOWN = Object.keys({
   commandTimeoutMs: true,
   tombstoneTtlMs: true,
   rotationGraceMs: true,
+  userKey: true,
   maxLifetimeMs: true,
   encryption: true,
   compression: true,
@@ -89,6 +92,18 @@ const OWNER = 'RedisSessionStore';
 type Reader = OptionReader<RedisSessionStoreOptions>;
 
 /** A whole number ≥ `min` (no upper bound: a Redis-side duration or a size). */
+/** `userKey`: a session field name or a function of the session. */
+function userKeyOption(options: Reader): UserKey | undefined {
+  const value: unknown = options.get('userKey');
+  if (value === undefined) return undefined;
+  if ((typeof value === 'string' && value.length > 0) || typeof value === 'function') return value as UserKey;
+  throw optionError(
+    'LBKIT_SESSION_OPTION_INVALID',
+    `userKey must be a session field name or a function of the session, got ${show(value)}`,
+    'Set userKey to e.g. "userId", or (session) => session.user?.id.',
+  );
+}
+
 /** `rotationGraceMs`: 10 s by default, 0 disables the alias; never longer than the old id's tombstone lives. */
 function graceOption(options: Reader, tombstoneTtlMs: number): number {
   return options.number('rotationGraceMs', Math.min(10_000, tombstoneTtlMs), {
@@ -287,6 +302,7 @@ export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions
     commandTimeoutMs,
     tombstoneTtlMs,
     rotationGraceMs: graceOption(options, tombstoneTtlMs),
+    userKey: userKeyOption(options),
     maxLifetimeMs,
     keyRing: encryptionOption(options),
     compressor: compressionOption(options),

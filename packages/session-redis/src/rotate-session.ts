@@ -5,7 +5,7 @@ import { attachRecord, findRecord } from './read-record.js';
 
 /** What rotateSession needs of the store (RedisSessionStore is one). */
 export interface RotatingStore {
-  rotate(from: string, to: string): Promise<unknown>;
+  rotate(from: string, to: string, session?: object): Promise<unknown>;
   aliasOf(id: string): Promise<string | undefined>;
 }
 
@@ -100,7 +100,7 @@ export async function rotateSession(req: object): Promise<string> {
   const found = sessionOf(req);
   if (!found) throw notRotatable();
   const to = newSessionId();
-  await found.store.rotate(found.id, to);
+  await found.store.rotate(found.id, to, (req as { session: object }).session);
   if (!moveRequestSession(req, found.id, to)) throw notRotatable();
   return to;
 }

@@ -47,6 +47,7 @@ import type {
   SessionSerializer,
   StoredSession,
 } from './types.js';
+import { UserIndex } from './user-index.js';
 import { ValueCodec } from './value-codec.js';
 import { applyPlan, type PlanContext, planWrite } from './write-plan.js';
 
@@ -106,6 +107,8 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
   readonly #pending = new PendingRecords();
   readonly #detach: () => void;
   readonly #rotation: Rotation;
+  /** The user index (`userKey`), or undefined when sessions are not indexed. */
+  readonly #users: UserIndex | undefined;
   readonly #client: RedisSessionStoreOptions['client'];
   /** Whether anyone listens for `operation` events (when nobody does, no clock is read and no closure made). */
   get #timing(): boolean {
@@ -141,6 +144,10 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
       resolved.rotationGraceMs,
       resolved.tombstoneTtlMs,
     );
+    this.#users =
+      resolved.userKey === undefined
+        ? undefined
+        : new UserIndex((call) => this.#call(call), this.#keys, resolved.prefix, resolved.userKey);
 
     const client = resolved.client;
     const onReady = (): void => this.#availability.probeNow();
@@ -233,8 +240,53 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
    * the old id gets a tombstone and, for `rotationGraceMs`, an alias to the new one. Resolves to
    * false when `from` was not stored (nothing moved).
    */
-  rotate(from: string, to: string, callback?: SessionCallback<boolean>): Promise<boolean> {
-    return settle(this.#rotate(from, to), callback);
+  rotate(from: string, to: string, session?: StoredSession): Promise<boolean> {
+    return this.#rotate(from, to, session);
+  }
+
+  /** Ids of the sessions of `user` (with `userKey`): the index's entries whose session exists. */
+  async sessionsOf(user: string | number): Promise<string[]> {
+    return await this.#userIndex().existing(String(user), Date.now());
+  }
+
+  /**
+   * Log out everywhere: destroys every session of `user` (with `userKey`), each with its tombstone,
+   * so no request in flight writes one back. Resolves to the number of ids destroyed.
+   */
+  async destroyAllOf(user: string | number): Promise<number> {
+    const index = this.#userIndex();
+    const name = String(user);
+    const ids = (await index.list(name, Date.now())).filter((id) => this.#options.isValidId(id));
+    await Promise.all(ids.map((id) => this.#destroy(id)));
+    await index.remove(name, ids);
+    return ids.length;
+  }
+
+  #userIndex(): UserIndex {
+    if (this.#users) return this.#users;
+    throw new SessionStoreError(
+      'LBKIT_SESSION_USER_KEY_MISSING',
+      'sessionsOf/destroyAllOf need the userKey option',
+      {
+        hint: 'Set userKey (a session field such as "userId", or a function of the session) so saves index sessions by user.',
+      },
+    );
+  }
+
+  /** Puts the session in its user's index before its write (see user-index.ts); no user: nothing. */
+  #indexUser(
+    id: string,
+    session: StoredSession,
+    now: number,
+    pttl: number,
+    replaces?: string,
+  ): Promise<unknown> | undefined {
+    const index = this.#users;
+    if (index === undefined) return undefined;
+    const user = index.userOf(session);
+    if (user === undefined) return undefined;
+    // No expiry (disableTTL): entries last a year, refreshed by every save.
+    return index.add(user, id, now, pttl > 0 ? pttl : 365 * 86_400_000, replaces);
   }
 
   /**
@@ -532,6 +584,13 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     const cookie = cookieParts(session, record?.ma);
     const expiry = expiryOf(session, cookie, this.#expiry, now);
     if (!options.disableTTL && expiry.pttl <= 0) return this.#destroy(id);
+    if (this.#users !== undefined) {
+      try {
+        await this.#indexUser(id, session, now, expiry.pttl);
+      } catch (error) {
+        return this.#writeFailed(id, error);
+      }
+    }
     const plan = planWrite(
       session,
       id,
@@ -740,11 +799,18 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     return true;
   }
 
-  async #rotate(from: string, to: string): Promise<boolean> {
+  async #rotate(from: string, to: string, session: StoredSession | undefined): Promise<boolean> {
     if (!this.#options.isValidId(from)) throw this.#invalidId(from);
     if (!this.#options.isValidId(to)) throw this.#invalidId(to);
     this.#touches.forget(from);
     try {
+      if (session !== undefined && this.#users !== undefined) {
+        // Indexed before the copy exists, like a save: a destroyAllOf from now on sees the new id.
+        const now = Date.now();
+        const record = this.#recordOf(session, from);
+        const expiry = expiryOf(session, cookieParts(session, record?.ma), this.#expiry, now);
+        await this.#indexUser(to, session, now, expiry.pttl, from);
+      }
       return await this.#rotation.rotate(from, to);
     } catch (error) {
       throw classifyFailure(error);

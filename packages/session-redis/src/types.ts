@@ -190,6 +190,13 @@ export interface RedisSessionStoreOptions {
    * the alias off. Default 10000 (at most `tombstoneTtlMs`).
    */
   readonly rotationGraceMs?: number;
+  /**
+   * Indexes sessions by user for `sessionsOf(user)` and `destroyAllOf(user)` (log out everywhere):
+   * a top-level session field (`'userId'`) or a function of the session answering the user's id
+   * (a string or number; anything else is not indexed). Each save of a session with a user costs
+   * one more script call. Default: no index.
+   */
+  readonly userKey?: string | ((session: StoredSession) => unknown);
   /** Absolute lifetime from a session's creation, whatever its activity. Default: none. */
   readonly maxLifetimeMs?: number;
   /** Encrypt values at rest. Default: off. */
@@ -323,4 +330,5 @@ export type SessionErrorCode =
   | 'LBKIT_SESSION_EXPRESS_SESSION_MISSING'
   | 'LBKIT_SESSION_ROTATION_REFUSED'
   | 'LBKIT_SESSION_ROTATION_CONTENDED'
-  | 'LBKIT_SESSION_ROTATION_UNSUPPORTED';
+  | 'LBKIT_SESSION_ROTATION_UNSUPPORTED'
+  | 'LBKIT_SESSION_USER_KEY_MISSING';
