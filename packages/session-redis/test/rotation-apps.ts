@@ -8,7 +8,7 @@ import { followRotation, followRotationHook, rotateSession } from '@lbkit/sessio
 import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
-import type { RunningApp } from './harness.js';
+import { type Answer, Browser, type RunningApp } from './harness.js';
 
 const SECRET = 'lbkit-session-redis-test-secret-0123456789';
 
@@ -165,3 +165,35 @@ export const fastifyRotation: RotationFramework = {
 };
 
 export const rotationFrameworks: readonly RotationFramework[] = [expressRotation, fastifyRotation];
+
+/**
+ * The #923 scenario: a tab with a session fires a login (which rotates) and two API calls at
+ * once, all with the old cookie; the calls read before the login and save after it. The browser
+ * keeps the cookie of the last response that set one. Then, after the grace, it reads.
+ */
+export async function loginRace(app: RunningApp, plain: boolean) {
+  const tab = new Browser(app);
+  await tab.post('/write/cart', [1]);
+  const oldId = tab.sessionId;
+  let jar = tab.cookie;
+  const answered: Answer[] = [];
+  const send = (request: Promise<Answer>) =>
+    request.then((answer) => {
+      answered.push(answer);
+      if (answer.setCookie) jar = answer.setCookie;
+      return answer;
+    });
+  await Promise.all([
+    send(tab.clone().post(`/login?ms=40${plain ? '&plain=1' : ''}`)),
+    send(tab.clone().post('/write/a?ms=150', 'A')),
+    send(tab.clone().post('/write/b?ms=150', 'B')),
+    send(tab.clone().get('/read?ms=100')),
+  ]);
+  await sleep(400);
+  const after = tab.clone();
+  after.cookie = jar;
+  const read = await after.get('/read');
+  const data = read.body.data as Record<string, unknown>;
+  const lost = ['cart', 'user', 'a', 'b'].filter((key) => data[key] === undefined);
+  return { oldId, finalId: after.sessionId, data, lost, statuses: answered.map((a) => a.status) };
+}
