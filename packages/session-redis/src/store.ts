@@ -258,6 +258,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     const name = String(user);
     const ids = (await index.list(name, Date.now())).filter((id) => this.#options.isValidId(id));
     await Promise.all(ids.map((id) => this.#destroy(id)));
+    index.forget(ids);
     await index.remove(name, ids);
     return ids.length;
   }
@@ -271,6 +272,19 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
         hint: 'Set userKey (a session field such as "userId", or a function of the session) so saves index sessions by user.',
       },
     );
+  }
+
+  /** Takes a destroyed id back out of its user's index (its refused save had just written the entry). */
+  async #unindex(id: string, session: StoredSession): Promise<void> {
+    const index = this.#users!;
+    const user = index.userOf(session);
+    if (user === undefined) return;
+    index.forget([id]);
+    try {
+      await index.remove(user, [id]);
+    } catch (error) {
+      this.#report(classifyFailure(error));
+    }
   }
 
   /** Puts the session in its user's index before its write (see user-index.ts); no user: nothing. */
@@ -629,6 +643,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
         return;
       case 'gone':
         if (record && this.#rotation.graceMs > 0 && (await this.#saveToAlias(id, session, record))) return;
+        if (this.#users !== undefined) await this.#unindex(id, session);
         this.emit('dropped', { id, reason: 'destroyed' });
         if (options.rejectDestroyedWrites) throw destroyedMeanwhile();
         return;

@@ -193,8 +193,9 @@ export interface RedisSessionStoreOptions {
   /**
    * Indexes sessions by user for `sessionsOf(user)` and `destroyAllOf(user)` (log out everywhere):
    * a top-level session field (`'userId'`) or a function of the session answering the user's id
-   * (a string or number; anything else is not indexed). Each save of a session with a user costs
-   * one more script call. Default: no index.
+   * (a string or number; anything else is not indexed). A save writes the session's index entry
+   * first when this process has not written it within the last half period (one more script call).
+   * Default: no index.
    */
   readonly userKey?: string | ((session: StoredSession) => unknown);
   /** Absolute lifetime from a session's creation, whatever its activity. Default: none. */

@@ -14,6 +14,8 @@ export type UserKey = string | ((session: StoredSession) => unknown);
 
 /** Longest user key indexed (longer ones are not indexed). */
 const MAX_USER_LENGTH = 256;
+/** Entries this process wrote, remembered so most saves skip the index (bounded). */
+const WRITTEN_MAX = 10_000;
 
 /**
  * Adds (or refreshes) a session in its user's index, drops the entries whose expiry passed, and
@@ -71,6 +73,8 @@ export class UserIndex {
   readonly #keys: SessionKeys;
   readonly #prefix: string;
   readonly #userKey: UserKey;
+  /** Per id: the user and expiry of the entry this process last wrote. */
+  readonly #written = new Map<string, { user: string; until: number }>();
 
   constructor(call: CallScript, keys: SessionKeys, prefix: string, userKey: UserKey) {
     this.#call = call;
@@ -93,12 +97,31 @@ export class UserIndex {
     return `${this.#prefix}user:{${user}}`;
   }
 
-  /** Records session `id` of `user` until `until` (+ one period of `pttl`); `replaces`: a rotated-away id. */
-  add(user: string, id: string, now: number, pttl: number, replaces?: string): Promise<unknown> {
-    const until = now + 2 * Math.max(pttl, 1000);
+  /**
+   * Records session `id` of `user` until its expiry plus one period of `pttl`; `replaces`: a
+   * rotated-away id. Skipped (undefined) when this process wrote the same entry less than half a
+   * period ago: it is still there, as entries leave the index only by their expiry or by
+   * `destroyAllOf`, which tombstones their ids first.
+   */
+  add(user: string, id: string, now: number, pttl: number, replaces?: string): Promise<unknown> | undefined {
+    const period = Math.max(pttl, 1000);
+    const written = this.#written.get(id);
+    if (replaces === undefined && written?.user === user && written.until - now > 1.5 * period)
+      return undefined;
+    const until = now + 2 * period;
     const args: Array<string | number> = [now, until, id];
     if (replaces !== undefined) args.push(replaces);
-    return this.#call({ script: addScript, keys: [this.key(user)], args, decode: (reply) => reply });
+    const sent = this.#call({ script: addScript, keys: [this.key(user)], args, decode: (reply) => reply });
+    return sent.then((reply) => {
+      if (this.#written.size >= WRITTEN_MAX) this.#written.clear();
+      this.#written.set(id, { user, until });
+      return reply;
+    });
+  }
+
+  /** Forgets what this process wrote for ids (destroyed: a later entry must be written again). */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.#written.delete(id);
   }
 
   /** Ids the index names for `user` (live entries; their sessions may be gone). */
@@ -111,7 +134,10 @@ export class UserIndex {
     });
   }
 
-  /** The ids of `user`'s sessions that exist now; entries of gone sessions are removed. */
+  /**
+   * The ids of `user`'s sessions that exist now. Entries of missing sessions are left to their
+   * expiry, not removed: a session being created writes its entry just before its hash.
+   */
   async existing(user: string, now: number): Promise<string[]> {
     const ids = await this.list(user, now);
     const found = await Promise.all(
@@ -124,8 +150,6 @@ export class UserIndex {
         }),
       ),
     );
-    const gone = ids.filter((_id, i) => !found[i]);
-    if (gone.length > 0) await this.remove(user, gone);
     return ids.filter((_id, i) => found[i]);
   }
 
