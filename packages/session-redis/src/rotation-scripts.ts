@@ -71,6 +71,3 @@ if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[1])
 return {'ok'}
 `,
 );
-
-/** The id an old id now aliases. KEYS: alias. Reply: the new id or nil. */
-export const aliasScript = script('rotate-alias', 1, `return redis.call('GET', KEYS[1])`);

@@ -1,12 +1,14 @@
 // Session id rotation: the data moves to a new id, the old id stays an alias for the grace window.
 import { SessionStoreError } from './errors.js';
 import type { SessionKeys } from './keys.js';
-import { aliasScript, copyInScript, sealScript, snapshotScript } from './rotation-scripts.js';
+import { copyInScript, sealScript, snapshotScript } from './rotation-scripts.js';
 import type { ScriptCall } from './script-calls.js';
 import { destroyCall } from './script-calls.js';
 
 /** Runs a script call (the store's `#call`, with its durability rules). */
 export type CallScript = <T>(call: ScriptCall<T>) => Promise<T>;
+/** Reads a string key (a plain GET: no script needed to read an alias). */
+export type ReadKey = (key: string) => Promise<string | null>;
 
 /** How often a rotation redoes its copy when requests keep changing the old session meanwhile. */
 const MAX_ATTEMPTS = 5;
@@ -38,14 +40,16 @@ function pairsAndPttl(reply: unknown): { pairs: string[]; pttl: number } {
  */
 export class Rotation {
   readonly #call: CallScript;
+  readonly #read: ReadKey;
   readonly #keys: SessionKeys;
   readonly #graceMs: number;
   readonly #tombstoneTtlMs: number;
   readonly #aliases = new Map<string, Alias>();
   readonly #targets = new WeakMap<object, string>();
 
-  constructor(call: CallScript, keys: SessionKeys, graceMs: number, tombstoneTtlMs: number) {
+  constructor(call: CallScript, read: ReadKey, keys: SessionKeys, graceMs: number, tombstoneTtlMs: number) {
     this.#call = call;
+    this.#read = read;
     this.#keys = keys;
     this.#graceMs = graceMs;
     this.#tombstoneTtlMs = tombstoneTtlMs;
@@ -101,12 +105,7 @@ export class Rotation {
   /** The id that `from` aliases within the grace (read from Redis), or undefined. */
   async follow(from: string): Promise<string | undefined> {
     if (this.#graceMs === 0) return undefined;
-    const to = await this.#call<unknown>({
-      script: aliasScript,
-      keys: [aliasKey(this.#keys, from)],
-      args: [],
-      decode: (reply) => reply,
-    });
+    const to = await this.#read(aliasKey(this.#keys, from));
     return typeof to === 'string' ? to : undefined;
   }
 

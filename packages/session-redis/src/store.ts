@@ -140,6 +140,7 @@ export class RedisSessionStore extends EventEmitter<RedisSessionStoreEvents> {
     this.#expiry = resolved;
     this.#rotation = new Rotation(
       (call) => this.#call(call),
+      (key) => this.#commands.run((client) => client.get(key)),
       this.#keys,
       resolved.rotationGraceMs,
       resolved.tombstoneTtlMs,
