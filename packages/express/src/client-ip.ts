@@ -61,45 +61,61 @@ const FRAMEWORK_FIELDS: PropertyDescriptorMap = {
   hostname: field((info) => hostnameOf(info.host)),
 };
 
-// Slots of the lazy fields on a request: the resolver that applies to it, its resolution, and an
-// address the application set itself. Registered symbols, so the getters of any copy of this
-// package serve the requests of any other.
+// Slots of the lazy fields on a request: the resolver that applies to it, its resolution and the
+// resolver that made it, and an address the application set itself. Registered symbols, so the
+// getters of any copy of this package serve the requests of any other.
 const RESOLVER = Symbol.for('@lbkit/express.clientIp.resolver');
 const INFO = Symbol.for('@lbkit/express.clientIp.info');
+const INFO_BY = Symbol.for('@lbkit/express.clientIp.infoBy');
 const IP = Symbol.for('@lbkit/express.clientIp.ip');
+const INSTALLED = Symbol.for('@lbkit/express.clientIp.installed');
 
-interface LazyRequest extends ResolvedRequest {
+/** Where a request's slots live: its `res.locals` (a null-prototype object Express makes per request). */
+interface Slots {
   [RESOLVER]?: ClientIpResolver;
   [INFO]?: ClientInfo;
+  [INFO_BY]?: ClientIpResolver;
   [IP]?: { readonly ip: string | undefined };
 }
 
+interface LazyRequest extends ResolvedRequest {
+  res?: { locals?: Slots };
+}
+
+// Adding a property to an Express request takes V8's slow path through its prototypes (about a
+// microsecond); `res.locals` has no prototype, so a slot added there costs what a map entry does.
+function slotsOf(req: LazyRequest): Slots {
+  return req.res?.locals ?? (req as Slots);
+}
+
 const LAZY_FIELDS: PropertyDescriptorMap = {
-  [RESOLVER]: { value: undefined, writable: true, configurable: true },
+  [INSTALLED]: { value: true },
   clientInfo: {
     configurable: true,
     get(this: LazyRequest): ClientInfo | undefined {
-      let info = this[INFO];
-      if (info === undefined) {
-        const resolver = this[RESOLVER];
-        if (resolver === undefined) return undefined;
-        info = resolver.resolve(this);
-        this[INFO] = info;
-      }
+      const slots = slotsOf(this);
+      const resolver = slots[RESOLVER];
+      // Mounted twice (an app and a router), the later one answers, as an eager resolution would.
+      if (slots[INFO_BY] === resolver || resolver === undefined) return slots[INFO];
+      const info = resolver.resolve(this);
+      slots[INFO] = info;
+      slots[INFO_BY] = resolver;
       return info;
     },
     set(this: LazyRequest, info: ClientInfo | undefined) {
-      this[INFO] = info;
+      const slots = slotsOf(this);
+      slots[INFO] = info;
+      slots[INFO_BY] = slots[RESOLVER];
     },
   },
   clientIp: {
     configurable: true,
     get(this: LazyRequest): string | undefined {
-      const set = this[IP];
+      const set = slotsOf(this)[IP];
       return set === undefined ? this.clientInfo?.ip : set.ip;
     },
     set(this: LazyRequest, ip: string | undefined) {
-      this[IP] = { ip };
+      slotsOf(this)[IP] = { ip };
     },
   },
 };
@@ -107,18 +123,20 @@ const LAZY_FIELDS: PropertyDescriptorMap = {
 /**
  * Puts the lazy `clientIp` / `clientInfo` getters on the prototype every Express request of this
  * Express copy inherits from (`express.request`, which Express exports to be extended; mounted
- * sub-apps swap the prototype above it, not it). False for a request that is no Express request
- * (node:http's own prototype is never touched).
+ * sub-apps swap the prototype above it, not it), and returns it. Undefined for a request that is
+ * no Express request (node:http's own prototype is never touched).
  */
-function installLazyFields(req: IncomingMessage): boolean {
-  let proto: object | null = Object.getPrototypeOf(req);
-  if (proto === IncomingMessage.prototype) return false;
-  while (proto !== null && Object.getPrototypeOf(proto) !== IncomingMessage.prototype) {
-    proto = Object.getPrototypeOf(proto);
-  }
-  if (proto === null) return false;
-  if (!Object.hasOwn(proto, RESOLVER)) Object.defineProperties(proto, LAZY_FIELDS);
-  return true;
+function installLazyFields(req: IncomingMessage): object | undefined {
+  const base = expressRequestOf(req);
+  if (base === undefined || Object.getPrototypeOf(base) !== IncomingMessage.prototype) return undefined;
+  if (!Object.hasOwn(base, INSTALLED)) Object.defineProperties(base, LAZY_FIELDS);
+  return base;
+}
+
+/** `express.request` for an Express request: req → app.request (or a sub-app's) → express.request. */
+function expressRequestOf(req: IncomingMessage): object | undefined {
+  const app = Object.getPrototypeOf(req) as object | null;
+  return (app && (Object.getPrototypeOf(app) as object | null)) ?? undefined;
 }
 
 /**
@@ -137,14 +155,13 @@ export function clientIp(
   if (answerUncalledFactory('EXPRESS', 'clientIp', arguments)) return undefined as never;
   const resolver = isClientIpResolver(options) ? options : createClientIpResolver(options);
   const frameworkFields = resolver.frameworkFields === true;
+  // The express.request the getters were put on last: one identity test per request after the first.
+  let lazyBase: object | undefined;
   return function clientIp(req: LazyRequest, _res: ServerResponse, next: NextFunction): void {
-    if (RESOLVER in req || installLazyFields(req)) {
-      // Mounted twice (an app and a router), the later one answers, as an eager resolution would.
-      if (req[INFO] !== undefined || req[IP] !== undefined) {
-        req[INFO] = undefined;
-        req[IP] = undefined;
-      }
-      req[RESOLVER] = resolver;
+    const base = expressRequestOf(req);
+    if (base !== undefined && base !== lazyBase) lazyBase = installLazyFields(req);
+    if (base !== undefined && base === lazyBase) {
+      slotsOf(req)[RESOLVER] = resolver;
       // A resolution made later must see the socket as it is now, even once the client has gone:
       // Node keeps a socket's addresses once read (cheap after the connection's first request).
       const socket = req.socket as { remoteAddress?: unknown; localPort?: unknown } | null | undefined;
