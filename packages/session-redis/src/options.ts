@@ -3,6 +3,7 @@ import { OptionReader, show } from '@lbkit/core/internal';
 import { type Compressor, createCompressor } from './compression.js';
 import { KeyRing } from './encryption.js';
 import { optionError } from './errors.js';
+import { refuseUnconfirmedSentinel } from './node-redis-topology.js';
 import { resolveClient } from './redis-client.js';
 import { safeJsonSerializer } from './safe-json.js';
 import { compileIdCheck, MAX_ID_LENGTH } from './session-id.js';
@@ -286,6 +287,7 @@ export function resolveOptions(given: RedisSessionStoreOptions): ResolvedOptions
   const tombstoneTtlMs = wholeNumber(options, 'tombstoneTtlMs', 300_000);
   const commandTimeoutMs = options.milliseconds('commandTimeoutMs', 1000, 1);
   const [durableReplicas, durableTimeoutMs] = durabilityOption(options, commandTimeoutMs);
+  refuseUnconfirmedSentinel(client, durableReplicas);
   return {
     client,
     prefix,

@@ -2,12 +2,14 @@
 import { detectRedisClient } from '@lbkit/core/internal';
 import { optionError } from './errors.js';
 import { NodeRedisAdapter, type NodeRedisClient } from './node-redis-client.js';
+import { adaptNodeRedisCluster, adaptNodeRedisSentinel } from './node-redis-topology.js';
 import { refuseBlindSentinel } from './sentinel-client.js';
 import type { IoredisClient } from './types.js';
 
 /**
  * The client the store's internals use: an ioredis or iovalkey client (single node, Sentinel or
- * Cluster) as given, a node-redis v4/v5 single-node client behind its adapter.
+ * Cluster) as given, a node-redis client (single node and Cluster v4/v5, Sentinel v5) behind its
+ * adapter.
  */
 export function resolveClient(client: unknown): IoredisClient {
   const found = detectRedisClient(client);
@@ -18,13 +20,8 @@ export function resolveClient(client: unknown): IoredisClient {
   // The adapter implements the part of ioredis's API the store calls (see node-redis-client.ts).
   if (found?.topology === 'single')
     return new NodeRedisAdapter(client as NodeRedisClient) as unknown as IoredisClient;
-  if (found) {
-    throw optionError(
-      'LBKIT_SESSION_CLIENT_REQUIRED',
-      'RedisSessionStore takes node-redis single-node clients, not its Cluster or Sentinel clients',
-      "For Redis Cluster or Sentinel pass an ioredis `Cluster` or `new Redis({ sentinels, name })` from 'ioredis' (or the same from 'iovalkey').",
-    );
-  }
+  if (found?.topology === 'cluster') return adaptNodeRedisCluster(client);
+  if (found?.topology === 'sentinel') return adaptNodeRedisSentinel(client);
   throw optionError(
     'LBKIT_SESSION_CLIENT_REQUIRED',
     'RedisSessionStore needs a Redis client in `client`',

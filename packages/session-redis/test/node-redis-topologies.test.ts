@@ -1,0 +1,185 @@
+// The store on node-redis's Cluster (v5 and v4) and Sentinel (v5) clients, on real redis-server and sentinel processes.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisSessionStore } from '@lbkit/session-redis';
+import { createClient, createCluster, createSentinel } from 'redis';
+import { createCluster as createCluster4 } from 'redis4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRedis, type PrivateRedis, startRedis } from '../../../test/helpers/redis.js';
+import {
+  hasRedisCluster,
+  type PrivateRedisCluster,
+  startRedisCluster,
+} from '../../../test/helpers/redis-cluster.js';
+import { type PrivateSentinel, startRedisSentinel } from '../../../test/helpers/redis-sentinel.js';
+import { newId, sessionWith } from './harness.js';
+
+/** What these tests do with a node-redis Cluster client of either major. */
+interface AnyCluster {
+  connect(): Promise<unknown>;
+  destroy?(): unknown;
+  disconnect?(): Promise<unknown>;
+  on(event: 'error', listener: () => void): unknown;
+}
+
+const clusters = [
+  ['node-redis 5', (rootNodes: Array<{ url: string }>) => createCluster({ rootNodes }) as AnyCluster],
+  ['node-redis 4', (rootNodes: Array<{ url: string }>) => createCluster4({ rootNodes }) as AnyCluster],
+] as const;
+
+describe.runIf(hasRedisCluster()).each(clusters)(
+  'RedisSessionStore on a %s createCluster()',
+  (_name, make) => {
+    let cluster: PrivateRedisCluster;
+    let client: AnyCluster;
+    let store: RedisSessionStore;
+    const ids = Array.from({ length: 40 }, newId);
+
+    beforeAll(async () => {
+      cluster = await startRedisCluster(3);
+      client = make(cluster.nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })));
+      client.on('error', () => {});
+      await client.connect();
+      store = new RedisSessionStore({ client: client as never, strict: true });
+    }, 60_000);
+
+    afterAll(async () => {
+      store?.close();
+      if (client?.destroy) client.destroy();
+      else await client?.disconnect?.();
+      await cluster?.close();
+    });
+
+    async function keysPerMaster(): Promise<number[]> {
+      return Promise.all(
+        cluster.nodes.slice(0, 3).map(async (node) => {
+          const direct = createClient({ socket: node });
+          await direct.connect();
+          try {
+            return await direct.dbSize();
+          } finally {
+            direct.destroy();
+          }
+        }),
+      );
+    }
+
+    it('writes sessions spread over all three masters (scripts routed by their key) and reads each back', async () => {
+      for (const [n, id] of ids.entries()) await store.set(id, sessionWith({ n }));
+      for (const count of await keysPerMaster()) expect(count).toBeGreaterThan(0);
+      for (const [n, id] of ids.entries()) expect((await store.get(id))?.n).toBe(n);
+    });
+
+    it('applies delta writes, strict conflicts and destroy within one slot per session', async () => {
+      const id = ids[0]!;
+      const first = (await store.get(id))!;
+      const second = (await store.get(id))!;
+      await store.set(id, { ...first, n: 100 });
+      await expect(store.set(id, { ...second, n: 200 })).rejects.toMatchObject({
+        code: 'LBKIT_SESSION_WRITE_CONFLICT',
+      });
+      expect((await store.get(id))?.n).toBe(100);
+      await store.destroy(id);
+      expect(await store.get(id)).toBeNull();
+    });
+
+    it('length, ids, all and clear scan every master', async () => {
+      expect(await store.length()).toBe(ids.length - 1);
+      expect(new Set(await store.ids())).toEqual(new Set(ids.slice(1)));
+      expect(await store.all()).toHaveLength(ids.length - 1);
+      await store.clear();
+      expect(await store.length()).toBe(0);
+    });
+
+    it('durability: each save waits for a replica on the master it wrote to (none here: 503, never 200)', async () => {
+      const durable = new RedisSessionStore({
+        client: client as never,
+        durability: { replicas: 1, timeoutMs: 50 },
+      });
+      try {
+        await expect(durable.set(newId(), sessionWith({ n: 1 }))).rejects.toMatchObject({
+          code: 'LBKIT_SESSION_WRITE_UNREPLICATED',
+          statusCode: 503,
+        });
+      } finally {
+        durable.close();
+      }
+    });
+  },
+);
+
+describe.runIf(hasRedis())('RedisSessionStore on a node-redis 5 createSentinel()', () => {
+  let master: PrivateRedis;
+  let replica: PrivateRedis;
+  let sentinel: PrivateSentinel;
+  let client: ReturnType<typeof createSentinel>;
+
+  beforeAll(async () => {
+    master = await startRedis();
+    replica = await startRedis({ args: ['--replicaof', master.host, String(master.port)] });
+    const probe = createClient({ socket: { host: replica.host, port: replica.port } });
+    await probe.connect();
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!(await probe.info('replication')).includes('master_link_status:up') && Date.now() < deadline)
+        await sleep(100);
+    } finally {
+      probe.destroy();
+    }
+    sentinel = await startRedisSentinel(master.port, { downAfterMs: 1000 });
+    client = createSentinel({ name: sentinel.name, sentinelRootNodes: [sentinel] });
+    client.on('error', () => {});
+    await client.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close().catch(() => {});
+    await sentinel?.close();
+    await replica?.close();
+    await master?.close();
+  });
+
+  it('refuses it without durability (LBKIT_SESSION_CLIENT_UNSAFE, naming what to set)', () => {
+    expect(() => new RedisSessionStore({ client: client as never })).toThrow(
+      expect.objectContaining({
+        code: 'LBKIT_SESSION_CLIENT_UNSAFE',
+        hint: expect.stringMatching(/durability/),
+      }),
+    );
+  });
+
+  it('with durability, saves are confirmed by the replica, read back and destroyed on the master', async () => {
+    const store = new RedisSessionStore({ client: client as never, durability: { replicas: 1 } });
+    try {
+      const id = newId();
+      await store.set(id, sessionWith({ n: 7 }));
+      expect((await store.get(id))?.n).toBe(7);
+      const direct = createClient({ socket: { host: replica.host, port: replica.port } });
+      await direct.connect();
+      try {
+        // Confirmed by WAIT: the replica has the session when set() resolves.
+        expect(await direct.exists(`sess:{${id}}`)).toBe(1);
+      } finally {
+        direct.destroy();
+      }
+      await store.destroy(id);
+      expect(await store.get(id)).toBeNull();
+    } finally {
+      store.close();
+    }
+  });
+
+  it('with durability and no replica able to confirm in time, a save answers 503, never 200', async () => {
+    const store = new RedisSessionStore({
+      client: client as never,
+      durability: { replicas: 2, timeoutMs: 50 },
+    });
+    try {
+      await expect(store.set(newId(), sessionWith({ n: 1 }))).rejects.toMatchObject({
+        code: 'LBKIT_SESSION_WRITE_UNREPLICATED',
+        statusCode: 503,
+      });
+    } finally {
+      store.close();
+    }
+  });
+});
