@@ -1,4 +1,4 @@
-// node-redis's Cluster (v4, v5) and Sentinel (v5) clients seen through the part of ioredis's API the store uses.
+// node-redis 5's Cluster and Sentinel clients seen through the part of ioredis's API the store uses.
 import { optionError } from './errors.js';
 import type { NodeRedisClient } from './node-redis-client.js';
 import type { IoredisClient } from './types.js';
@@ -9,7 +9,7 @@ type Send = (args: string[], key: string | undefined) => Promise<unknown>;
 /** Sends commands in one pipeline on the one connection `key` routes to; answers ioredis's `[error, reply]` pairs. */
 type SendPair = (commands: string[][], key: string | undefined) => Promise<Array<[Error | null, unknown]>>;
 
-/** `createCluster()`'s client (v4, v5), as far as the store uses it. */
+/** `createCluster()`'s client (v5), as far as the store uses it. */
 export interface NodeRedisClusterClient {
   readonly isOpen: boolean;
   readonly isReady?: boolean;
@@ -31,7 +31,7 @@ export interface NodeRedisSentinelClient {
   off(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
-/** node-redis's pipeline object: `addCommand` is (firstKey, isReadonly, args) on a v5 Cluster, (firstKey, args) on v4, (isReadonly, args) on Sentinel. */
+/** node-redis's pipeline object: `addCommand` is (firstKey, isReadonly, args) on a Cluster, (isReadonly, args) on Sentinel. */
 interface NodeRedisMulti {
   addCommand(...args: unknown[]): NodeRedisMulti;
   execAsPipeline(): Promise<unknown[]>;
@@ -201,11 +201,47 @@ function masterNode(cluster: NodeRedisClusterClient, master: object): IoredisCli
   return new TopologyAdapter(cluster, false, {}, send, sendPair) as unknown as IoredisClient;
 }
 
-/** `createCluster()` (v4, v5) for the store: routed by key, its masters listed for SCAN. */
+/** node-redis 5's slot map (`cluster._slots`), which it refreshes itself only on MOVED/ASK. */
+interface ClusterSlots {
+  rediscover(startWith: object): Promise<unknown>;
+}
+
+/** Pause between slot-map refreshes while a node reconnects. */
+const REDISCOVER_INTERVAL_MS = 200;
+
+/**
+ * node-redis's Cluster client refreshes its slot map only when a reply says MOVED or ASK: after a
+ * master dies, commands for its slots wait on its reconnecting client for good, even once a
+ * replica took them over (nothing else answers them MOVED). While a node reconnects, this asks
+ * for a fresh map (through a live master) every {@link REDISCOVER_INTERVAL_MS}, so its slots move
+ * to the promoted replica as soon as the Cluster reports it. Answers the function that stops.
+ */
+function refreshSlotsOnNodeLoss(cluster: NodeRedisClusterClient, slots: ClusterSlots): () => void {
+  let last = 0;
+  const onReconnecting = (): void => {
+    const now = Date.now();
+    if (now - last < REDISCOVER_INTERVAL_MS) return;
+    last = now;
+    const live = (cluster.masters as Array<{ client?: { isReady?: boolean } }>).find(
+      (m) => m.client?.isReady,
+    );
+    if (live?.client) slots.rediscover(live.client).catch(() => {});
+  };
+  cluster.on('node-reconnecting', onReconnecting);
+  cluster.on('node-error', onReconnecting);
+  return () => {
+    cluster.off('node-reconnecting', onReconnecting);
+    cluster.off('node-error', onReconnecting);
+  };
+}
+
+/** `createCluster()` (v5) for the store: routed by key, its masters listed for SCAN. */
 class ClusterAdapter extends TopologyAdapter {
   readonly #cluster: NodeRedisClusterClient;
+  readonly #slots: ClusterSlots;
+  #stopRefreshing: (() => void) | undefined;
 
-  constructor(cluster: NodeRedisClusterClient) {
+  constructor(cluster: NodeRedisClusterClient, slots: ClusterSlots) {
     super(
       cluster,
       true,
@@ -214,16 +250,26 @@ class ClusterAdapter extends TopologyAdapter {
       (args, key) => cluster.sendCommand(key, false, args),
       (commands, key) => {
         const multi = cluster.multi();
-        // v5: addCommand(firstKey, isReadonly, args); v4: addCommand(firstKey, args).
-        const v5 = multi.addCommand.length >= 4;
-        for (const args of commands) {
-          if (v5) multi.addCommand(key, false, args);
-          else multi.addCommand(key, args);
-        }
+        for (const args of commands) multi.addCommand(key, false, args);
         return pairsOf(commands.length, multi.execAsPipeline());
       },
     );
     this.#cluster = cluster;
+    this.#slots = slots;
+  }
+
+  /** The store listens for `close` while it is open: the slot refresher lives exactly as long. */
+  override on(event: string, listener: (...args: unknown[]) => void): this {
+    if (event === 'close') this.#stopRefreshing ??= refreshSlotsOnNodeLoss(this.#cluster, this.#slots);
+    return super.on(event, listener);
+  }
+
+  override off(event: string, listener: (...args: unknown[]) => void): this {
+    if (event === 'close') {
+      this.#stopRefreshing?.();
+      this.#stopRefreshing = undefined;
+    }
+    return super.off(event, listener);
   }
 
   nodes(_role: 'master'): IoredisClient[] {
@@ -249,9 +295,24 @@ class SentinelAdapter extends TopologyAdapter {
   }
 }
 
-/** The store's client over a node-redis `createCluster()` client. */
+/**
+ * The store's client over a node-redis 5 `createCluster()` client. node-redis 4's Cluster client
+ * keeps its slot map private, so after a master dies its slots would stay unreachable until that
+ * node returns: refused.
+ */
 export function adaptNodeRedisCluster(client: unknown): IoredisClient {
-  return new ClusterAdapter(client as NodeRedisClusterClient) as unknown as IoredisClient;
+  const slots = (client as { _slots?: Partial<ClusterSlots> })._slots;
+  if (typeof slots?.rediscover !== 'function') {
+    throw optionError(
+      'LBKIT_SESSION_CLIENT_REQUIRED',
+      "node-redis 4's Cluster client does not follow a failover: after a master dies, the sessions in its slots stay unreachable until it returns",
+      "Use node-redis 5's createCluster() (redis@5), or ioredis's Cluster.",
+    );
+  }
+  return new ClusterAdapter(
+    client as NodeRedisClusterClient,
+    slots as ClusterSlots,
+  ) as unknown as IoredisClient;
 }
 
 /** The store's client over a node-redis `createSentinel()` client (see {@link refuseUnconfirmedSentinel}). */

@@ -156,8 +156,17 @@ describe.runIf(hasRedis()).each(versions)(
       expect(events.map((event) => client.listenerCount(event))).toEqual(before);
     });
 
-    it("takes node-redis's Cluster client by its class (node-redis-topologies.test.ts runs one for real)", () => {
+    it("takes node-redis 5's Cluster client by its class, refuses node-redis 4's (node-redis-topologies.test.ts runs them)", () => {
       const clusterClient = cluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
+      if (driver === 'node-redis 4') {
+        expect(() => new RedisSessionStore({ client: clusterClient as never })).toThrow(
+          expect.objectContaining({
+            code: 'LBKIT_SESSION_CLIENT_REQUIRED',
+            hint: expect.stringMatching(/redis@5/),
+          }),
+        );
+        return;
+      }
       const store = new RedisSessionStore({ client: clusterClient as never });
       expect(store.client).toBe(clusterClient);
       store.close();
