@@ -2,6 +2,7 @@
 export { SessionStoreError } from './errors.js';
 export { followRotation, followRotationHook } from './follow-rotation.js';
 export type { NodeRedisClient } from './node-redis-client.js';
+export type { NodeRedisClusterClient, NodeRedisSentinelClient } from './node-redis-topology.js';
 export { newSessionId, rotateSession } from './rotate-session.js';
 export { RedisSessionStore } from './store.js';
 export type {

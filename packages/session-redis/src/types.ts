@@ -1,6 +1,7 @@
 // Public types of @lbkit/session-redis.
 import type { LbkitError } from '@lbkit/core';
 import type { NodeRedisClient } from './node-redis-client.js';
+import type { NodeRedisClusterClient, NodeRedisSentinelClient } from './node-redis-topology.js';
 
 /** One argument of a Redis command, as the store passes it. */
 export type RedisArgument = string | number;
@@ -69,11 +70,18 @@ export interface SessionRedisCluster extends SessionRedisNode {
 
 /**
  * An ioredis client (a single node `new Redis(url)`, a Sentinel-managed master, or a `Cluster`),
- * the same from iovalkey, or a node-redis v4/v5 single-node client (`createClient()`, the client
- * connect-redis 9 requires). Described by shape ({@link SessionRedisNode}, {@link SessionRedisCluster},
- * {@link NodeRedisClient}), so the driver you do not use need not be installed.
+ * the same from iovalkey, a node-redis v4/v5 single-node client (`createClient()`, the client
+ * connect-redis 9 requires), or node-redis 5's `createCluster()`/`createSentinel()`. Described by
+ * shape ({@link SessionRedisNode}, {@link SessionRedisCluster}, {@link NodeRedisClient},
+ * {@link NodeRedisClusterClient}, {@link NodeRedisSentinelClient}), so the driver you do not use
+ * need not be installed.
  */
-export type SessionRedisClient = SessionRedisNode | SessionRedisCluster | NodeRedisClient;
+export type SessionRedisClient =
+  | SessionRedisNode
+  | SessionRedisCluster
+  | NodeRedisClient
+  | NodeRedisClusterClient
+  | NodeRedisSentinelClient;
 
 /** The client API the store's internals use: ioredis's shape (a node-redis client is adapted to it). */
 export type IoredisClient = SessionRedisNode | SessionRedisCluster;

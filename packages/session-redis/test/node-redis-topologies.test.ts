@@ -1,6 +1,6 @@
 // The store on node-redis 5's Cluster and Sentinel clients (node-redis 4's Cluster refused), on real redis-server and sentinel processes.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisSessionStore } from '@lbkit/session-redis';
+import { RedisSessionStore, type SessionRedisClient } from '@lbkit/session-redis';
 import { createClient, createCluster, createSentinel } from 'redis';
 import { createCluster as createCluster4 } from 'redis4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,52 @@ describe.runIf(hasRedisCluster())('RedisSessionStore on a node-redis 5 createClu
       durable.close();
     }
   });
+});
+
+describe.runIf(hasRedisCluster())(
+  'durability on a node-redis 5 createCluster() with a replica per master',
+  () => {
+    let cluster: PrivateRedisCluster;
+    let client: AnyCluster;
+
+    beforeAll(async () => {
+      cluster = await startRedisCluster(3, 1);
+      client = make(cluster.nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })));
+      client.on('error', () => {});
+      await client.connect();
+    }, 60_000);
+
+    afterAll(async () => {
+      client?.destroy?.();
+      await cluster?.close();
+    });
+
+    it('saves on every master are confirmed by its replica and read back', async () => {
+      const store = new RedisSessionStore({ client: client as never, durability: { replicas: 1 } });
+      try {
+        const ids = Array.from({ length: 12 }, newId);
+        for (const [n, id] of ids.entries()) await store.set(id, sessionWith({ n }));
+        for (const [n, id] of ids.entries()) expect((await store.get(id))?.n).toBe(n);
+        await store.destroy(ids[0]!);
+        expect(await store.get(ids[0]!)).toBeNull();
+      } finally {
+        store.close();
+      }
+    });
+  },
+);
+
+it('node-redis 5 createCluster() and createSentinel() clients type-check as the `client` option', () => {
+  const clusterClient = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
+  const sentinelClient = createSentinel({
+    name: 'mymaster',
+    sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }],
+  });
+  // Compile-time: no cast needed (tsconfig.test.json checks this file).
+  const clients: SessionRedisClient[] = [clusterClient, sentinelClient];
+  const store = new RedisSessionStore({ client: clusterClient });
+  expect(store.client).toBe(clients[0]);
+  store.close();
 });
 
 describe.runIf(hasRedis())('RedisSessionStore on a node-redis 5 createSentinel()', () => {
