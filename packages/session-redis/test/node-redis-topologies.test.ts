@@ -85,6 +85,17 @@ describe.runIf(hasRedisCluster())('RedisSessionStore on a node-redis 5 createClu
     expect(await store.length()).toBe(0);
   });
 
+  it('follows node losses only while the store is open: close() removes its listeners from the client', () => {
+    const events = client as unknown as { listenerCount(event: string): number };
+    const before = ['node-reconnecting', 'node-error'].map((event) => events.listenerCount(event));
+    const extra = new RedisSessionStore({ client: client as never });
+    expect(['node-reconnecting', 'node-error'].map((event) => events.listenerCount(event))).toEqual(
+      before.map((count) => count + 1),
+    );
+    extra.close();
+    expect(['node-reconnecting', 'node-error'].map((event) => events.listenerCount(event))).toEqual(before);
+  });
+
   it("refuses node-redis 4's Cluster client, which never refreshes its slot map after a master dies", () => {
     const old = createCluster4({
       rootNodes: cluster.nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
