@@ -89,7 +89,7 @@ const plan = FRAMEWORKS.map((framework) => ({
   framework,
   variants: VARIANTS[framework].filter(([name]) => name === 'bare' || !ONLY || ONLY.includes(name)),
 }));
-/** The 1-minute load average after each measurement: above the core count, other work shared the machine. */
+/** The 1-minute load average after each measurement: above the core count + 1 (the server and the generator are two), other work shared the machine. */
 const loads = [];
 /** results[framework][variant] = one entry per round */
 const results = {};
@@ -204,8 +204,8 @@ divided by the requests it answered (noise-free of the load generator, which run
 *µs CPU added* is that minus bare's in the same round. *µs added (1/rps)* is 1/rps − 1/rps(bare): with the
 server saturating one core, the wall time per request it adds (an estimate, noisier on a shared machine).
 
-Load average during the run: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${availableParallelism()} cores${
-  Math.max(...loads) > availableParallelism()
+Load average during the run: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${availableParallelism()} cores (the server and autocannon keep two busy)${
+  Math.max(...loads) > availableParallelism() + 1
     ? ' — other work shared the machine, so req/s, p99 and even CPU per request are noise here; bench/cost/instructions.mjs counts instructions instead'
     : ''
 }.
