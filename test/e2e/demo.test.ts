@@ -3,12 +3,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, livePageUrl } from '../helpers/live-page.js';
 import { freePort } from '../helpers/ports.js';
 import { requireService } from '../helpers/services.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DEMO = fileURLToPath(new URL('../../examples/cluster/dist/main.js', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const INSTANCES = 3;
@@ -41,31 +41,8 @@ describe.runIf(requireService('chromium', existsSync(CHROMIUM), 'apt-get install
       });
       demo.stdout?.on('data', (chunk) => (output += chunk));
       demo.stderr?.on('data', (chunk) => (output += chunk));
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the demo did not start:\n${output}`)), 30_000);
-        const look = (): void => {
-          const found = /live page on (http:\/\/\S+)/.exec(output);
-          if (found) {
-            clearTimeout(timer);
-            resolve(found[1]!);
-          }
-        };
-        demo.stdout?.on('data', look);
-        demo.once('exit', () => reject(new Error(`the demo exited:\n${output}`)));
-      });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const url = await livePageUrl(demo, () => output);
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(url);
     });

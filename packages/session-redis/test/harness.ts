@@ -81,6 +81,26 @@ function errorBody(error: unknown): { status: number; body: Data } {
  * POST /delete/:key, POST /regenerate (sets fresh=true), POST /destroy?ms (waits, then destroys),
  * POST /remember?ms — sets the cookie's maxAge to ms × 1000 without changing any data.
  */
+/** Listens with an express-session app on a free loopback port: its URL, cookie name, id reader and close. */
+export async function listenExpress(app: express.Express): Promise<RunningApp> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cookieName: 'connect.sid',
+    sessionIdOf: (value) => {
+      const decoded = decodeURIComponent(value);
+      return decoded.slice(2, decoded.lastIndexOf('.'));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 export const expressFramework: Framework = {
   name: 'express',
   async start(store, options = {}) {
@@ -143,22 +163,7 @@ export const expressFramework: Framework = {
       const { status, body } = errorBody(error);
       if (!res.headersSent) res.status(status).json(body);
     });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      cookieName: 'connect.sid',
-      sessionIdOf: (value) => {
-        const decoded = decodeURIComponent(value);
-        return decoded.slice(2, decoded.lastIndexOf('.'));
-      },
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    };
+    return listenExpress(app);
   },
 };
 

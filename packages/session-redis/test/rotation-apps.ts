@@ -8,7 +8,7 @@ import { followRotation, followRotationHook, rotateSession } from '@lbkit/sessio
 import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
-import { type Answer, Browser, type RunningApp } from './harness.js';
+import { type Answer, Browser, listenExpress, type RunningApp } from './harness.js';
 
 const SECRET = 'lbkit-session-redis-test-secret-0123456789';
 
@@ -88,22 +88,7 @@ export const expressRotation: RotationFramework = {
         if (!res.headersSent) res.status(error.statusCode ?? 500).json({ code: error.code });
       },
     );
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      cookieName: 'connect.sid',
-      sessionIdOf: (value) => {
-        const decoded = decodeURIComponent(value);
-        return decoded.slice(2, decoded.lastIndexOf('.'));
-      },
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    };
+    return listenExpress(app);
   },
 };
 
