@@ -3,7 +3,7 @@ import type { Lifecycle } from '@lbkit/core';
 import { STATUSES } from './health-metrics.js';
 import { STATES } from './lifecycle-metrics.js';
 import { watchSessionStore } from './session-metrics.js';
-import { shedCounts } from './shedding-metrics.js';
+import { shedCounts, snapshotPerCollection } from './shedding-metrics.js';
 import type {
   HealthSource,
   OtelMeter,
@@ -63,17 +63,7 @@ export function otelLifecycle(meter: OtelMeter, lifecycle: Lifecycle): Cleanup[]
 
 /** `lbkit.shedding.limit`, `lbkit.shedding.queue.length`, `lbkit.shedding.admitted`, `lbkit.shedding.shed`. */
 export function otelShedding(meter: OtelMeter, shedder: ShedderSource): Cleanup[] {
-  // One snapshot per collection: the callbacks run one after the other, the first takes it.
-  let cached: ReturnType<ShedderSource['snapshot']> | undefined;
-  const snapshot = (): ReturnType<ShedderSource['snapshot']> => {
-    if (!cached) {
-      cached = shedder.snapshot();
-      queueMicrotask(() => {
-        cached = undefined;
-      });
-    }
-    return cached;
-  };
+  const snapshot = snapshotPerCollection(shedder);
   return [
     observe(
       meter.createObservableGauge('lbkit.shedding.limit', {

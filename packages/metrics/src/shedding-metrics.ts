@@ -13,13 +13,10 @@ export function shedCounts(
 }
 
 /**
- * `lbkit_concurrency_limit`, `lbkit_shedding_queue_length`, `lbkit_shedding_admitted_total` and
- * `lbkit_shedding_shed_total{reason,priority}`. One snapshot serves every metric of a scrape:
- * prom-client collects them one after the other, and the first takes it.
+ * The shedder's snapshot, taken once per collection: the metrics' callbacks run one after the other
+ * (prom-client's and OpenTelemetry's alike), the first takes it and the next turn forgets it.
  */
-export function sheddingMetrics(set: MetricSet, shedder: ShedderSource): void {
-  const { Counter, Gauge } = set.client;
-  const registers = [set.registry];
+export function snapshotPerCollection(shedder: ShedderSource): () => ReturnType<ShedderSource['snapshot']> {
   let cached: ReturnType<ShedderSource['snapshot']> | undefined;
   const snapshot = (): ReturnType<ShedderSource['snapshot']> => {
     if (!cached) {
@@ -30,6 +27,18 @@ export function sheddingMetrics(set: MetricSet, shedder: ShedderSource): void {
     }
     return cached;
   };
+  return snapshot;
+}
+
+/**
+ * `lbkit_concurrency_limit`, `lbkit_shedding_queue_length`, `lbkit_shedding_admitted_total` and
+ * `lbkit_shedding_shed_total{reason,priority}`. One snapshot serves every metric of a scrape:
+ * prom-client collects them one after the other, and the first takes it.
+ */
+export function sheddingMetrics(set: MetricSet, shedder: ShedderSource): void {
+  const { Counter, Gauge } = set.client;
+  const registers = [set.registry];
+  const snapshot = snapshotPerCollection(shedder);
   new Gauge({
     name: set.name('concurrency_limit'),
     help: 'Concurrency limit in force (adaptive or fixed).',
