@@ -86,7 +86,8 @@ describe('LoadShedder slowStartMs', () => {
     const t = { value: 0 };
     const { shedder } = shedderAt({ concurrencyLimit: { initial: 40 }, slowStartMs: 2000 }, t);
     expect(shedder.limit).toBe(4);
-    t.value = 1000;
+    // Just past half the window (40 × 0.55 is 22 exactly, which since + 1000 − since can round below).
+    t.value = 1001;
     expect(shedder.limit).toBe(22);
     // After the window: the adaptive limit's own value (max until it is warm).
     t.value = 2000.5;
