@@ -12,7 +12,7 @@ import {
 } from '@lbkit/session-redis';
 import express from 'express';
 import session from 'express-session';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { Redis as Valkey } from 'iovalkey';
 import { createClient } from 'redis';
@@ -167,6 +167,21 @@ export const expressFramework: Framework = {
   },
 };
 
+/** Listens with a @fastify/session app on a free loopback port: its URL, cookie name, id reader and close. */
+export async function listenFastify(app: FastifyInstance): Promise<RunningApp> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cookieName: 'sessionId',
+    sessionIdOf: (value) => {
+      const decoded = decodeURIComponent(value);
+      return decoded.slice(0, decoded.lastIndexOf('.'));
+    },
+    close: () => app.close(),
+  };
+}
+
 export const fastifyFramework: Framework = {
   name: 'fastify',
   async start(store, options = {}) {
@@ -226,17 +241,7 @@ export const fastifyFramework: Framework = {
       await request.session.destroy();
       return { destroyed: true };
     });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      cookieName: 'sessionId',
-      sessionIdOf: (value) => {
-        const decoded = decodeURIComponent(value);
-        return decoded.slice(0, decoded.lastIndexOf('.'));
-      },
-      close: () => app.close(),
-    };
+    return listenFastify(app);
   },
 };
 

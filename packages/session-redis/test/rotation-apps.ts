@@ -1,6 +1,5 @@
 // Small Express and Fastify apps for the rotation tests: POST /login rotates the id (or, with
 // ?plain=1, calls regenerate as apps do today), the other routes read and write while it runs.
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
@@ -8,7 +7,7 @@ import { followRotation, followRotationHook, rotateSession } from '@lbkit/sessio
 import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
-import { type Answer, Browser, listenExpress, type RunningApp } from './harness.js';
+import { type Answer, Browser, listenExpress, listenFastify, type RunningApp } from './harness.js';
 
 const SECRET = 'lbkit-session-redis-test-secret-0123456789';
 
@@ -135,17 +134,7 @@ export const fastifyRotation: RotationFramework = {
       await request.session.destroy();
       return { destroyed: true };
     });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      cookieName: 'sessionId',
-      sessionIdOf: (value) => {
-        const decoded = decodeURIComponent(value);
-        return decoded.slice(0, decoded.lastIndexOf('.'));
-      },
-      close: () => app.close(),
-    };
+    return listenFastify(app);
   },
 };
 
