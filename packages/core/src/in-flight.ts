@@ -19,6 +19,38 @@ export type { Connection } from './tracked-connection.js';
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 /**
+ * Told when a request it observes ends (see {@link InFlight.observe}): the shedder's one way to
+ * learn of a response's end, sharing InFlight's listener and clock read instead of adding its own.
+ */
+export interface RequestObserver {
+  /** `observation` is what {@link InFlight.observe} returned; `now` is `performance.now()` at the end. */
+  requestEnded(observation: Observation, now: number): void;
+}
+
+/** One observer's hold on one tracked request. */
+export interface Observation {
+  /** `performance.now()` when InFlight started tracking the request. */
+  readonly at: number;
+  /**
+   * True when the `observe()` call that returned this hold is what started tracking the request:
+   * `at` was read just then, so it is the observer's "now" (one clock read saved per request).
+   */
+  readonly fresh: boolean;
+  /** The observer's own start time of the request (its clock); `at` until it sets one. */
+  startedAt: number;
+  /** The observer's own value; undefined until it sets one. */
+  data: unknown;
+}
+
+/** A tracked request: the first observer's hold lives on the entry itself (no allocation for it). */
+interface Entry extends Observation {
+  readonly on: TrackedConnection | undefined;
+  observer: RequestObserver | undefined;
+  /** Holds of further observers (two shedders on one route), rare. */
+  more: { observer: RequestObserver; observation: Observation }[] | undefined;
+}
+
+/**
  * Counts requests and connections in flight, with the age of the oldest request, and knows each
  * connection: the server that accepted it, what it speaks, its requests and its last activity.
  * Shutdown, health, shedding, metrics and balancer-feedback all read these numbers.
@@ -28,7 +60,7 @@ type AnyRequest = IncomingMessage | Http2ServerRequest;
  * Tracking is idempotent, so health, shedding and shutdown may all call `track` on one request.
  */
 export class InFlight extends EventEmitter<InFlightEvents> {
-  readonly #started = new Map<AnyResponse, { at: number; on: TrackedConnection | undefined }>();
+  readonly #started = new Map<AnyResponse, Entry>();
   readonly #connections = new Map<Connection, TrackedConnection>();
   /** Servers attached, with how many callers hold an attachment: listeners are added once per server. */
   readonly #attached = new WeakMap<AnyServer, { holders: number; detach: () => void }>();
@@ -124,7 +156,26 @@ export class InFlight extends EventEmitter<InFlightEvents> {
    * Returns false when the request was already tracked.
    */
   track(req: AnyRequest, res: AnyResponse): boolean {
-    return this.#track(req, res, undefined);
+    const known = this.#started.size;
+    this.#entry(req, res, undefined);
+    return this.#started.size > known;
+  }
+
+  /**
+   * Tracks the request like {@link track} and gives `observer` a hold on it, told of its end with
+   * the clock read InFlight makes then. Observing again returns the same hold, so a value set on
+   * it says the request was seen before (the Express shedder meets a request at the server's
+   * `request` event, then again as middleware).
+   */
+  observe(req: AnyRequest, res: AnyResponse, observer: RequestObserver): Observation {
+    const entry = this.#entry(req, res, undefined, true);
+    if (entry.observer === undefined) entry.observer = observer;
+    if (entry.observer === observer) return entry;
+    entry.more ??= [];
+    for (const hold of entry.more) if (hold.observer === observer) return hold.observation;
+    const observation: Observation = { at: entry.at, fresh: false, startedAt: entry.at, data: undefined };
+    entry.more.push({ observer, observation });
+    return observation;
   }
 
   /**
@@ -161,7 +212,7 @@ export class InFlight extends EventEmitter<InFlightEvents> {
   #listen(server: AnyServer): () => void {
     return listenTo(server, {
       request: (req, res, owner) => {
-        this.#track(req, res, owner);
+        this.#entry(req, res, owner);
       },
       handshake: (socket, owner) => {
         this.#add(socket, owner, 'handshake');
@@ -182,8 +233,10 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     });
   }
 
-  #track(req: AnyRequest, res: AnyResponse, server: AnyServer | undefined): boolean {
-    if (this.#started.has(res)) return false;
+  /** The request's entry, made and its end listened for the first time it is seen. */
+  #entry(req: AnyRequest, res: AnyResponse, server: AnyServer | undefined, observing = false): Entry {
+    const known = this.#started.get(res);
+    if (known !== undefined) return known;
     const h2 = isHttp2(req);
     const connection = h2 ? (req.stream.session ?? undefined) : (req as IncomingMessage).socket;
     const on = connection
@@ -191,7 +244,16 @@ export class InFlight extends EventEmitter<InFlightEvents> {
       : undefined;
     // The one clock read of a request start: a clock read costs more than the rest of this method.
     const at = performance.now();
-    this.#started.set(res, { at, on });
+    const entry: Entry = {
+      at,
+      fresh: observing,
+      startedAt: at,
+      data: undefined,
+      on,
+      observer: undefined,
+      more: undefined,
+    };
+    this.#started.set(res, entry);
     on?.start(res, at);
     // One listener shared by every response (no closure per request). An HTTP/1 response emits
     // 'close' on the tick after 'finish' (resOnFinish, Node 20 and 24), and on aborts; an HTTP/2
@@ -202,14 +264,19 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     res.on('close', this.#responseDone);
     this.emit('requestStart', this.#started.size);
     this.emit('request', req, res, on);
-    return true;
+    return entry;
   }
 
   #end(res: AnyResponse): void {
     const entry = this.#started.get(res);
     if (!entry) return;
     this.#started.delete(res);
-    entry.on?.end(res);
+    // One clock read for the connection's activity and every observer.
+    const now = performance.now();
+    entry.on?.end(res, now);
+    entry.observer?.requestEnded(entry, now);
+    if (entry.more !== undefined)
+      for (const hold of entry.more) hold.observer.requestEnded(hold.observation, now);
     const left = this.#started.size;
     this.emit('requestEnd', left);
     if (left === 0) this.emit('idle');

@@ -7,7 +7,7 @@ export {
   type ReleaseDrainHold,
 } from './drain-holds.js';
 export { isLbkitError, LbkitError } from './errors.js';
-export { type Connection, InFlight } from './in-flight.js';
+export { type Connection, InFlight, type Observation, type RequestObserver } from './in-flight.js';
 export { defaultLifecycle, isLifecycle, Lifecycle } from './lifecycle.js';
 export type {
   AnyServer,

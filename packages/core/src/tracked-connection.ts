@@ -41,8 +41,9 @@ export class TrackedConnection implements ConnectionState {
     this.lastActivity = now;
   }
 
-  end(res: AnyResponse): void {
-    if (this.responses.delete(res)) this.lastActivity = performance.now();
+  /** Records the end of a request at `now` (`performance.now()`, read once by the caller). */
+  end(res: AnyResponse, now: number = performance.now()): void {
+    if (this.responses.delete(res)) this.lastActivity = now;
   }
 
   /**

@@ -1,6 +1,6 @@
 // The load shedder's admission: admits, queues or rejects each request under an adaptive concurrency limit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Lifecycle } from '@lbkit/core';
+import type { Lifecycle, Observation, RequestObserver } from '@lbkit/core';
 import { brand } from '@lbkit/core/internal';
 import { AdmissionQueue, type QueueEntry } from './admission-queue.js';
 import { Backstops } from './backstops.js';
@@ -29,7 +29,10 @@ import type {
   SignalReadings,
 } from './types.js';
 
-/** One non-exempt request from arrival to the end of its response. */
+/**
+ * A request that waits in the admission queue (or may): from arrival to the end of its response.
+ * A request admitted at once needs none; its start and queueing delay live on its observation.
+ */
 interface Ticket extends QueueEntry {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -39,10 +42,8 @@ interface Ticket extends QueueEntry {
   readonly channel: RejectionChannel | ChannelFactory | undefined;
   /** What `channel`, when it is a factory, builds the channel from (Fastify: the reply). */
   readonly context: unknown;
-  /** Clock time it was handed on. */
-  startedAt: number;
-  /** How long the loop had been busy in the turn it started in, before it got to it. */
-  waitMs: number;
+  /** InFlight's hold on the request: once started, its start time and, as data, its queueing delay. */
+  readonly observation: Observation;
   state: 'queued' | 'running' | 'done';
 }
 
@@ -53,8 +54,8 @@ interface Ticket extends QueueEntry {
 export type ChannelFactory = (context: unknown, next: () => void) => RejectionChannel;
 
 const PRIORITIES: ReadonlySet<string> = new Set(['critical', 'default', 'sheddable']);
-/** A response as the shedder tags it. */
-type Tagged = ServerResponse & Record<symbol, Ticket | undefined>;
+/** The observation's `data` of a rejected request: decided, nothing to do at its end. */
+const REJECTED = Symbol('lbkit.shedding.rejected');
 const LOAD_SHEDDER = brand<LoadShedder>('loadShedder');
 
 /**
@@ -72,7 +73,7 @@ const LOAD_SHEDDER = brand<LoadShedder>('loadShedder');
  * overloaded, it is served at the end of each turn, newest first. The counting is
  * {@link SheddingStats}'s; how a rejection is answered is {@link RejectDecision}'s.
  */
-export class LoadShedder {
+export class LoadShedder implements RequestObserver {
   /** The lifecycle whose in-flight tracking this shedder feeds. */
   readonly lifecycle: Lifecycle;
   /** The custom response hook from the options. */
@@ -93,9 +94,8 @@ export class LoadShedder {
   /** An adaptive limit's `initial` (a fixed limit's value): what slow start ramps up to while it is cold. */
   readonly #coldLimit: number;
   readonly #onStopped: () => void;
-  /** Where this shedder keeps a request's ticket on its response: a request is decided once. */
-  readonly #key = Symbol('lbkit.shedding.ticket');
-  readonly #onResponseClose: (this: ServerResponse) => void;
+  /** True with the default clock, `performance.now()`: InFlight's readings of it are reused then. */
+  readonly #realClock: boolean;
   #active = 0;
   /** True while a chain of admissions from the queue is under way (see `#admitNext`). */
   #admitting = false;
@@ -140,11 +140,7 @@ export class LoadShedder {
       this.#backstops.update(this.#signals.latest, this.#pressure.under);
     }
     this.#onStopped = () => this.#flushStopped();
-    const key = this.#key;
-    const shedder = this;
-    this.#onResponseClose = function onResponseClose(this: ServerResponse) {
-      shedder.#onClose((this as Tagged)[key] as Ticket);
-    };
+    this.#realClock = options.clock === undefined;
     this.lifecycle.on('stopped', this.#onStopped);
   }
 
@@ -222,21 +218,24 @@ export class LoadShedder {
     channel: RejectionChannel | ChannelFactory | undefined,
     context: unknown,
   ): void {
-    // Decided already (and tracked then): the Express adapter's middleware meets what its gate admitted.
-    if ((res as Tagged)[this.#key] !== undefined) {
+    // InFlight tracks the request and tells this shedder of its end: no listener of its own, and
+    // its clock reads are the shedder's too. A request decided already carries data: the Express
+    // adapter's middleware meets what its gate at the server's request event admitted.
+    const seen = this.lifecycle.inFlight.observe(req, res, this);
+    if (seen.data !== undefined) {
       next();
       return;
     }
-    const lifecycle = this.lifecycle;
-    lifecycle.inFlight.track(req, res);
     if (this.#closed || this.#isExempt(req) || this.#probes.has(req)) {
       next();
       return;
     }
-    const now = this.#options.clock();
+    const now = this.#realClock && seen.fresh ? seen.at : this.#options.clock();
+    seen.startedAt = now;
     this.#turn.touch(now);
     const priority = this.#classify(req);
-    if (lifecycle.state === 'stopped') {
+    if (this.lifecycle.state === 'stopped') {
+      seen.data = REJECTED;
       this.#reject(req, res, channel, context, next, 'stopped', priority, now);
       return;
     }
@@ -244,6 +243,7 @@ export class LoadShedder {
     let startNow = false;
     if (priority === 'critical') startNow = true;
     else if (this.#backstops.any) {
+      seen.data = REJECTED;
       this.#reject(req, res, channel, context, next, 'backstop', priority, now);
       return;
     } else {
@@ -252,9 +252,17 @@ export class LoadShedder {
         this.inFlight < this.#limitAt(now) &&
         (queue === undefined || this.#turn.hasBudget(this.#options.turnBudgetMs));
       if (!startNow && (queue === undefined || (priority === 'sheddable' && queue.overloaded(now)))) {
+        seen.data = REJECTED;
         this.#reject(req, res, channel, context, next, 'overloaded', priority, now);
         return;
       }
+    }
+    if (startNow) {
+      // Admitted at once: the queueing delay is all the shedder keeps (no ticket).
+      const waitMs = this.#turn.busy(now);
+      seen.data = waitMs;
+      this.#run(next, now);
+      return;
     }
     const ticket: Ticket = {
       req,
@@ -264,24 +272,30 @@ export class LoadShedder {
       context,
       // Critical requests never wait, so they never need a queue of their own.
       priority: priority === 'sheddable' ? 'sheddable' : 'default',
-      startedAt: now,
-      waitMs: 0,
+      observation: seen,
       queuedAt: now,
       prev: undefined,
       next: undefined,
       queued: false,
       state: 'queued',
     };
-    // One listener function per shedder, the ticket on the response: no closure per request.
-    (res as Tagged)[this.#key] = ticket;
-    res.on('close', this.#onResponseClose);
-    if (startNow) {
-      this.#start(ticket, now);
-      return;
-    }
+    seen.data = ticket;
     const evicted = queue!.push(ticket, now);
     if (evicted) this.#drop(evicted, 'queue-full', now);
     this.#pump(now);
+  }
+
+  /**
+   * InFlight's word that an observed request ended (its response closed, or its connection):
+   * releases its slot, or takes a queued one out of the queue.
+   */
+  requestEnded(observation: Observation, now: number): void {
+    const data = observation.data;
+    if (typeof data === 'number') {
+      // Told once per request: a second word for it finds nothing to release.
+      observation.data = REJECTED;
+      this.#finish(observation.startedAt, data, this.#realClock ? now : this.#options.clock());
+    } else if (typeof data === 'object' && data !== null) this.#onClose(data as Ticket);
   }
 
   /** Counters, limit and signals as they are now. */
@@ -386,17 +400,25 @@ export class LoadShedder {
 
   /** Hands `ticket` on at `now`; returns the milliseconds its handler ran synchronously. */
   #start(ticket: Ticket, now: number = this.#options.clock()): number {
+    ticket.state = 'running';
+    const observation = ticket.observation;
+    observation.startedAt = now;
+    this.#turn.touch(now);
+    // From here on the request is one admitted like any other: InFlight's end finishes it.
+    observation.data = this.#turn.busy(now);
+    return this.#run(ticket.proceed, now);
+  }
+
+  /** Runs an admitted request's handler from `now`; returns the milliseconds it ran synchronously. */
+  #run(proceed: () => void, now: number): number {
     const clock = this.#options.clock;
     this.#turn.touch(now);
-    ticket.startedAt = now;
-    ticket.waitMs = this.#turn.busy(now);
-    ticket.state = 'running';
     this.#active++;
     this.#stats.onAdmitted();
     this.#limit.onStart(this.inFlight);
     let ran = 0;
     try {
-      ticket.proceed();
+      proceed();
     } finally {
       // Synchronous handler work (the whole of a CPU-bound handler) counts against the turn budget.
       ran = clock() - now;
@@ -405,23 +427,23 @@ export class LoadShedder {
     return ran;
   }
 
+  /** A queued ticket's client left before it was admitted. */
   #onClose(ticket: Ticket): void {
-    const now = this.#options.clock();
-    if (ticket.state === 'queued') {
-      ticket.state = 'done';
-      // Still queued, or taken out to be answered late: either way its client left while waiting.
-      this.#queue?.remove(ticket, now);
-      this.#stats.abandoned++;
-      return;
-    }
-    if (ticket.state !== 'running') return;
+    if (ticket.state !== 'queued') return;
     ticket.state = 'done';
+    // Still queued, or taken out to be answered late: either way its client left while waiting.
+    this.#queue?.remove(ticket, this.#options.clock());
+    this.#stats.abandoned++;
+  }
+
+  /** An admitted request that started at `startedAt` after `waitMs` of queueing delay ended at `now`. */
+  #finish(startedAt: number, waitMs: number, now: number): void {
     this.#active--;
     if (this.#closed) return;
     this.#turn.held++;
     this.#turn.touch(now);
     this.#stats.onCompleted();
-    this.#limit.onSample(now - ticket.startedAt, ticket.waitMs, now);
+    this.#limit.onSample(now - startedAt, waitMs, now);
     this.#pump(now);
   }
 
