@@ -74,6 +74,15 @@ async function expressServer() {
       next();
     });
   }
+  // The floor of the ORCA header: an empty middleware that sets a constant header of the same length.
+  if (variant === 'constant-header') {
+    const text =
+      'TEXT cpu_utilization=0.0123, mem_utilization=0.0123, named_metrics.in_flight=0, named_metrics.queued=0';
+    app.use(function constantHeader(_req, res, next) {
+      res.setHeader('endpoint-load-metrics', text);
+      next();
+    });
+  }
   // The demo's order (examples/express/src/app.ts): shedding, ORCA, health, client-ip, routes.
   const shedding = has('shedding') ? kit.loadShedding({ lifecycle }) : undefined;
   if (shedding) app.use(shedding);

@@ -1,5 +1,5 @@
 // Reads the instance's load: lifecycle state, work in flight and queued, against a concurrency limit.
-import { LbkitError } from '@lbkit/core';
+import { LbkitError, type Lifecycle } from '@lbkit/core';
 import { lifecycleOption, OptionReader, show } from '@lbkit/core/internal';
 import type { LoadOptions, LoadReading, ShedderLoad } from './types.js';
 
@@ -16,8 +16,27 @@ export function createLoadGauge(options: LoadOptions = {}): () => LoadReading {
   return readLoad(new OptionReader<LoadOptions>('FEEDBACK', 'createLoadGauge()', options, LOAD_OPTIONS));
 }
 
+/**
+ * Where the load comes from, read figure by figure: what the ORCA header reads on every response,
+ * where one {@link LoadReading} object per response would be the costliest part of it.
+ */
+export interface LoadSource {
+  readonly lifecycle: Lifecycle;
+  inFlight(): number;
+  queued(): number;
+  /** The concurrency limit, when one is known and sane. */
+  limit(): number | undefined;
+}
+
 /** The load reader from the load options of `reader` (a factory's reader that knows {@link LOAD_OPTIONS}). */
 export function readLoad(reader: OptionReader<LoadOptions>): () => LoadReading {
+  const source = readLoadSource(reader);
+  const { lifecycle } = source;
+  return () => reading(lifecycle.state, source.inFlight(), source.queued(), source.limit());
+}
+
+/** The {@link LoadSource} of the load options of `reader`, validated once. */
+export function readLoadSource(reader: OptionReader<LoadOptions>): LoadSource {
   const lifecycle = lifecycleOption(reader);
   const shedder: unknown = reader.get('shedder');
   const concurrencyLimit: unknown = reader.get('concurrencyLimit');
@@ -34,14 +53,18 @@ export function readLoad(reader: OptionReader<LoadOptions>): () => LoadReading {
         'LBKIT_FEEDBACK_SHEDDER_INVALID',
       );
     }
-    return () => reading(lifecycle.state, shedder.inFlight, shedder.queued, usableLimit(shedder.limit));
+    return {
+      lifecycle,
+      inFlight: () => shedder.inFlight,
+      queued: () => shedder.queued,
+      limit: () => usableLimit(shedder.limit),
+    };
   }
-  if (concurrencyLimit === undefined) {
-    return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, undefined);
-  }
+  const tracked = { lifecycle, inFlight: () => lifecycle.inFlight.requests, queued: () => 0 };
+  if (concurrencyLimit === undefined) return { ...tracked, limit: () => undefined };
   if (typeof concurrencyLimit === 'function') {
     const limit = concurrencyLimit as () => unknown;
-    return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, usableLimit(limit()));
+    return { ...tracked, limit: () => usableLimit(limit()) };
   }
   const fixed = usableLimit(concurrencyLimit);
   if (fixed === undefined) {
@@ -51,7 +74,7 @@ export function readLoad(reader: OptionReader<LoadOptions>): () => LoadReading {
       'LBKIT_FEEDBACK_LIMIT_INVALID',
     );
   }
-  return () => reading(lifecycle.state, lifecycle.inFlight.requests, 0, fixed);
+  return { ...tracked, limit: () => fixed };
 }
 
 function reading(

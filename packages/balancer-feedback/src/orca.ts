@@ -1,9 +1,9 @@
 // ORCA load reports in the TEXT form of the `endpoint-load-metrics` response header (Envoy, gRPC).
 import { brand, OptionReader } from '@lbkit/core/internal';
-import { LOAD_OPTIONS, readLoad } from './load-gauge.js';
+import { LOAD_OPTIONS, readLoadSource } from './load-gauge.js';
 import { ProcessUsage } from './process-usage.js';
 import { readSlowStart, SLOW_START_OPTIONS } from './slow-start.js';
-import type { LoadReading, LoadReport, LoadReportOptions, OrcaReport } from './types.js';
+import type { LoadReport, LoadReportOptions, OrcaReport } from './types.js';
 
 /** The response header Envoy's ORCA parser reads. */
 export const ORCA_HEADER = 'endpoint-load-metrics';
@@ -61,7 +61,7 @@ export function isLoadReport(value: unknown): value is LoadReport {
  */
 export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
   const reader = new OptionReader<LoadReportOptions>('FEEDBACK', 'createLoadReport()', options, OPTIONS);
-  const read = readLoad(reader);
+  const source = readLoadSource(reader);
   const processUsage = reader.boolean('processUsage', true);
   const sampleMs = reader.milliseconds('sampleMs', 1000, 1);
   const extra = reader.function<() => Readonly<Record<string, number>>>('namedMetrics');
@@ -69,24 +69,25 @@ export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
   const weightFactor = readSlowStart(reader);
 
   const report = (): OrcaReport => {
-    const load = read();
     const [cpu, mem] = usage?.read() ?? NO_USAGE;
-    return build(load, cpu, mem, weightFactor?.() ?? 1);
+    return build(source.inFlight(), source.queued(), source.limit(), cpu, mem, weightFactor?.() ?? 1);
   };
   const build = (
-    load: LoadReading,
+    inFlight: number,
+    queued: number,
+    limit: number | undefined,
     cpu: number | undefined,
     mem: number | undefined,
     factor: number,
   ): OrcaReport => {
-    const named: Record<string, number> = { in_flight: load.inFlight, queued: load.queued };
-    if (load.limit !== undefined) named.concurrency_limit = load.limit;
+    const named: Record<string, number> = { in_flight: inFlight, queued };
+    if (limit !== undefined) named.concurrency_limit = limit;
     // ORCA has no weight: balancers that weigh by rps / utilization (Envoy's client-side weighted
     // round robin) see the ramp as utilization ÷ factor; others can read slow_start_weight.
     if (weightFactor) named.slow_start_weight = factor;
     if (extra) Object.assign(named, extra());
     return {
-      applicationUtilization: load.limit === undefined ? undefined : load.utilization / factor,
+      applicationUtilization: limit === undefined ? undefined : (inFlight + queued) / limit / factor,
       cpuUtilization: cpu,
       memUtilization: mem,
       namedMetrics: named,
@@ -94,24 +95,30 @@ export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
   };
   // Every response carries the header, and the figures in it take few values between two CPU
   // samples: the text for each (in flight, queued) is formatted once and kept until the limit, the
-  // process usage or the slow-start weight moves. Caller-supplied named metrics are read every time.
-  let texts = new Map<number, string>();
-  let seen: readonly [number | undefined, number | undefined, number | undefined, number] = [
-    undefined,
-    undefined,
-    undefined,
-    Number.NaN,
-  ];
+  // process usage (a new sample, once the sampling timer has marked the last one stale) or the
+  // slow-start weight moves; the last text answers again while the load stays where it was, so a
+  // steady response costs a few reads and comparisons, no allocation. Caller-supplied named
+  // metrics are read every time.
+  const texts = new Map<number, string>();
+  let seenUsage: readonly [number, number] | undefined;
+  let seenLimit: number | undefined;
+  let seenFactor = Number.NaN;
+  let lastKey = -1;
+  let lastText = '';
   const headerValue = (): string => {
     if (extra) return formatOrcaText(report());
-    const load = read();
-    const [cpu, mem] = usage?.read() ?? NO_USAGE;
-    const factor = weightFactor?.() ?? 1;
-    if (load.limit !== seen[0] || cpu !== seen[1] || mem !== seen[2] || factor !== seen[3]) {
-      texts = new Map();
-      seen = [load.limit, cpu, mem, factor];
+    const sample = usage?.read();
+    const limit = source.limit();
+    const factor = weightFactor === undefined ? 1 : weightFactor();
+    if (sample !== seenUsage || limit !== seenLimit || factor !== seenFactor) {
+      texts.clear();
+      lastKey = -1;
+      seenUsage = sample;
+      seenLimit = limit;
+      seenFactor = factor;
     }
-    const { inFlight, queued } = load;
+    const inFlight = source.inFlight();
+    const queued = source.queued();
     if (
       !(
         inFlight >>> 0 === inFlight &&
@@ -120,13 +127,16 @@ export function createLoadReport(options: LoadReportOptions = {}): LoadReport {
         queued < CACHED_LOADS
       )
     )
-      return formatOrcaText(build(load, cpu, mem, factor));
+      return formatOrcaText(build(inFlight, queued, limit, sample?.[0], sample?.[1], factor));
     const key = inFlight * CACHED_LOADS + queued;
+    if (key === lastKey) return lastText;
     let text = texts.get(key);
     if (text === undefined) {
-      text = formatOrcaText(build(load, cpu, mem, factor));
+      text = formatOrcaText(build(inFlight, queued, limit, sample?.[0], sample?.[1], factor));
       texts.set(key, text);
     }
+    lastKey = key;
+    lastText = text;
     return text;
   };
   return LOAD_REPORT.mark({

@@ -1,5 +1,6 @@
 import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { totalmem } from 'node:os';
 import { createLoadReport, formatOrcaText, ORCA_HEADER } from '@lbkit/balancer-feedback';
 import { isLbkitError, Lifecycle } from '@lbkit/core';
 import { describe, expect, it, vi } from 'vitest';
@@ -165,6 +166,29 @@ describe('createLoadReport, precomputed header text', () => {
     );
     shedder.inFlight = 2.5;
     expect(load.headerValue()).toContain('named_metrics.in_flight=2.5,');
+  });
+
+  it('answers an earlier load with its text again, and writes new texts once a new process sample is taken', async () => {
+    const shedder = { limit: 10, inFlight: 1, queued: 0 };
+    const rss = vi.spyOn(process.memoryUsage, 'rss').mockReturnValue(1);
+    try {
+      const load = createLoadReport({ lifecycle: new Lifecycle(), shedder, sampleMs: 20 });
+      const one = load.headerValue();
+      shedder.inFlight = 2;
+      const two = load.headerValue();
+      shedder.inFlight = 1;
+      expect(load.headerValue()).toBe(one);
+      expect(two).toContain('named_metrics.in_flight=2');
+      rss.mockReturnValue(Math.round(totalmem() / 2));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      const later = load.headerValue();
+      const mem = (text: string) => Number(/mem_utilization=([\d.]+)/.exec(text)?.[1]);
+      expect(mem(one)).toBe(0);
+      expect(mem(later)).toBeGreaterThanOrEqual(0.5);
+      expect(later).toContain('named_metrics.in_flight=1,');
+    } finally {
+      rss.mockRestore();
+    }
   });
 
   it('reads the named metrics of the caller at every report', () => {

@@ -5,6 +5,7 @@ import {
   isLoadReport,
   type LoadReport,
   type LoadReportOptions,
+  ORCA_HEADER,
 } from '@lbkit/balancer-feedback';
 import { answerUncalledFactory } from '@lbkit/core/internal';
 import type { NextFunction } from './types.js';
@@ -32,7 +33,14 @@ export function orcaLoadReport(options: LoadReportOptions | LoadReport = {}): Or
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    loadReport.setHeader(res);
+    // setHeader() refuses a response whose headers are sent (an earlier middleware answered and
+    // passed it on): that case is caught rather than tested first, since reading res.headersSent
+    // costs more per request than setting the header.
+    try {
+      res.setHeader(ORCA_HEADER, loadReport.headerValue());
+    } catch (error) {
+      if (!res.headersSent) throw error;
+    }
     next();
   };
   return Object.assign(middleware, { loadReport });

@@ -69,6 +69,7 @@ const INFO = Symbol.for('@lbkit/express.clientIp.info');
 const INFO_BY = Symbol.for('@lbkit/express.clientIp.infoBy');
 const IP = Symbol.for('@lbkit/express.clientIp.ip');
 const INSTALLED = Symbol.for('@lbkit/express.clientIp.installed');
+const ADDRESSES_KEPT = Symbol.for('@lbkit/express.clientIp.addressesKept');
 
 /** Where a request's slots live: its `res.locals` (a null-prototype object Express makes per request). */
 interface Slots {
@@ -121,22 +122,53 @@ const LAZY_FIELDS: PropertyDescriptorMap = {
 };
 
 /**
- * Puts the lazy `clientIp` / `clientInfo` getters on the prototype every Express request of this
- * Express copy inherits from (`express.request`, which Express exports to be extended; mounted
- * sub-apps swap the prototype above it, not it), and returns it. Undefined for a request that is
- * no Express request (node:http's own prototype is never touched).
+ * Makes the lazy `clientIp` / `clientInfo` getters reachable from `proto`, the prototype Express
+ * gave a request (its app's `request`, or a mounted sub-app's, which inherits from its parent's):
+ * they go on `express.request`, which every Express request of this Express copy inherits from
+ * (Express exports it to be extended; mounted sub-apps swap the prototypes below it, never it), so
+ * they answer in the app, in its sub-apps and after a sub-app hands the request back. False for a
+ * request that is no Express request (node:http's own prototype is never touched).
  */
-function installLazyFields(req: IncomingMessage): object | undefined {
-  const base = expressRequestOf(req);
-  if (base === undefined || Object.getPrototypeOf(base) !== IncomingMessage.prototype) return undefined;
+function installLazyFields(proto: object | null): boolean {
+  const base = expressRequestAbove(proto);
+  if (base === undefined) return false;
   if (!Object.hasOwn(base, INSTALLED)) Object.defineProperties(base, LAZY_FIELDS);
-  return base;
+  return true;
 }
 
-/** `express.request` for an Express request: req → app.request (or a sub-app's) → express.request. */
-function expressRequestOf(req: IncomingMessage): object | undefined {
-  const app = Object.getPrototypeOf(req) as object | null;
-  return (app && (Object.getPrototypeOf(app) as object | null)) ?? undefined;
+/** `express.request` above `proto`: the object of the chain whose prototype is node:http's IncomingMessage's. */
+function expressRequestAbove(proto: object | null): object | undefined {
+  // Express's chain is req → app.request (→ a parent app's request, per level of mounting) →
+  // express.request → IncomingMessage.prototype; a request straight off node:http has none of it.
+  let candidate = proto === null ? null : (Object.getPrototypeOf(proto) as object | null);
+  for (let depth = 0; candidate !== null && depth < MOUNT_DEPTH; depth++) {
+    const above = Object.getPrototypeOf(candidate) as object | null;
+    if (above === IncomingMessage.prototype) return candidate;
+    candidate = above;
+  }
+  return undefined;
+}
+
+/** Sub-apps mounted deeper than this are not looked through (nobody nests Express apps 30 deep). */
+const MOUNT_DEPTH = 32;
+
+/** A socket whose addresses clientIp() has had Node keep. */
+interface KeptSocket {
+  readonly remoteAddress?: unknown;
+  readonly localPort?: unknown;
+  [ADDRESSES_KEPT]?: true;
+}
+
+/**
+ * Reads, so Node keeps, the addresses of a connection (net.Socket caches its peer and local names
+ * once read), at the first request of the connection clientIp() sees: a resolution made later must
+ * see the socket as it was, even once the client has gone. Reading them on every request cost more
+ * than everything else the middleware does; a mark on the socket is one property load.
+ */
+function keepAddresses(socket: KeptSocket): void {
+  void socket.remoteAddress;
+  void socket.localPort;
+  socket[ADDRESSES_KEPT] = true;
 }
 
 /**
@@ -155,20 +187,16 @@ export function clientIp(
   if (answerUncalledFactory('EXPRESS', 'clientIp', arguments)) return undefined as never;
   const resolver = isClientIpResolver(options) ? options : createClientIpResolver(options);
   const frameworkFields = resolver.frameworkFields === true;
-  // The express.request the getters were put on last: one identity test per request after the first.
-  let lazyBase: object | undefined;
+  // The request prototype (an app's `request`) last seen with the getters above it: after the first
+  // request of an app, a request costs one prototype read and one slot, nothing is resolved.
+  let lazyProto: object | undefined;
   return function clientIp(req: LazyRequest, _res: ServerResponse, next: NextFunction): void {
-    const base = expressRequestOf(req);
-    if (base !== undefined && base !== lazyBase) lazyBase = installLazyFields(req);
-    if (base !== undefined && base === lazyBase) {
+    const proto = Object.getPrototypeOf(req) as object | null;
+    if (proto !== lazyProto && proto !== null && installLazyFields(proto)) lazyProto = proto;
+    if (proto === lazyProto) {
       slotsOf(req)[RESOLVER] = resolver;
-      // A resolution made later must see the socket as it is now, even once the client has gone:
-      // Node keeps a socket's addresses once read (cheap after the connection's first request).
-      const socket = req.socket as { remoteAddress?: unknown; localPort?: unknown } | null | undefined;
-      if (socket) {
-        void socket.remoteAddress;
-        void socket.localPort;
-      }
+      const socket = req.socket as KeptSocket | null | undefined;
+      if (socket && socket[ADDRESSES_KEPT] !== true) keepAddresses(socket);
     } else {
       const info = resolver.resolve(req);
       req.clientInfo = info;

@@ -41,6 +41,30 @@ describe.each(expressVersions)('Express orcaLoadReport on %s', (_version, expres
     }
   });
 
+  it('passes on a response an earlier middleware already answered, without an error', async () => {
+    const app = express();
+    const errors: unknown[] = [];
+    app.use((_req, res, next) => {
+      res.json({ early: true });
+      next();
+    });
+    app.use(orcaLoadReport({ lifecycle: new Lifecycle(), processUsage: false }));
+    app.use((_req, _res, next) => next());
+    app.use((error: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
+      errors.push(error);
+      next(error);
+    });
+    const { url, close } = await serve(app);
+    try {
+      const res = await fetch(`${url}/hello`);
+      expect(await res.json()).toEqual({ early: true });
+      expect(res.headers.get(ORCA_HEADER)).toBeNull();
+      expect(errors).toEqual([]);
+    } finally {
+      close();
+    }
+  });
+
   it('accepts a reporter made with createLoadReport and exposes it', () => {
     const loadReport = createLoadReport({ lifecycle: new Lifecycle(), processUsage: false });
     expect(orcaLoadReport(loadReport).loadReport).toBe(loadReport);

@@ -51,6 +51,43 @@ describe.each(expressVersions)('clientIp() on %s, resolved lazily', (_version, e
     }
   });
 
+  it('mounted inside a sub-app, resolves lazily there too, and the parent reads the same answer once the sub-app hands the request back', async () => {
+    const resolver = createClientIpResolver({ trust: 'loopback' });
+    const resolve = vi.spyOn(resolver, 'resolve');
+    const seenInSub: Array<string | undefined> = [];
+    const app = express();
+    const sub = express();
+    sub.use(clientIp(resolver));
+    sub.get('/quiet', (_req, res) => {
+      res.json({ quiet: true });
+    });
+    sub.use((req, _res, next) => {
+      seenInSub.push(req.clientIp);
+      next();
+    });
+    app.use('/sub', sub);
+    app.use((req, res) => {
+      const eager = createClientIpResolver({ trust: 'loopback' }).resolve(req);
+      res.json({ ip: req.clientIp, info: req.clientInfo, eager });
+    });
+    const { url, close } = await serve(app);
+    try {
+      expect((await fetch(`${url}/sub/quiet`, { headers })).status).toBe(200);
+      expect(resolve).not.toHaveBeenCalled();
+      const body = (await (await fetch(`${url}/sub/onward`, { headers })).json()) as {
+        ip: string;
+        info: unknown;
+        eager: unknown;
+      };
+      expect(resolve).toHaveBeenCalledTimes(1);
+      expect(seenInSub).toEqual(['198.51.100.4']);
+      expect(body.ip).toBe('198.51.100.4');
+      expect(body.info).toEqual(body.eager);
+    } finally {
+      close();
+    }
+  });
+
   it('answers from the socket as it was when the request arrived, even once the client has gone', async () => {
     const app = express();
     app.use(clientIp({ trust: 'loopback' }));

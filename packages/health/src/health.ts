@@ -7,6 +7,7 @@ import { CheckRunner, type ResolvedCheck } from './check-runner.js';
 import type { DetailAccess } from './detail-access.js';
 import { resolveHealthOptions } from './options.js';
 import { ProbeAnswers } from './probe-answers.js';
+import { ProbeRoutes } from './probe-routes.js';
 import { METHOD_NOT_ALLOWED } from './responses.js';
 import type {
   CheckReport,
@@ -52,6 +53,7 @@ class HealthProbes implements Health {
   readonly #every: readonly CheckRunner[];
   readonly #poller: NodeJS.Timeout | undefined;
   readonly #answers: ProbeAnswers;
+  readonly #probeRoutes: ProbeRoutes;
   readonly #warmUp: WarmUp | undefined;
   /** Startup succeeds once and stays succeeded: the orchestrator stops asking after the first success. */
   #started = false;
@@ -62,6 +64,7 @@ class HealthProbes implements Health {
     const resolved = resolveHealthOptions(options);
     this.lifecycle = resolved.lifecycle;
     this.routes = resolved.routes;
+    this.#probeRoutes = new ProbeRoutes(resolved.routes);
     this.#allowsDetails = resolved.allowsDetails;
     this.#about = resolved.about;
     const runner = (check: ResolvedCheck) =>
@@ -84,9 +87,7 @@ class HealthProbes implements Health {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const probe = this.routes.get(query < 0 ? url : url.slice(0, query));
+    const probe = this.#probeRoutes.match(req.url ?? '/');
     if (probe === undefined) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(METHOD_NOT_ALLOWED.statusCode, METHOD_NOT_ALLOWED.headers);
