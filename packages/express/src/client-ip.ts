@@ -129,7 +129,9 @@ const LAZY_FIELDS: PropertyDescriptorMap = {
  * they answer in the app, in its sub-apps and after a sub-app hands the request back. False for a
  * request that is no Express request (node:http's own prototype is never touched).
  */
-function installLazyFields(proto: object | null): boolean {
+function installLazyFields(proto: object): boolean {
+  // Express makes every app's `request` with the app as an own property.
+  if (!Object.hasOwn(proto, 'app')) return false;
   const base = expressRequestAbove(proto);
   if (base === undefined) return false;
   if (!Object.hasOwn(base, INSTALLED)) Object.defineProperties(base, LAZY_FIELDS);
@@ -137,10 +139,10 @@ function installLazyFields(proto: object | null): boolean {
 }
 
 /** `express.request` above `proto`: the object of the chain whose prototype is node:http's IncomingMessage's. */
-function expressRequestAbove(proto: object | null): object | undefined {
+function expressRequestAbove(proto: object): object | undefined {
   // Express's chain is req → app.request (→ a parent app's request, per level of mounting) →
   // express.request → IncomingMessage.prototype; a request straight off node:http has none of it.
-  let candidate = proto === null ? null : (Object.getPrototypeOf(proto) as object | null);
+  let candidate = Object.getPrototypeOf(proto) as object | null;
   for (let depth = 0; candidate !== null && depth < MOUNT_DEPTH; depth++) {
     const above = Object.getPrototypeOf(candidate) as object | null;
     if (above === IncomingMessage.prototype) return candidate;
