@@ -1,4 +1,6 @@
 // clientIp() resolves on first read: once per request, the same answer as an eager resolution, nothing when unread.
+import { once } from 'node:events';
+import { createServer, IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClientIpResolver } from '@lbkit/client-ip';
 import { clientIp } from '@lbkit/express';
@@ -130,6 +132,37 @@ describe.each(expressVersions)('clientIp() on %s, resolved lazily', (_version, e
       });
     } finally {
       close();
+    }
+  });
+});
+
+describe('clientIp() on a request that is no Express request', () => {
+  it('resolves at once into plain properties and leaves the request classes alone', async () => {
+    class Inner extends IncomingMessage {}
+    class Outer extends Inner {}
+    const middleware = clientIp({ trust: 'loopback' });
+    const server = createServer({ IncomingMessage: Outer }, (req, res) => {
+      middleware(req, res, () => {
+        const own = Object.getOwnPropertyDescriptor(req, 'clientIp');
+        res.end(
+          JSON.stringify({
+            own: own !== undefined && 'value' in own,
+            ip: (req as { clientIp?: string }).clientIp,
+          }),
+        );
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const body = await (await fetch(`http://127.0.0.1:${port}/`, { headers })).json();
+      expect(body).toEqual({ own: true, ip: '198.51.100.4' });
+      expect(Object.getOwnPropertyNames(Inner.prototype)).toEqual(['constructor']);
+      expect(Object.getOwnPropertyNames(Outer.prototype)).toEqual(['constructor']);
+      expect(Object.hasOwn(IncomingMessage.prototype, 'clientIp')).toBe(false);
+    } finally {
+      server.close();
     }
   });
 });
