@@ -292,8 +292,6 @@ export class LoadShedder implements RequestObserver {
   requestEnded(observation: Observation, now: number): void {
     const data = observation.data;
     if (typeof data === 'number') {
-      // Told once per request: a second word for it finds nothing to release.
-      observation.data = REJECTED;
       this.#finish(observation.startedAt, data, this.#realClock ? now : this.#options.clock());
     } else if (typeof data === 'object' && data !== null) this.#onClose(data as Ticket);
   }
@@ -409,10 +407,12 @@ export class LoadShedder implements RequestObserver {
     return this.#run(ticket.proceed, now);
   }
 
-  /** Runs an admitted request's handler from `now`; returns the milliseconds it ran synchronously. */
+  /**
+   * Runs an admitted request's handler from `now`, in the turn its caller touched; returns the
+   * milliseconds it ran synchronously.
+   */
   #run(proceed: () => void, now: number): number {
     const clock = this.#options.clock;
-    this.#turn.touch(now);
     this.#active++;
     this.#stats.onAdmitted();
     this.#limit.onStart(this.inFlight);
