@@ -26,6 +26,7 @@ const VARIANTS = {
     ['bare', 'bare'],
     ['under-pressure', '@fastify/under-pressure, 4 thresholds'],
     ['shedding', '`sheddingPlugin`'],
+    ['shedding-thresholds', '`sheddingPlugin`, `concurrencyLimit: false`, 3 of those thresholds'],
     ['shutdown', '`shutdownPlugin`'],
     ['feedback', '`balancerFeedbackPlugin` (ORCA header)'],
     ['client-ip', '`clientIpPlugin`'],
@@ -38,6 +39,7 @@ const VARIANTS = {
     ['http-terminator', 'http-terminator'],
     ['toobusy', 'toobusy-js middleware'],
     ['shedding', '`loadShedding()`'],
+    ['shedding-thresholds', "`loadShedding()`, `concurrencyLimit: false`, toobusy-js's 70 ms"],
     ['shutdown', '`gracefulShutdown()`'],
     ['feedback', '`orcaLoadReport()`'],
     ['client-ip', '`clientIp()`'],
@@ -172,6 +174,17 @@ cmp(
   added('fastify', 'under-pressure'),
 );
 cmp('Express: shedding ≤ toobusy-js (CPU added)', added('express', 'shedding'), added('express', 'toobusy'));
+// Like for like: the anchors shed on thresholds only; so does lbkit with concurrencyLimit: false.
+cmp(
+  'Fastify: thresholds-only shedding ≤ under-pressure (CPU added)',
+  added('fastify', 'shedding-thresholds'),
+  added('fastify', 'under-pressure'),
+);
+cmp(
+  'Express: thresholds-only shedding ≤ toobusy-js (CPU added)',
+  added('express', 'shedding-thresholds'),
+  added('express', 'toobusy'),
+);
 const terminator = added('express', 'http-terminator');
 cmp('Express: shutdown ≤ http-terminator (CPU added)', added('express', 'shutdown'), terminator);
 cmp(

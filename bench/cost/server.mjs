@@ -9,6 +9,15 @@ const lifecycle = new Lifecycle();
 // What the demo apps' shutdown options hold (examples/shared/src/serve.ts), without the log lines.
 const shutdownOptions = { lifecycle, drainDelayMs: 0, drainTimeoutMs: 10_000, hooks: [], webSockets: [] };
 const hello = { hello: 'world' };
+// The four thresholds of the under-pressure variant, and of lbkit's thresholds-only shedder beside it.
+const UNDER_PRESSURE = {
+  eventLoopDelayMs: 1000,
+  heapUsedBytes: 1024 ** 4,
+  rssBytes: 1024 ** 4,
+  eventLoopUtilization: 0.98,
+};
+// toobusy-js's default: shed above 70 ms of event-loop lag.
+const TOOBUSY = { eventLoopDelayMs: 70 };
 
 async function demoHealthOptions() {
   const { eventLoopDelayCheck, heapCheck } = await import('@lbkit/health');
@@ -23,10 +32,10 @@ async function fastifyServer() {
   if (variant === 'under-pressure') {
     const { default: underPressure } = await import('@fastify/under-pressure');
     await app.register(underPressure, {
-      maxEventLoopDelay: 1000,
-      maxHeapUsedBytes: 1024 ** 4,
-      maxRssBytes: 1024 ** 4,
-      maxEventLoopUtilization: 0.98,
+      maxEventLoopDelay: UNDER_PRESSURE.eventLoopDelayMs,
+      maxHeapUsedBytes: UNDER_PRESSURE.heapUsedBytes,
+      maxRssBytes: UNDER_PRESSURE.rssBytes,
+      maxEventLoopUtilization: UNDER_PRESSURE.eventLoopUtilization,
     });
   }
   // Not in run.mjs's list: what one empty hook costs, the floor of any per-request hook (instructions.mjs).
@@ -51,6 +60,15 @@ async function fastifyServer() {
   // the per-request work alone.
   if (variant === 'shedding-unsampled') {
     await app.register(kit.sheddingPlugin, { lifecycle, signals: { intervalMs: 60_000 } });
+  }
+  // under-pressure's model in lbkit: thresholds, no concurrency limit (README, "Migrating"). Not the
+  // utilization one: lbkit reads it per interval, so a saturated hello route trips 0.98, where
+  // under-pressure's cumulative reading does not. The number of thresholds costs nothing per request.
+  if (variant === 'shedding-thresholds') {
+    const { eventLoopUtilization: _, ...thresholds } = UNDER_PRESSURE;
+    // Sampled as under-pressure samples by default (sampleInterval: 1000).
+    const signals = { intervalMs: 1000 };
+    await app.register(kit.sheddingPlugin, { lifecycle, concurrencyLimit: false, thresholds, signals });
   }
   if (has('feedback')) await app.register(kit.balancerFeedbackPlugin, { lifecycle, loadReport: {} });
   if (has('health')) await app.register(kit.healthPlugin, await demoHealthOptions());
@@ -92,6 +110,12 @@ async function expressServer() {
   // The demo's order (examples/express/src/app.ts): shedding, ORCA, health, client-ip, routes.
   const shedding = has('shedding') ? kit.loadShedding({ lifecycle }) : undefined;
   if (shedding) app.use(shedding);
+  // toobusy-js's model in lbkit: its one threshold, no concurrency limit.
+  if (variant === 'shedding-thresholds') {
+    // Sampled as toobusy-js samples by default (interval: 500).
+    const signals = { intervalMs: 500 };
+    app.use(kit.loadShedding({ lifecycle, concurrencyLimit: false, thresholds: TOOBUSY, signals }));
+  }
   if (has('feedback')) app.use(kit.orcaLoadReport({ lifecycle, shedder: shedding?.shedder }));
   if (has('health')) {
     const { createHealth } = await import('@lbkit/health');

@@ -52,17 +52,24 @@ export function loadShedding(options: LoadSheddingOptions | LoadShedder = {}): L
   if (answerUncalledFactory('EXPRESS', 'loadShedding', arguments)) return undefined as never;
   const shedder = isLoadShedder(options) ? options : new LoadShedder(options);
   const seen = new WeakSet<object>();
+  const gate: Gate = { current: undefined };
   const middleware = function loadSheddingMiddleware(
     req: IncomingMessage,
     res: ServerResponse,
     next: NextFunction,
   ): void {
+    // The request the gate at the server's request event admitted and is running now: decided.
+    if (req === gate.current) {
+      next();
+      return;
+    }
     const server = (req.socket as { server?: object } | undefined)?.server;
     if (server !== undefined && !seen.has(server)) {
       seen.add(server);
-      decideEarly(server as ServerLike, req, middleware, shedder);
+      decideEarly(server as ServerLike, req, middleware, shedder, gate);
     }
-    // A request the server's request event already admitted is handed on here, not counted again.
+    // A request admitted at the gate but reaching here later (an app that defers its first layer)
+    // is handed on by the shedder, which knows it, without being counted twice.
     shedder.admitVia(req, res, next as () => void, expressChannel, undefined);
   };
   return Object.assign(middleware, { shedder });
@@ -78,6 +85,7 @@ function decideEarly(
   req: IncomingMessage,
   middleware: unknown,
   shedder: LoadShedder,
+  gate: Gate,
 ): void {
   if (!shedder.rawDecision || (req as { baseUrl?: string }).baseUrl !== '') return;
   const app = (req as { app?: AppLike }).app;
@@ -88,10 +96,29 @@ function decideEarly(
   if (first?.handle !== middleware) return;
   const listeners = server.listeners('request');
   if (!listeners.includes(app as (...args: unknown[]) => void)) return;
-  const gate = function loadSheddingGate(request: IncomingMessage, response: ServerResponse): void {
-    shedder.admitVia(request, response, () => app(request, response), undefined, undefined);
+  const onRequest = function loadSheddingGate(request: IncomingMessage, response: ServerResponse): void {
+    shedder.admitVia(request, response, () => runApp(app, request, response, gate), undefined, undefined);
   } as (...args: unknown[]) => void;
   // Listeners keep their order: the gate takes the app's place.
   for (const listener of listeners) server.removeListener('request', listener);
-  for (const listener of listeners) server.on('request', listener === app ? gate : listener);
+  for (const listener of listeners) server.on('request', listener === app ? onRequest : listener);
+}
+
+/**
+ * The request the gate is handing to the app, while the app runs synchronously: Express reaches
+ * its first layer, this middleware, before `app()` returns, and the middleware knows the request
+ * by identity instead of asking the shedder (no lookup; with `concurrencyLimit: false` the
+ * shedder keeps nothing per request to ask).
+ */
+interface Gate {
+  current: IncomingMessage | undefined;
+}
+
+function runApp(app: AppLike, request: IncomingMessage, response: ServerResponse, gate: Gate): void {
+  gate.current = request;
+  try {
+    app(request, response);
+  } finally {
+    gate.current = undefined;
+  }
 }

@@ -275,6 +275,31 @@ describe.each(expressVersions)('Express loadShedding() on %s', (_version, expres
       expect(gated).toEqual(alone);
     });
 
+    it('with concurrencyLimit: false, counts each request once through the gate and sheds there while under pressure', async () => {
+      let pressed = false;
+      const shedding = loadShedding({
+        lifecycle: new Lifecycle(),
+        concurrencyLimit: false,
+        underPressure: () => pressed,
+        signals: { intervalMs: 10 },
+      });
+      shedders.push(shedding.shedder);
+      const { app, reached } = gatedApp(shedding);
+      const url = await listen(app);
+      for (let i = 0; i < 3; i++) expect((await fetch(`${url}/fast`)).status).toBe(200);
+      expect(server!.listeners('request').map((l) => l.name)).toEqual(['loadSheddingGate']);
+      // The second and third passed the gate, then the middleware: each counted once.
+      expect(shedding.shedder.snapshot().admitted).toBe(3);
+      pressed = true;
+      await until(() => shedding.shedder.isUnderPressure());
+      const shed = await fetch(`${url}/fast?shed`);
+      expect(shed.status).toBe(503);
+      expect(shed.headers.get('x-powered-by')).toBeNull();
+      expect(await shed.json()).toEqual({ error: 'Service Unavailable', reason: 'backstop' });
+      expect(reached).toEqual(['/fast', '/fast', '/fast']);
+      expect(shedding.shedder.snapshot().admitted).toBe(3);
+    });
+
     it('stays in the middleware when a decision needs the Express request (classify) or Express itself (rejectWith: error)', async () => {
       for (const options of [{ classify: () => 'default' as const }, { rejectWith: 'error' as const }]) {
         const shedding = loadShedding({ lifecycle: new Lifecycle(), ...options });

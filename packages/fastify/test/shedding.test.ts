@@ -167,6 +167,41 @@ describe('Fastify sheddingPlugin', () => {
     await until(() => app.isUnderPressure());
   });
 
+  it('with concurrencyLimit: false, serves a burst far above any limit and sheds through reply while under pressure', async () => {
+    let pressure = false;
+    const app = Fastify();
+    await app.register(sheddingPlugin, {
+      lifecycle: new Lifecycle(),
+      concurrencyLimit: false,
+      underPressure: () => pressure,
+      signals: { intervalMs: 10 },
+    });
+    let running = 0;
+    let most = 0;
+    app.get('/work', async () => {
+      most = Math.max(most, ++running);
+      await sleep(50);
+      running--;
+      return { ok: true };
+    });
+    app.addHook('onSend', async (_request, reply) => {
+      reply.header('x-on-send', 'yes');
+    });
+    const url = await start(app);
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () => fetch(`${url}/work`).then((r) => r.status)),
+    );
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(most).toBe(40);
+    pressure = true;
+    await until(() => app.isUnderPressure());
+    const shed = await fetch(`${url}/work`);
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('x-on-send')).toBe('yes');
+    expect((await shed.json()).reason).toBe('backstop');
+    expect(app.loadShedder.snapshot().admitted).toBe(40);
+  });
+
   it('rejects through the error handler with rejectWith: error, with the fixed Retry-After and message', async () => {
     const app = Fastify();
     await app.register(sheddingPlugin, {

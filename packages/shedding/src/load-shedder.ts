@@ -94,6 +94,8 @@ export class LoadShedder implements RequestObserver {
   /** An adaptive limit's `initial` (a fixed limit's value): what slow start ramps up to while it is cold. */
   readonly #coldLimit: number;
   readonly #onStopped: () => void;
+  /** `concurrencyLimit: false`: thresholds only, no request tracked (see {@link #admitOnThresholds}). */
+  readonly #thresholdsOnly: boolean;
   /** True with the default clock, `performance.now()`: InFlight's readings of it are reused then. */
   readonly #realClock: boolean;
   #active = 0;
@@ -113,12 +115,16 @@ export class LoadShedder implements RequestObserver {
     this.#options = o;
     this.lifecycle = o.lifecycle;
     this.onReject = o.onReject;
+    this.#thresholdsOnly = o.limit === false;
     this.#limit =
-      typeof o.limit === 'number'
-        ? new FixedConcurrencyLimit(o.limit)
-        : new AdaptiveConcurrencyLimit(o.limit, o.clock);
+      o.limit === false
+        ? new FixedConcurrencyLimit(Number.POSITIVE_INFINITY)
+        : typeof o.limit === 'number'
+          ? new FixedConcurrencyLimit(o.limit)
+          : new AdaptiveConcurrencyLimit(o.limit, o.clock);
     this.#slowStart = o.slowStart ? new SlowStart(o.lifecycle, o.slowStart) : undefined;
-    this.#coldLimit = typeof o.limit === 'number' ? o.limit : o.limit.initial;
+    this.#coldLimit =
+      o.limit === false ? Number.POSITIVE_INFINITY : typeof o.limit === 'number' ? o.limit : o.limit.initial;
     this.#queue = o.queue === false ? undefined : new AdmissionQueue<Ticket>(o.queue);
     this.#backstops = new Backstops(o.backstops);
     this.#isExempt = compileExemption(o.exempt, o.liveness);
@@ -164,8 +170,12 @@ export class LoadShedder implements RequestObserver {
     return this.#limitAt();
   }
 
-  /** Slots held: admitted requests not finished, plus those finished in the current loop turn. */
+  /**
+   * Slots held: admitted requests not finished, plus those finished in the current loop turn. With
+   * `concurrencyLimit: false` there are no slots: the lifecycle's count of requests in flight.
+   */
   get inFlight(): number {
+    if (this.#thresholdsOnly) return this.lifecycle.inFlight.requests;
     return this.#active + this.#turn.held;
   }
 
@@ -193,7 +203,7 @@ export class LoadShedder implements RequestObserver {
    * answers it with a 503 — the decision of how is the shedder's (`onReject`, `rejectWith`, the
    * default), `channel` only says how the framework sends (see {@link RejectionChannel}). A
    * function as `channel` is its `send`. The request is tracked by the lifecycle's in-flight
-   * counter in every case.
+   * counter in every case, except with `concurrencyLimit: false`, which tracks nothing.
    */
   admit(
     req: IncomingMessage,
@@ -218,6 +228,10 @@ export class LoadShedder implements RequestObserver {
     channel: RejectionChannel | ChannelFactory | undefined,
     context: unknown,
   ): void {
+    if (this.#thresholdsOnly) {
+      this.#admitOnThresholds(req, res, next, channel, context);
+      return;
+    }
     // InFlight tracks the request and tells this shedder of its end: no listener of its own, and
     // its clock reads are the shedder's too. A request decided already carries data: the Express
     // adapter's middleware meets what its gate at the server's request event admitted.
@@ -283,6 +297,34 @@ export class LoadShedder implements RequestObserver {
     const evicted = queue!.push(ticket, now);
     if (evicted) this.#drop(evicted, 'queue-full', now);
     this.#pump(now);
+  }
+
+  /**
+   * `concurrencyLimit: false`: under-pressure's model. Nothing is counted per request but the
+   * admission, nothing waits, no end is listened for; the clock is read only to reject.
+   */
+  #admitOnThresholds(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: () => void,
+    channel: RejectionChannel | ChannelFactory | undefined,
+    context: unknown,
+  ): void {
+    if (this.#closed || this.#isExempt(req) || this.#probes.has(req)) {
+      next();
+      return;
+    }
+    const priority = this.#classify(req);
+    if (this.lifecycle.state === 'stopped') {
+      this.#reject(req, res, channel, context, next, 'stopped', priority, this.#options.clock());
+      return;
+    }
+    if (this.#backstops.any && priority !== 'critical') {
+      this.#reject(req, res, channel, context, next, 'backstop', priority, this.#options.clock());
+      return;
+    }
+    this.#stats.onAdmitted();
+    next();
   }
 
   /**
@@ -571,7 +613,11 @@ export class LoadShedder implements RequestObserver {
     now: number,
   ): void {
     this.#stats.onRejected(reason, priority, now);
-    const drainMs = reason === 'stopped' ? 0 : this.#stats.drainMs(this.queued + this.inFlight, now);
+    // Thresholds only, no completion is counted to estimate a drain time from: the jittered minimum.
+    const drainMs =
+      reason === 'stopped' || this.#thresholdsOnly
+        ? 0
+        : this.#stats.drainMs(this.queued + this.inFlight, now);
     const rejection = makeRejection(
       reason,
       priority,

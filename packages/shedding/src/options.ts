@@ -28,7 +28,8 @@ import type {
 /** Everything the shedder needs, validated. */
 export interface ResolvedOptions {
   readonly lifecycle: Lifecycle;
-  readonly limit: number | AdaptiveLimitSettings;
+  /** `false`: thresholds only (no limit, no queue, no turn budget; requests are not tracked). */
+  readonly limit: number | AdaptiveLimitSettings | false;
   readonly queue: QueueSettings | false;
   readonly turnBudgetMs: number;
   readonly signals: SignalSettings;
@@ -90,10 +91,12 @@ const HINT = 'See the options table in the @lbkit/shedding README.';
 export function resolveOptions(options: LoadSheddingOptions | undefined): ResolvedOptions {
   const o = new OptionReader<LoadSheddingOptions>('SHEDDING', 'loadShedding()', options, KNOWN);
   const lifecycle = lifecycleOption(o);
+  const limit = resolveLimit(o);
+  if (limit === false) refuseWithoutLimit(o);
   return {
     lifecycle,
-    limit: resolveLimit(o),
-    queue: resolveQueue(o),
+    limit,
+    queue: limit === false ? false : resolveQueue(o),
     turnBudgetMs: positive(o, 'turnBudgetMs', TURN_BUDGET_DEFAULT),
     signals: resolveSignals(o.nested<SignalOptions>('signals', Object.keys(SIGNAL_DEFAULTS))),
     backstops: resolveThresholds(o.nested<BackstopThresholds>('thresholds', THRESHOLDS)),
@@ -133,13 +136,43 @@ function resolveSlowStart(o: OptionReader<LoadSheddingOptions>): SlowStartSettin
   return windowMs === 0 ? undefined : { windowMs, floor, aggression };
 }
 
-function resolveLimit(o: OptionReader<LoadSheddingOptions>): number | AdaptiveLimitSettings {
+/**
+ * `concurrencyLimit: false` leaves nothing for the queue, the turn budget or slow start to act on:
+ * naming one of them with it is a contradiction, refused rather than ignored.
+ */
+function refuseWithoutLimit(o: OptionReader<LoadSheddingOptions>): void {
+  const needLimit = [
+    'queue',
+    'turnBudgetMs',
+    'slowStartMs',
+    'slowStartFloor',
+    'slowStartAggression',
+  ] as const;
+  for (const name of needLimit) {
+    const value = o.get(name);
+    // `queue: false` and `slowStartMs: 0` say "none", which agrees.
+    if (
+      value === undefined ||
+      (name === 'queue' && value === false) ||
+      (name === 'slowStartMs' && value === 0)
+    )
+      continue;
+    throw o.invalid(
+      `${name} needs a concurrency limit, and concurrencyLimit is false`,
+      `Leave ${name} out for thresholds-only shedding, or give concurrencyLimit a number or an object.`,
+      'LBKIT_SHEDDING_LIMIT_INVALID',
+    );
+  }
+}
+
+function resolveLimit(o: OptionReader<LoadSheddingOptions>): number | AdaptiveLimitSettings | false {
   const value = o.get('concurrencyLimit');
+  if (value === false) return false;
   if (typeof value === 'number' || (value !== undefined && (typeof value !== 'object' || value === null))) {
     return o.number('concurrencyLimit', 0, {
       min: 1,
       integer: true,
-      hint: 'Pass a fixed limit such as 2, or an object for the adaptive limit.',
+      hint: 'Pass a fixed limit such as 2, an object for the adaptive limit, or false for thresholds only.',
     });
   }
   const c = o.nested<AdaptiveLimitOptions>('concurrencyLimit', Object.keys(ADAPTIVE_DEFAULTS));

@@ -235,8 +235,14 @@ export interface ProbeRoutes {
 export interface LoadSheddingOptions {
   /** The lifecycle whose in-flight tracking is fed and whose `stopped` state stops admission. Default `defaultLifecycle()`. */
   readonly lifecycle?: Lifecycle;
-  /** A number fixes the limit on requests in flight; an object tunes the adaptive limit (the default). */
-  readonly concurrencyLimit?: number | AdaptiveLimitOptions;
+  /**
+   * A number fixes the limit on requests in flight; an object tunes the adaptive limit (the
+   * default). `false` sheds on the thresholds, the `underPressure` source and the `stopped`
+   * lifecycle only, as @fastify/under-pressure and toobusy-js do: no limit, no queue, and no
+   * per-request tracking, so an admitted request costs a few comparisons. `queue`, `turnBudgetMs`
+   * and the slow-start options are refused with it.
+   */
+  readonly concurrencyLimit?: number | AdaptiveLimitOptions | false;
   /** The admission queue; `false` sheds at once when the limit is reached. */
   readonly queue?: QueueOptions | false;
   /**
@@ -324,7 +330,7 @@ export interface SignalReadings {
 
 /** What the shedder knows right now, for metrics, logs and the readiness check. */
 export interface SheddingSnapshot {
-  /** The concurrency limit in force. */
+  /** The concurrency limit in force; `Infinity` with `concurrencyLimit: false`. */
   readonly limit: number;
   /** Whether the limit is adaptive and has seen enough samples to act (a fixed limit is always true). */
   readonly warm: boolean;
