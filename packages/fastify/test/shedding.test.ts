@@ -198,7 +198,7 @@ describe('Fastify sheddingPlugin', () => {
     const shed = await fetch(`${url}/work`);
     expect(shed.status).toBe(503);
     expect(shed.headers.get('x-on-send')).toBe('yes');
-    expect((await shed.json()).reason).toBe('backstop');
+    expect(((await shed.json()) as { reason: string }).reason).toBe('backstop');
     expect(app.loadShedder.snapshot().admitted).toBe(40);
   });
 

@@ -112,7 +112,7 @@ describe('LoadShedder with concurrencyLimit: false', () => {
     lifecycle.markStopped();
     const shed = await fetch(url);
     expect(shed.status).toBe(503);
-    expect((await shed.json()).reason).toBe('stopped');
+    expect(((await shed.json()) as { reason: string }).reason).toBe('stopped');
   });
 
   it('refuses the options that need a limit, naming the one given, and accepts those that say "none"', () => {
