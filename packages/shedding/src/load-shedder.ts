@@ -539,16 +539,24 @@ export class LoadShedder implements RequestObserver {
    */
   #admitNext(): void {
     const clock = this.#options.clock;
-    const ticket = this.#queue!.shift(clock())!;
-    const started = clock();
-    let synchronous = 0;
-    try {
-      synchronous = this.#start(ticket);
-    } catch (error) {
-      // A throwing handler must not strand the rest of the queue; it still surfaces.
-      process.nextTick(() => {
-        throw error;
-      });
+    let ticket: Ticket;
+    let started: number;
+    let synchronous: number;
+    for (;;) {
+      ticket = this.#queue!.shift(clock())!;
+      started = clock();
+      synchronous = 0;
+      try {
+        synchronous = this.#start(ticket);
+      } catch (error) {
+        // A throwing handler must not strand the rest of the queue; it still surfaces.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+      // A response its handler ended synchronously (an Express route answering at once) has no
+      // promise callbacks to wait for: the next request may start now, without the hop below.
+      if (!ticket.res.writableEnded || !this.#canAdmit()) break;
     }
     queueMicrotask(() =>
       process.nextTick(() => {
