@@ -1,20 +1,12 @@
 // LoadShedder on a real node:http server: admission, queueing, priorities, rejections, lifecycle.
-import { once } from 'node:events';
-import { createServer, get as httpGet, IncomingMessage, ServerResponse } from 'node:http';
-import { type AddressInfo, Socket } from 'node:net';
+import { get as httpGet, IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
 import { LoadShedder, type LoadSheddingOptions } from '@lbkit/shedding';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
-
-interface Served {
-  readonly url: string;
-  readonly shedder: LoadShedder;
-  readonly lifecycle: Lifecycle;
-}
+import { type Handler, type Served, serveShedder } from './helpers/served-shedder.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -24,27 +16,8 @@ afterEach(async () => {
 const agent = new Agent({ connections: 64, keepAliveTimeout: 1000 });
 cleanups.push(() => {});
 
-async function serve(options: LoadSheddingOptions, handler: Handler): Promise<Served> {
-  const lifecycle = (options.lifecycle as Lifecycle | undefined) ?? new Lifecycle();
-  const shedder = new LoadShedder({ ...options, lifecycle });
-  const server = createServer((req, res) => {
-    shedder.admit(req, res, () => {
-      Promise.resolve(handler(req, res)).catch((error: unknown) => {
-        res.statusCode = 500;
-        res.end(String(error));
-      });
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(async () => {
-    shedder.close();
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, shedder, lifecycle };
+function serve(options: LoadSheddingOptions, handler: Handler): Promise<Served> {
+  return serveShedder(options, handler, cleanups);
 }
 
 async function get(url: string, init: { method?: string; headers?: Record<string, string> } = {}) {

@@ -1,35 +1,22 @@
 // concurrencyLimit: false — under-pressure's model: shed on thresholds, the pressure source and `stopped` only,
 // with no limit, no queue and nothing tracked per request.
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle } from '@lbkit/core';
 import { LoadShedder, type LoadSheddingOptions } from '@lbkit/shedding';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Handler, type Served, serveShedder } from './helpers/served-shedder.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A server whose every request goes through `shedder.admit`; `handle` answers the admitted ones. */
-async function serve(
-  options: LoadSheddingOptions,
-  handle: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ url: string; shedder: LoadShedder; lifecycle: Lifecycle }> {
-  const lifecycle = new Lifecycle();
-  const shedder = new LoadShedder({ lifecycle, concurrencyLimit: false, ...options });
-  const server = createServer((req, res) => shedder.admit(req, res, () => handle(req, res)));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(async () => {
-    shedder.close();
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, shedder, lifecycle };
+/** A server whose every request goes through a thresholds-only shedder; `handle` answers the admitted ones. */
+function serve(options: LoadSheddingOptions, handle: Handler): Promise<Served> {
+  return serveShedder({ concurrencyLimit: false, ...options }, handle, cleanups);
 }
 
 /** The 'close' and 'finish' listeners Node itself puts on a response, as a handler sees them. */
