@@ -10,9 +10,13 @@ import {
   startDemoProcess,
 } from '../helpers/demo-process.js';
 import { freePort } from '../helpers/ports.js';
-import { hasRedis, type PrivateRedis, startRedis } from '../helpers/redis.js';
+import { hasRedis, type PrivateRedis } from '../helpers/redis.js';
 import { hasRedisCluster, type PrivateRedisCluster, startRedisCluster } from '../helpers/redis-cluster.js';
-import { type PrivateSentinel, startRedisSentinel } from '../helpers/redis-sentinel.js';
+import {
+  type PrivateSentinel,
+  type PrivateSentinelGroup,
+  startSentinelGroup,
+} from '../helpers/redis-sentinel.js';
 import { openWebSocket, UpgradeRefused } from '../helpers/web-socket.js';
 
 const frameworks: DemoFramework[] = ['express', 'fastify'];
@@ -179,16 +183,16 @@ describe('readConfig: Redis topologies and the agent port', () => {
 });
 
 describe.runIf(hasRedis())('sessions through Redis Sentinel (REDIS_SENTINELS)', () => {
+  // A replica too: through Sentinel the demo confirms every save on one (durability).
+  let group: PrivateSentinelGroup;
   let master: PrivateRedis;
   let sentinel: PrivateSentinel;
   beforeAll(async () => {
-    master = await startRedis();
-    sentinel = await startRedisSentinel(master.port, { name: 'demo-master' });
-  });
-  afterAll(async () => {
-    await sentinel?.close();
-    await master?.close();
-  });
+    group = await startSentinelGroup({ replicas: 1, sentinels: 1, name: 'demo-master' });
+    master = group.servers[0]!;
+    sentinel = group.sentinels[0]!;
+  }, 60_000);
+  afterAll(() => group?.close());
 
   it.each(frameworks)(
     '%s: a session round trip lands on the master the sentinel names',

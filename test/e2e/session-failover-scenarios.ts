@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { PrivateRedisCluster } from '../helpers/redis-cluster.js';
-import type { PrivateSentinelGroup } from '../helpers/redis-sentinel.js';
+import { type PrivateSentinelGroup, redisCli } from '../helpers/redis-sentinel.js';
 import {
   type LoadReport,
   type ReadBack,
@@ -59,13 +59,23 @@ export async function killSentinelMaster(
   name: string,
   { group, load, master }: SentinelUnderLoad,
 ): Promise<void> {
+  // How far the replicas were behind just before the kill: what a failover without WAIT would lose.
+  const lagBytes = await replicationLagBytes(master);
   const faultAt = Date.now();
   await group.servers.find((s) => s.port === master)!.kill();
   const switchedAt = await until('the sentinels to name a new master', 30_000, async () => {
     return (await group.masterPort()) !== master;
   });
   await until('writes to succeed again', 15_000, async () => load.acknowledgedSince(Date.now() - 100));
-  await finish(name, load, faultAt, switchedAt);
+  await finish(name, load, faultAt, switchedAt, { lagBytesBeforeKill: lagBytes });
+}
+
+/** The largest gap between the master's replication offset and a replica's, from the master's INFO. */
+async function replicationLagBytes(port: number): Promise<number> {
+  const info = await redisCli(port, 'info', 'replication');
+  const offset = Number(/^master_repl_offset:(\d+)/m.exec(info)?.[1]);
+  const replicas = [...info.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => Number(m[1]));
+  return replicas.length ? Math.max(...replicas.map((r) => offset - r)) : -1;
 }
 
 /** The master is frozen for 5 s (past down-after), resumed, and over once it is a linked replica. */
