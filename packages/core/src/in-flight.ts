@@ -55,13 +55,23 @@ interface Entry extends Observation {
  * connection: the server that accepted it, what it speaks, its requests and its last activity.
  * Shutdown, health, shedding, metrics and balancer-feedback all read these numbers.
  *
- * Requests are keyed by their response object and kept in a Map, whose insertion order makes the
- * oldest request the first entry: `oldestRequestMs()` is O(1) and tracking allocates one entry.
+ * An HTTP/1 request on an attached server, or tracked with `track()`, costs a note on its
+ * connection and nothing on its response (see {@link TrackedConnection}): its end is seen when
+ * someone counts (a drain, a metrics scrape, a health report) or the next request starts on that
+ * connection. A request is tracked eagerly, with a listener that ends it at once, when someone must
+ * hear of its end: an observer (`observe()`, the shedder), `requestStart` / `requestEnd` / `idle`
+ * listeners (`idle()` adds one), and HTTP/2 streams. Adding such a listener turns the lazily
+ * tracked requests in flight into eager ones. Both ways give the same numbers.
  * Tracking is idempotent, so health, shedding and shutdown may all call `track` on one request.
  */
 export class InFlight extends EventEmitter<InFlightEvents> {
+  /** Eagerly tracked requests, by response. */
   readonly #started = new Map<AnyResponse, Entry>();
   readonly #connections = new Map<Connection, TrackedConnection>();
+  /** Connections that may hold lazily tracked requests in flight (see {@link TrackedConnection}). */
+  readonly #holders = new Set<TrackedConnection>();
+  /** True while someone listens for request starts and ends: every request is tracked eagerly then. */
+  #eager = false;
   /** Servers attached, with how many callers hold an attachment: listeners are added once per server. */
   readonly #attached = new WeakMap<AnyServer, { holders: number; detach: () => void }>();
   /** Servers first attached while already listening: they may hold connections never seen. */
@@ -72,9 +82,26 @@ export class InFlight extends EventEmitter<InFlightEvents> {
       inFlight.#end(this);
     })(this);
 
+  constructor() {
+    super();
+    // Whoever listens for request ends must hear of each one: lazily tracked requests become eager.
+    const self = this as EventEmitter;
+    self.on('newListener', (event: string | symbol) => {
+      if (event !== 'requestStart' && event !== 'requestEnd' && event !== 'idle') return;
+      this.#eager = true;
+      this.#makeEager();
+    });
+    self.on('removeListener', (event: string | symbol) => {
+      if (event !== 'requestStart' && event !== 'requestEnd' && event !== 'idle') return;
+      this.#eager =
+        this.listenerCount('requestStart') + this.listenerCount('requestEnd') + this.listenerCount('idle') >
+        0;
+    });
+  }
+
   /** Requests whose response has not finished yet. */
   get requests(): number {
-    return this.#started.size;
+    return this.#started.size + this.#lazyRequests();
   }
 
   /** Open connections known to the tracker. */
@@ -84,8 +111,14 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
   /** Age in milliseconds of the oldest request in flight; 0 when none is. */
   oldestRequestMs(now: number = performance.now()): number {
-    for (const { at } of this.#started.values()) return now - at;
-    return 0;
+    let oldest = Number.POSITIVE_INFINITY;
+    // Eager requests made so from lazy ones join the map late, so its order is not their age.
+    for (const { at } of this.#started.values()) if (at < oldest) oldest = at;
+    for (const on of this.#holders) {
+      const at = on.oldestLazyAt;
+      if (at !== undefined && at < oldest) oldest = at;
+    }
+    return oldest === Number.POSITIVE_INFINITY ? 0 : now - oldest;
   }
 
   /** Requests, connections and oldest age in one read. */
@@ -126,7 +159,9 @@ export class InFlight extends EventEmitter<InFlightEvents> {
   requestsOf(servers: Iterable<AnyServer>): number {
     const wanted = new Set(servers);
     let count = 0;
-    for (const { on } of this.#started.values()) if (on?.server && wanted.has(on.server)) count++;
+    // Every request on a connection is on its record, however it is tracked.
+    for (const state of this.#connections.values())
+      if (state.server && wanted.has(state.server)) count += state.requests;
     return count;
   }
 
@@ -156,9 +191,7 @@ export class InFlight extends EventEmitter<InFlightEvents> {
    * Returns false when the request was already tracked.
    */
   track(req: AnyRequest, res: AnyResponse): boolean {
-    const known = this.#started.size;
-    this.#entry(req, res, undefined);
-    return this.#started.size > known;
+    return this.#start(req, res, undefined);
   }
 
   /**
@@ -205,14 +238,14 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
   /** Resolves when no request is in flight (at once if none is). */
   idle(): Promise<void> {
-    if (this.#started.size === 0) return Promise.resolve();
+    if (this.requests === 0) return Promise.resolve();
     return new Promise((resolve) => this.once('idle', resolve));
   }
 
   #listen(server: AnyServer): () => void {
     return listenTo(server, {
       request: (req, res, owner) => {
-        this.#entry(req, res, owner);
+        this.#start(req, res, owner);
       },
       handshake: (socket, owner) => {
         this.#add(socket, owner, 'handshake');
@@ -233,7 +266,30 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     });
   }
 
-  /** The request's entry, made and its end listened for the first time it is seen. */
+  /**
+   * Starts tracking a request, lazily when nobody needs to hear of its end (an HTTP/1 request on a
+   * known socket, no end listener); answers false when it was tracked already.
+   */
+  #start(req: AnyRequest, res: AnyResponse, server: AnyServer | undefined): boolean {
+    if (this.#started.has(res)) return false;
+    const socket = (req as IncomingMessage).socket;
+    // While eager (no lazily tracked request is left then), a new request gets its entry too.
+    if (this.#eager || isHttp2(req) || !socket) {
+      this.#entry(req, res, server);
+      return true;
+    }
+    const on = this.#add(socket, server ?? serverOf(socket), 'http1');
+    if (on.has(res)) return false;
+    // The one clock read of a request start: its age, and the connection's activity.
+    if (on.start(res, performance.now(), true)) this.#holders.add(on);
+    this.emit('request', req, res, on);
+    return true;
+  }
+
+  /**
+   * The request's eager entry, made and its end listened for the first time it is seen (taken
+   * over from its connection when it was tracked lazily). `fresh` is true on a new entry only.
+   */
   #entry(req: AnyRequest, res: AnyResponse, server: AnyServer | undefined, observing = false): Entry {
     const known = this.#started.get(res);
     if (known !== undefined) return known;
@@ -242,6 +298,8 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     const on = connection
       ? this.#add(connection, server ?? serverOf(connection), h2 ? 'h2' : 'http1')
       : undefined;
+    const lazyAt = h2 ? undefined : on?.takeLazy(res);
+    if (lazyAt !== undefined) return this.#adopt(res, on!, lazyAt);
     // The one clock read of a request start: a clock read costs more than the rest of this method.
     const at = performance.now();
     const entry: Entry = {
@@ -254,7 +312,7 @@ export class InFlight extends EventEmitter<InFlightEvents> {
       more: undefined,
     };
     this.#started.set(res, entry);
-    on?.start(res, at);
+    on?.start(res, at, false);
     // One listener shared by every response (no closure per request). An HTTP/1 response emits
     // 'close' on the tick after 'finish' (resOnFinish, Node 20 and 24), and on aborts; an HTTP/2
     // response's 'close' waits for its stream, so it is ended on 'finish' too. Not every abort
@@ -265,6 +323,41 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     this.emit('requestStart', this.#started.size);
     this.emit('request', req, res, on);
     return entry;
+  }
+
+  /** A lazily tracked request of `on`, started at `at`, tracked eagerly from now on. */
+  #adopt(res: AnyResponse, on: TrackedConnection, at: number): Entry {
+    const entry: Entry = {
+      at,
+      fresh: false,
+      startedAt: at,
+      data: undefined,
+      on,
+      observer: undefined,
+      more: undefined,
+    };
+    this.#started.set(res, entry);
+    on.adoptEager(res);
+    res.on('close', this.#responseDone);
+    return entry;
+  }
+
+  /** Every lazily tracked request in flight becomes eager (someone now listens for ends). */
+  #makeEager(): void {
+    const now = performance.now();
+    for (const on of this.#holders) for (const [res, at] of on.takeAllLazy(now)) this.#adopt(res, on, at);
+    this.#holders.clear();
+  }
+
+  /** Lazily tracked requests in flight; connections found with none left are no longer looked at. */
+  #lazyRequests(): number {
+    let count = 0;
+    for (const on of this.#holders) {
+      const n = on.lazyRequests;
+      if (n === 0) this.#holders.delete(on);
+      count += n;
+    }
+    return count;
   }
 
   #end(res: AnyResponse): void {
@@ -289,7 +382,9 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     this.#connections.set(connection, state);
     connection.once('close', () => {
       if (this.#connections.get(connection) === state) this.#connections.delete(connection);
-      for (const res of state.responses) this.#end(res);
+      this.#holders.delete(state);
+      // Lazily tracked requests end with their connection's record; eager ones are ended here.
+      for (const res of [...state.eager]) this.#end(res);
     });
     this.emit('connection', state);
     return state;

@@ -32,7 +32,11 @@ async function serve(shedders: LoadShedder[], lifecycle: Lifecycle | undefined, 
 
 describe('LoadShedder admission cost', () => {
   it('adds no listener to an admitted response beyond the tracking one, and releases its slot at the end', async () => {
-    const tracked = await serve([], new Lifecycle(), 1);
+    // The tracking one: InFlight's listener, there while someone must hear of each request's end.
+    const eager = new Lifecycle();
+    eager.inFlight.on('requestEnd', () => {});
+    const tracked = await serve([], eager, 1);
+    expect(tracked[0]).toHaveLength(1);
     const lifecycle = new Lifecycle();
     const shedder = new LoadShedder({ lifecycle, concurrencyLimit: 1 });
     const admitted = await serve([shedder], undefined, 3);
