@@ -302,15 +302,7 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     if (lazyAt !== undefined) return this.#adopt(res, on!, lazyAt);
     // The one clock read of a request start: a clock read costs more than the rest of this method.
     const at = performance.now();
-    const entry: Entry = {
-      at,
-      fresh: observing,
-      startedAt: at,
-      data: undefined,
-      on,
-      observer: undefined,
-      more: undefined,
-    };
+    const entry = newEntry(at, observing, on);
     this.#started.set(res, entry);
     on?.start(res, at, false);
     // One listener shared by every response (no closure per request). An HTTP/1 response emits
@@ -327,15 +319,7 @@ export class InFlight extends EventEmitter<InFlightEvents> {
 
   /** A lazily tracked request of `on`, started at `at`, tracked eagerly from now on. */
   #adopt(res: AnyResponse, on: TrackedConnection, at: number): Entry {
-    const entry: Entry = {
-      at,
-      fresh: false,
-      startedAt: at,
-      data: undefined,
-      on,
-      observer: undefined,
-      more: undefined,
-    };
+    const entry = newEntry(at, false, on);
     this.#started.set(res, entry);
     on.adoptEager(res);
     res.on('close', this.#responseDone);
@@ -394,6 +378,11 @@ export class InFlight extends EventEmitter<InFlightEvents> {
   #forget(raw: Socket): void {
     if (this.#connections.get(raw)?.kind === 'handshake') this.#connections.delete(raw);
   }
+}
+
+/** An eager entry started at `at`; every entry has this one shape. */
+function newEntry(at: number, fresh: boolean, on: TrackedConnection | undefined): Entry {
+  return { at, fresh, startedAt: at, data: undefined, on, observer: undefined, more: undefined };
 }
 
 /** An HTTP/2 compat request: it exposes a proxy as `socket`, and its stream's session is the stable identity. */
