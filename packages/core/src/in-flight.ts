@@ -72,6 +72,15 @@ export class InFlight extends EventEmitter<InFlightEvents> {
   readonly #holders = new Set<TrackedConnection>();
   /** True while someone listens for request starts and ends: every request is tracked eagerly then. */
   #eager = false;
+  /**
+   * Set for good once the requests are counted often enough that walking the connections costs more
+   * than a listener per request would (a per-response reader such as the ORCA header, under
+   * concurrency): every request is tracked eagerly from then on, and counting is O(1) again.
+   */
+  #countedOften = false;
+  /** Requests tracked lazily, and connections walked to count them: what decides {@link #countedOften}. */
+  #lazyStarts = 0;
+  #walked = 0;
   /** Servers attached, with how many callers hold an attachment: listeners are added once per server. */
   readonly #attached = new WeakMap<AnyServer, { holders: number; detach: () => void }>();
   /** Servers first attached while already listening: they may hold connections never seen. */
@@ -93,9 +102,9 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     });
     self.on('removeListener', (event: string | symbol) => {
       if (event !== 'requestStart' && event !== 'requestEnd' && event !== 'idle') return;
-      this.#eager =
-        this.listenerCount('requestStart') + this.listenerCount('requestEnd') + this.listenerCount('idle') >
-        0;
+      const listening =
+        this.listenerCount('requestStart') + this.listenerCount('requestEnd') + this.listenerCount('idle');
+      this.#eager = this.#countedOften || listening > 0;
     });
   }
 
@@ -282,6 +291,7 @@ export class InFlight extends EventEmitter<InFlightEvents> {
     if (on.has(res)) return false;
     // The one clock read of a request start: its age, and the connection's activity.
     if (on.start(res, performance.now(), true)) this.#holders.add(on);
+    this.#lazyStarts++;
     this.emit('request', req, res, on);
     return true;
   }
@@ -336,10 +346,17 @@ export class InFlight extends EventEmitter<InFlightEvents> {
   /** Lazily tracked requests in flight; connections found with none left are no longer looked at. */
   #lazyRequests(): number {
     let count = 0;
+    this.#walked += this.#holders.size;
     for (const on of this.#holders) {
       const n = on.lazyRequests;
       if (n === 0) this.#holders.delete(on);
       count += n;
+    }
+    // More than a couple of connections walked per request tracked: counting has become the cost.
+    if (this.#walked > 64 + 2 * this.#lazyStarts && !this.#countedOften) {
+      this.#countedOften = true;
+      this.#eager = true;
+      this.#makeEager();
     }
     return count;
   }

@@ -165,6 +165,24 @@ describe('InFlight, requests tracked lazily on their connection', () => {
     expect(ends).toEqual([1, 0]);
   });
 
+  it('tracks eagerly for good once requests are counted on every response under concurrency (counting stays O(1))', async () => {
+    const inFlight = new InFlight();
+    const { port, held } = await holdingServer(inFlight);
+    for (let i = 0; i < 40; i++) await rawClient(port, 1);
+    await until(() => held.length === 40);
+    expect(held.every(({ res }) => res.listenerCount('close') === 0)).toBe(true);
+    // A per-response reader (the ORCA header without a shedder) walks every connection each time.
+    for (let i = 0; i < 4; i++) expect(inFlight.requests).toBe(40);
+    expect(held.every(({ res }) => res.listenerCount('close') === 1)).toBe(true);
+    for (const { res } of held) res.end('ok');
+    await Promise.all(held.map(({ res }) => closed(res)));
+    expect(inFlight.requests).toBe(0);
+    // New requests are tracked eagerly too.
+    await rawClient(port, 1);
+    await until(() => held.length === 41);
+    expect(held[40]!.res.listenerCount('close')).toBe(1);
+  });
+
   it('counts a response first seen closed as activity then, so an idle sweep waits its grace after it', async () => {
     const inFlight = new InFlight();
     const { server, port, held } = await holdingServer(inFlight);
