@@ -131,7 +131,7 @@ export class TrackedConnection implements ConnectionState {
   /** Lazily tracked responses not closed yet, with their start times (to be tracked eagerly). */
   takeAllLazy(now: number): Array<[AnyResponse, number]> {
     const taken: Array<[AnyResponse, number]> = [];
-    if (this.lazyRequests > 0) this.#prune(now);
+    if (this.#lazy !== undefined && closed(this.#lazy)) this.#prune(now);
     if (this.#lazy !== undefined) taken.push([this.#lazy, this.#lazyAt]);
     for (const [res, at] of this.#later ?? []) if (!closed(res)) taken.push([res, at]);
     this.#lazy = undefined;
